@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Tether.Cli.Parsing;
+
+namespace Tether.Cli.Commands;
+
+/// <summary>
+/// Option factories with parsers that report bad values in one line naming the option, e.g.
+/// <c>--heartbeat: 'abc' is not a duration (e.g. 250ms, 30s, 1.5s, 2m, 1h)</c>.
+/// </summary>
+internal static class CliOptions
+{
+    private static readonly Dictionary<string, LogLevel> LogLevels = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["trace"] = LogLevel.Trace,
+        ["debug"] = LogLevel.Debug,
+        ["info"] = LogLevel.Information,
+        ["information"] = LogLevel.Information,
+        ["warn"] = LogLevel.Warning,
+        ["warning"] = LogLevel.Warning,
+        ["error"] = LogLevel.Error,
+        ["critical"] = LogLevel.Critical,
+        ["none"] = LogLevel.None,
+    };
+
+    /// <summary>
+    /// A duration with no parse-time default, so the command can tell "not given" from "given" (some defaults depend
+    /// on other options); the default shown in help is <paramref name="defaultValue"/>.
+    /// </summary>
+    public static Option<TimeSpan?> Duration(string name, string description, TimeSpan? defaultValue = null, bool allowZero = false) => new(name)
+    {
+        Description = defaultValue is { } value ? $"{description} [default: {DurationParser.Format(value)}]" : description,
+        HelpName = "duration",
+        CustomParser = result =>
+        {
+            if (!DurationParser.TryParse(SingleToken(result), out var parsed, out var error))
+            {
+                result.AddError($"{name}: {error}");
+                return null;
+            }
+
+            if (!allowZero && parsed == TimeSpan.Zero)
+            {
+                result.AddError($"{name}: must be more than zero");
+                return null;
+            }
+
+            return parsed;
+        },
+    };
+
+    public static Option<int> Int(string name, string description, int defaultValue, int min, string helpName = "n") => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result => ParseInt(result, name, min) ?? defaultValue,
+    };
+
+    /// <summary>An integer that may be absent (null), for limits whose absence means "unlimited".</summary>
+    public static Option<int?> OptionalInt(string name, string description, int min, string helpName = "n") => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        CustomParser = result => ParseInt(result, name, min),
+    };
+
+    public static Option<LogLevel> LogLevelOption(string name, string description, LogLevel defaultValue)
+    {
+        var option = new Option<LogLevel>(name)
+        {
+            Description = description,
+            HelpName = "level",
+            DefaultValueFactory = _ => defaultValue,
+            CustomParser = result =>
+            {
+                var token = SingleToken(result);
+                if (token is not null && LogLevels.TryGetValue(token, out var level))
+                {
+                    return level;
+                }
+
+                result.AddError($"{name}: '{token}' is not a log level (trace, debug, info, warning, error, critical, none)");
+                return defaultValue;
+            },
+        };
+        option.CompletionSources.Add("trace", "debug", "info", "warning", "error", "critical", "none");
+        return option;
+    }
+
+    private static int? ParseInt(ArgumentResult result, string name, int min)
+    {
+        var token = SingleToken(result);
+        if (!int.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            result.AddError($"{name}: '{token}' is not a whole number");
+            return null;
+        }
+
+        if (value < min)
+        {
+            result.AddError($"{name}: must be at least {min.ToString(CultureInfo.InvariantCulture)}, not {value.ToString(CultureInfo.InvariantCulture)}");
+            return null;
+        }
+
+        return value;
+    }
+
+    private static string? SingleToken(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[^1].Value : null;
+}

@@ -1,0 +1,224 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Tether.Cli.Hosting;
+using Tether.Cli.Parsing;
+using Tether.Cli.Serving;
+using Tether.Heartbeat;
+using Tether.Server;
+
+namespace Tether.Cli.Commands;
+
+/// <summary><c>tether serve</c>: an echo server that logs connections and stops gracefully on Ctrl-C or SIGTERM.</summary>
+internal sealed class ServeCommand : Command
+{
+    private static readonly TetherServerOptions Defaults = new();
+    private static readonly TimeSpan DefaultTickInterval = new HeartbeatOptions().TickInterval;
+
+    private readonly Option<List<IPEndPoint>> _listen = new("--listen", "-l")
+    {
+        Description = "Address to listen on, HOST:PORT; repeat for several. 127.0.0.1:7447, [::1]:7447, 0.0.0.0:7447, "
+            + "localhost:7447 (= 127.0.0.1), :7447 (all IPv4 interfaces), [::]:7447 (IPv6 and IPv4). Port 0 picks a free "
+            + "port (see --port-file). [default: 127.0.0.1:7447]",
+        HelpName = "host:port",
+        Arity = ArgumentArity.OneOrMore,
+        CustomParser = result =>
+        {
+            var endPoints = new List<IPEndPoint>();
+            foreach (var token in result.Tokens)
+            {
+                if (EndPointParser.TryParseListen(token.Value, out var endPoint, out var error))
+                {
+                    endPoints.Add(endPoint!);
+                }
+                else
+                {
+                    result.AddError($"--listen: {error}");
+                }
+            }
+
+            return endPoints;
+        },
+    };
+
+    private readonly Option<TimeSpan?> _heartbeat = CliOptions.Duration(
+        "--heartbeat",
+        "Heartbeat interval for clients that do not propose one: a PING goes out after this much silence.",
+        Defaults.Heartbeat.Interval);
+
+    private readonly Option<TimeSpan?> _timeout = CliOptions.Duration(
+        "--timeout",
+        "Heartbeat timeout for clients that do not propose one: a client silent this long is dropped. Without this option it is 2.5 x --heartbeat.",
+        Defaults.Heartbeat.Timeout);
+
+    private readonly Option<TimeSpan?> _handshakeTimeout = CliOptions.Duration(
+        "--handshake-timeout", "Time a new connection has to complete its HELLO.", Defaults.HandshakeTimeout);
+
+    private readonly Option<int> _maxFrameSize = CliOptions.Int(
+        "--max-frame-size", "Largest message body accepted, in bytes (at least 1024).", Defaults.MaxFrameSize, min: 1024, helpName: "bytes");
+
+    private readonly Option<int> _maxConnections = CliOptions.Int(
+        "--max-connections", "Connections beyond this are refused with TOO_MANY_CONNECTIONS.", Defaults.MaxConnections, min: 1);
+
+    private readonly Option<TimeSpan?> _drain = CliOptions.Duration(
+        "--drain",
+        "On Ctrl-C or SIGTERM, how long clients get to leave after GOAWAY before the rest are closed; 0 closes at once. A second Ctrl-C ends the drain early.",
+        Defaults.ShutdownDrainTimeout,
+        allowZero: true);
+
+    private readonly Option<string> _serverId = new("--server-id")
+    {
+        Description = "Node name announced to clients in WELCOME. [default: the machine name]",
+        HelpName = "name",
+    };
+
+    private readonly Option<LogLevel> _logLevel = CliOptions.LogLevelOption(
+        "--log-level", "Minimum log level: trace, debug, info, warning, error, critical or none.", LogLevel.Information);
+
+    private readonly Option<bool> _jsonLog = new("--json-log")
+    {
+        Description = "Write logs as JSON lines instead of text lines.",
+    };
+
+    private readonly Option<string> _portFile = new("--port-file")
+    {
+        Description = "Once listening, write the bound port(s) to this file, one per line in --listen order (useful with port 0). Removed when the server stops.",
+        HelpName = "path",
+    };
+
+    public ServeCommand()
+        : base("serve", "Run a Tether server that echoes every message back to its sender. Logs go to stdout; "
+            + "a 'tether: listening on ...' line goes to stderr once it accepts connections.")
+    {
+        Options.Add(_listen);
+        Options.Add(_heartbeat);
+        Options.Add(_timeout);
+        Options.Add(_handshakeTimeout);
+        Options.Add(_maxFrameSize);
+        Options.Add(_maxConnections);
+        Options.Add(_drain);
+        Options.Add(_serverId);
+        Options.Add(_logLevel);
+        Options.Add(_jsonLog);
+        Options.Add(_portFile);
+        SetAction((result, _) => RunAsync(result));
+    }
+
+    /// <summary>Turns the parsed options into server options, settling defaults that depend on each other.</summary>
+    internal TetherServerOptions BuildOptions(ParseResult result)
+    {
+        var options = new TetherServerOptions
+        {
+            MaxFrameSize = result.GetValue(_maxFrameSize),
+            MaxConnections = result.GetValue(_maxConnections),
+            Heartbeat = BuildHeartbeat(result.GetValue(_heartbeat), result.GetValue(_timeout)),
+        };
+        var listen = result.GetValue(_listen) is { Count: > 0 } given ? given : [new IPEndPoint(IPAddress.Loopback, EndPointParser.DefaultPort)];
+        foreach (var endPoint in listen)
+        {
+            options.EndPoints.Add(endPoint);
+        }
+
+        options.HandshakeTimeout = result.GetValue(_handshakeTimeout) ?? options.HandshakeTimeout;
+        options.ShutdownDrainTimeout = result.GetValue(_drain) ?? options.ShutdownDrainTimeout;
+        if (result.GetValue(_serverId) is { } serverId)
+        {
+            options.ServerId = serverId;
+        }
+
+        return options;
+    }
+
+    private static HeartbeatOptions BuildHeartbeat(TimeSpan? interval, TimeSpan? timeout)
+    {
+        var heartbeat = new HeartbeatOptions();
+        // Keep the default timeout/interval ratio when only one of them is given, so "--heartbeat 2m" alone works.
+        var ratio = heartbeat.Timeout / heartbeat.Interval;
+        switch (interval, timeout)
+        {
+            case ({ } i, { } t) when t < i:
+                throw new CliException($"--timeout ({DurationParser.Format(t)}) must be at least --heartbeat ({DurationParser.Format(i)})");
+            case ({ } i, { } t):
+                (heartbeat.Interval, heartbeat.Timeout) = (i, t);
+                break;
+            case ({ } i, null):
+                (heartbeat.Interval, heartbeat.Timeout) = (i, i * ratio);
+                break;
+            case (null, { } t) when t < heartbeat.Interval:
+                (heartbeat.Interval, heartbeat.Timeout) = (t / ratio, t);
+                break;
+            case (null, { } t):
+                heartbeat.Timeout = t;
+                break;
+        }
+
+        // An explicit setting must not be clamped by the bounds meant for client proposals, and a short timeout needs
+        // a finer timing wheel to be honoured with reasonable precision.
+        heartbeat.MinInterval = Min(heartbeat.MinInterval, heartbeat.Interval);
+        heartbeat.MaxInterval = Max(heartbeat.MaxInterval, heartbeat.Interval);
+        heartbeat.MaxTimeout = Max(heartbeat.MaxTimeout, heartbeat.Timeout);
+        heartbeat.TickInterval = Min(DefaultTickInterval, Max(TimeSpan.FromMilliseconds(10), heartbeat.Timeout / 10));
+        return heartbeat;
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private async Task<int> RunAsync(ParseResult result)
+    {
+        var options = BuildOptions(result);
+        var portFile = result.GetValue(_portFile);
+        using var signal = new ShutdownSignal();
+        using var loggerFactory = ServerLogging.Create(result.GetValue(_logLevel), result.GetValue(_jsonLog));
+        var server = new TetherServer(options, new EchoHandler(loggerFactory.CreateLogger<EchoHandler>()), loggerFactory);
+        var wrotePortFile = false;
+        await using (server.ConfigureAwait(false))
+        {
+            await server.StartAsync().ConfigureAwait(false);
+            try
+            {
+                if (portFile is not null)
+                {
+                    PortFile.Write(portFile, server.LocalEndPoints);
+                    wrotePortFile = true;
+                }
+
+                await Console.Error.WriteLineAsync(
+                    $"tether: listening on {string.Join(", ", server.LocalEndPoints)} as {options.ServerId} (Ctrl-C to stop)").ConfigureAwait(false);
+                await signal.WhenStopping().ConfigureAwait(false);
+
+                await Console.Error.WriteLineAsync(
+                    $"tether: stopping: {server.Connections.Count} connection(s), draining for up to {DurationParser.Format(options.ShutdownDrainTimeout)} (Ctrl-C again to end the drain)").ConfigureAwait(false);
+                await StopAsync(server, signal.Aborting).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("tether: stopped").ConfigureAwait(false);
+            }
+            finally
+            {
+                if (wrotePortFile)
+                {
+                    PortFile.Delete(portFile!);
+                }
+            }
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task StopAsync(TetherServer server, CancellationToken abort)
+    {
+        try
+        {
+            await server.StopAsync(abort).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Some peer ignored CLOSE past the linger time. Cut it off here: disposing a server that is still waiting
+            // for connections to close would wait for them again.
+            foreach (var connection in server.Connections)
+            {
+                connection.Abort();
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Net;
+
+namespace Tether.Cli.Output;
+
+/// <summary>
+/// Received messages on stdout, one per line (hex, prefixed <c>hex:</c>, when not UTF-8); everything else on stderr,
+/// so stdout stays a clean stream of messages.
+/// </summary>
+internal sealed class HumanEventWriter(TextWriter output, TextWriter errors) : IClientEventSink
+{
+    public void Connecting(EndPoint? endPoint) => Status(endPoint is null ? "connecting" : $"connecting to {endPoint}");
+
+    public void Connected(EndPoint? endPoint) => Status(endPoint is null ? "connected" : $"connected to {endPoint}");
+
+    public void Disconnected(DisconnectInfo info) => Status($"disconnected: {info}");
+
+    public void Reconnecting(int attempt, TimeSpan delay, EndPoint? endPoint, Exception? lastError)
+    {
+        var target = endPoint is null ? string.Empty : $" to {endPoint}";
+        var cause = lastError is null ? string.Empty : $" (last error: {lastError.Message})";
+        Status(string.Create(CultureInfo.InvariantCulture, $"reconnecting{target}: attempt {attempt} in {FormatMs(delay)}{cause}"));
+    }
+
+    public void RoundTripTime(TimeSpan roundTripTime) => Status($"rtt {FormatMs(roundTripTime)}");
+
+    public void Message(ReadOnlySpan<byte> message)
+    {
+        var line = MessageText.IsText(message) ? MessageText.ToText(message) : "hex:" + MessageText.ToHex(message);
+        Guard(() => output.WriteLine(line));
+    }
+
+    public void Closed(string reason, string? description) => Status(description is null ? $"closed ({reason})" : $"closed ({reason}): {description}");
+
+    public void Error(string message, bool fatal) => Status(message);
+
+    private static string FormatMs(TimeSpan value) =>
+        value.TotalMilliseconds.ToString(value.TotalMilliseconds < 10 ? "0.###" : "0", CultureInfo.InvariantCulture) + " ms";
+
+    private void Status(string line) => Guard(() => errors.WriteLine($"tether: {line}"));
+
+    private static void Guard(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (IOException)
+        {
+            // A closed pipe must not throw on a library thread; the command ends through stdin or Ctrl-C.
+        }
+    }
+}

@@ -1,0 +1,399 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tether.Diagnostics;
+using Tether.Protocol;
+
+namespace Tether.Client;
+
+/// <summary>
+/// A client that keeps one connection to a Tether server alive: it reconnects by itself after any fault (exponential
+/// backoff with full jitter, endpoint failover, server retry-after hints), detects a dead or half-open link with the
+/// heartbeat, and stops only when closed or after an error that retrying cannot heal.
+/// </summary>
+public sealed class TetherClient : IAsyncDisposable
+{
+    private readonly TetherClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ClientLog _log;
+    private readonly ExponentialBackoff _backoff;
+    private readonly EndpointSelector _endpoints;
+    private readonly Channel<ReadOnlyMemory<byte>> _inbox;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _stateLock = new();
+    private TaskCompletionSource<ClientConnection> _connected = NewConnectedSignal();
+    private TaskCompletionSource? _firstOutcome;
+    private ClientConnection? _current;
+    private ClientState _state;
+    private Exception? _terminalError;
+    private Task? _run;
+    private long _rttTicks = -1;
+
+    /// <summary>Creates a client; <see cref="ConnectAsync"/> starts it.</summary>
+    public TetherClient(TetherClientOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _log = new ClientLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Client"));
+        Metrics = new TetherMetrics(TetherMetrics.ClientMeterName);
+        _backoff = new ExponentialBackoff(options.Reconnect.BaseDelay, options.Reconnect.MaxDelay);
+        _endpoints = new EndpointSelector([.. options.EndPoints], options.EndpointSelection);
+        _inbox = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(options.ReceiveQueueCapacity)
+        {
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>Raised on every state change, with the reason (on a background thread).</summary>
+    public event EventHandler<ClientStateChangedEventArgs>? StateChanged;
+
+    /// <summary>Raised with every round-trip time measured by the heartbeat (on a background thread).</summary>
+    public event EventHandler<RoundTripTimeEventArgs>? RoundTripTimeMeasured;
+
+    /// <summary>The current state.</summary>
+    public ClientState State
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _state;
+            }
+        }
+    }
+
+    /// <summary>The latest round-trip time, if one was measured.</summary>
+    public TimeSpan? RoundTripTime => Volatile.Read(ref _rttTicks) is var ticks and >= 0 ? TimeSpan.FromTicks(ticks) : null;
+
+    /// <summary>The endpoint of the current connection, if connected.</summary>
+    public EndPoint? ConnectedEndPoint => Volatile.Read(ref _current)?.EndPoint;
+
+    /// <summary>The WELCOME of the current connection, if connected.</summary>
+    public WelcomeFrame? Welcome => Volatile.Read(ref _current)?.Welcome;
+
+    /// <summary>Completes when the client is closed for good; faulted with the terminal error, if any.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>The client's instruments.</summary>
+    public TetherMetrics Metrics { get; }
+
+    /// <summary>
+    /// Starts the client and completes once it is connected. It keeps retrying per <see cref="ReconnectOptions"/>; it
+    /// throws <see cref="TetherException"/> if the client closes for good first (an error that cannot heal, or
+    /// <see cref="ReconnectOptions.MaxAttempts"/> exhausted).
+    /// </summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        TaskCompletionSource outcome;
+        lock (_stateLock)
+        {
+            ObjectDisposedException.ThrowIf(_state == ClientState.Closed && _run is null, this);
+            if (_run is null)
+            {
+                _firstOutcome = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _run = RunAsync(_stop.Token);
+            }
+
+            outcome = _firstOutcome!;
+        }
+
+        await outcome.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queues <paramref name="message"/> on the current connection. While the client is reconnecting it waits for the
+    /// connection up to <see cref="TetherClientOptions.DisconnectedSendTimeout"/>, then throws <see cref="TetherException"/>;
+    /// it also throws once the client is closed. Nothing is dropped silently. Without sessions, a message queued on a
+    /// connection that then breaks may be lost (at-most-once).
+    /// </summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        var deadline = _time.GetTimestamp() + (long)(_options.DisconnectedSendTimeout.TotalSeconds * _time.TimestampFrequency);
+        while (true)
+        {
+            var connection = Volatile.Read(ref _current);
+            if (connection is not null)
+            {
+                switch (connection.TrySend(message.Span, _options.MaxPendingOutboundBytes))
+                {
+                    case SendResult.Queued:
+                        Metrics.MessagesSent.Add(1);
+                        return;
+                    case SendResult.Full:
+                        await connection.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
+                }
+            }
+
+            await WaitForConnectionAsync(deadline, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The messages received, in order, across reconnects; ends when the client is closed.</summary>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var message in _inbox.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return message;
+        }
+    }
+
+    /// <summary>Closes the connection gracefully (CLOSE NORMAL) and stops reconnecting.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    {
+        Task? run;
+        lock (_stateLock)
+        {
+            run = _run;
+            if (run is null)
+            {
+                SetStateLocked(ClientState.Closed, new ClientStateChangedEventArgs(_state, ClientState.Closed)
+                {
+                    Disconnect = new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"),
+                });
+                _run = Task.CompletedTask;
+                _inbox.Writer.TryComplete();
+                _completion.TrySetResult();
+                return;
+            }
+        }
+
+        Volatile.Read(ref _current)?.Close(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"), CloseCode.Normal, "client closing", immediate: false, _options.CloseLinger);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await run.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the client and waits for it to finish.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync().ConfigureAwait(false);
+        _stop.Dispose();
+        Metrics.Dispose();
+    }
+
+    private static TaskCompletionSource<ClientConnection> NewConnectedSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async Task WaitForConnectionAsync(long deadline, CancellationToken cancellationToken)
+    {
+        Task<ClientConnection> signal;
+        lock (_stateLock)
+        {
+            if (_state == ClientState.Closed)
+            {
+                throw new TetherException("the client is closed", _terminalError ?? new OperationCanceledException());
+            }
+
+            if (_run is null)
+            {
+                throw new InvalidOperationException("call ConnectAsync before SendAsync");
+            }
+
+            signal = _connected.Task;
+        }
+
+        var remaining = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
+        if (remaining <= TimeSpan.Zero)
+        {
+            throw new TetherException($"not connected: no connection within {_options.DisconnectedSendTimeout.TotalSeconds:0.###} s; the message was not sent");
+        }
+
+        try
+        {
+            await signal.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TetherException($"not connected: no connection within {_options.DisconnectedSendTimeout.TotalSeconds:0.###} s; the message was not sent");
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        var attempt = 0;
+        TimeSpan? retryAfter = null;
+        DisconnectInfo? lastDisconnect = null;
+        Exception? lastError = null;
+        EndPoint? lastEndPoint = null;
+        try
+        {
+            SetState(ClientState.Connecting, new ClientStateChangedEventArgs(ClientState.Disconnected, ClientState.Connecting) { EndPoint = _options.EndPoints[0] });
+            while (!stop.IsCancellationRequested)
+            {
+                var endPoint = _endpoints.Next();
+                lastEndPoint = endPoint;
+                ClientConnection? connection = null;
+                try
+                {
+                    connection = await ClientConnection.ConnectAsync(endPoint, _options, _time, Metrics, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (TetherException ex) when (ex.Code is { } code && !code.AllowsReconnect())
+                {
+                    _log.Refused(ClientConnection.Describe(endPoint), ex.Message);
+                    Finish(ex, null);
+                    return;
+                }
+                catch (Exception ex) when (ex is TetherException or TetherProtocolException)
+                {
+                    lastError = ex;
+                    retryAfter = ex.Data["retryAfterMs"] is uint ms && ms > 0 ? TimeSpan.FromMilliseconds(ms) : null;
+                    _log.AttemptFailed(ClientConnection.Describe(endPoint), ex.Message);
+                }
+
+                if (connection is not null)
+                {
+                    var info = await RunConnectionAsync(connection).ConfigureAwait(false);
+                    if (stop.IsCancellationRequested || info.Reason == DisconnectReason.ClosedLocally)
+                    {
+                        break;
+                    }
+
+                    if (!info.AllowsReconnect || !_options.Reconnect.Enabled)
+                    {
+                        Finish(new TetherException($"disconnected from {ClientConnection.Describe(connection.EndPoint)}: {info}", info.Code ?? CloseCode.Normal), info);
+                        return;
+                    }
+
+                    if (_time.GetElapsedTime(connection.ConnectedAt) >= _options.Reconnect.StableAfter)
+                    {
+                        attempt = 0;
+                    }
+
+                    lastDisconnect = info;
+                    lastError = null;
+                    retryAfter = info.RetryAfter;
+                }
+                else if (!_options.Reconnect.Enabled)
+                {
+                    Finish(new TetherException(lastError!.Message, lastError), null);
+                    return;
+                }
+
+                attempt++;
+                if (_options.Reconnect.MaxAttempts is { } max && attempt > max)
+                {
+                    var why = lastError?.Message ?? lastDisconnect?.ToString() ?? "unknown error";
+                    Finish(new TetherException($"{why} (gave up after {max} attempt{(max == 1 ? string.Empty : "s")})", lastError ?? new TetherException(why)), lastDisconnect);
+                    return;
+                }
+
+                var delay = _backoff.NextDelay(attempt);
+                if (retryAfter is { } hint && hint > delay)
+                {
+                    delay = hint;
+                }
+
+                retryAfter = null;
+                Metrics.Reconnects.Add(1);
+                _log.Reconnecting(attempt, delay.TotalMilliseconds);
+                SetState(ClientState.Reconnecting, new ClientStateChangedEventArgs(State, ClientState.Reconnecting)
+                {
+                    Attempt = attempt,
+                    Delay = delay,
+                    Disconnect = connection is not null ? lastDisconnect : null,
+                    Exception = connection is null ? lastError : null,
+                    EndPoint = lastEndPoint,
+                });
+                try
+                {
+                    await Task.Delay(delay, _time, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            Finish(null, new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"));
+        }
+        catch (Exception ex)
+        {
+            _log.Crashed(ex);
+            Finish(new TetherException($"the client stopped: {ex.Message}", ex), null);
+        }
+    }
+
+    private async Task<DisconnectInfo> RunConnectionAsync(ClientConnection connection)
+    {
+        connection.RoundTripMeasured = rtt =>
+        {
+            Volatile.Write(ref _rttTicks, rtt.Ticks);
+            RoundTripTimeMeasured?.Invoke(this, new RoundTripTimeEventArgs(rtt));
+        };
+        connection.AlternateEndpoint = _endpoints.Prefer;
+        _endpoints.OnConnected();
+        Metrics.ConnectionsAccepted.Add(1);
+        Metrics.ConnectionsActive.Add(1);
+        _log.Connected(ClientConnection.Describe(connection.EndPoint), connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
+        var run = connection.RunAsync(_inbox.Writer, _options.MaxFrameSize);
+        lock (_stateLock)
+        {
+            Volatile.Write(ref _current, connection);
+            _connected.TrySetResult(connection);
+            SetStateLocked(ClientState.Connected, new ClientStateChangedEventArgs(_state, ClientState.Connected) { EndPoint = connection.EndPoint });
+        }
+
+        _firstOutcome?.TrySetResult();
+        var info = await run.ConfigureAwait(false);
+        lock (_stateLock)
+        {
+            Volatile.Write(ref _current, null);
+            _connected = NewConnectedSignal();
+        }
+
+        Metrics.ConnectionsActive.Add(-1);
+        Metrics.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", info.ReasonName));
+        _log.Disconnected(info.ReasonName, info.Description);
+        return info;
+    }
+
+    private void Finish(Exception? error, DisconnectInfo? disconnect)
+    {
+        lock (_stateLock)
+        {
+            _terminalError = error;
+            SetStateLocked(ClientState.Closed, new ClientStateChangedEventArgs(_state, ClientState.Closed) { Exception = error, Disconnect = disconnect });
+            _connected.TrySetException(error ?? new TetherException("the client is closed"));
+            _connected.Task.Exception?.Handle(_ => true);
+        }
+
+        if (error is not null)
+        {
+            _log.Closed(error.Message);
+            _inbox.Writer.TryComplete();
+            _firstOutcome?.TrySetException(error);
+            _completion.TrySetException(error);
+            _completion.Task.Exception?.Handle(_ => true);
+        }
+        else
+        {
+            _inbox.Writer.TryComplete();
+            _firstOutcome?.TrySetCanceled();
+            _completion.TrySetResult();
+        }
+    }
+
+    private void SetState(ClientState state, ClientStateChangedEventArgs args)
+    {
+        lock (_stateLock)
+        {
+            SetStateLocked(state, args);
+        }
+    }
+
+    private void SetStateLocked(ClientState state, ClientStateChangedEventArgs args)
+    {
+        // Raised under the lock so that observers see transitions in order; handlers must not block.
+        _state = state;
+        StateChanged?.Invoke(this, args);
+    }
+}

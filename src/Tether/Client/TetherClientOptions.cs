@@ -1,0 +1,86 @@
+using System.Net;
+using Tether.Protocol;
+using Tether.Transport;
+
+namespace Tether.Client;
+
+/// <summary>Settings of a <see cref="TetherClient"/>.</summary>
+public sealed class TetherClientOptions
+{
+    /// <summary>Servers to connect to (<see cref="IPEndPoint"/> or <see cref="DnsEndPoint"/>); at least one.</summary>
+    public IList<EndPoint> EndPoints { get; } = [];
+
+    /// <summary>How the next endpoint is chosen when there are several. Default <see cref="EndpointSelection.Failover"/>.</summary>
+    public EndpointSelection EndpointSelection { get; set; } = EndpointSelection.Failover;
+
+    /// <summary>The client id presented in HELLO; null for anonymous.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>Opaque credentials sent in HELLO; empty for none.</summary>
+    public ReadOnlyMemory<byte> Token { get; set; }
+
+    /// <summary>Proposed heartbeat interval; null lets the server decide (the default).</summary>
+    public TimeSpan? HeartbeatInterval { get; set; }
+
+    /// <summary>Proposed heartbeat timeout; null lets the server decide (the default).</summary>
+    public TimeSpan? HeartbeatTimeout { get; set; }
+
+    /// <summary>Reconnect policy.</summary>
+    public ReconnectOptions Reconnect { get; set; } = new();
+
+    /// <summary>Time allowed for TCP connect plus handshake, per attempt. Default 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long <see cref="TetherClient.SendAsync"/> waits for a connection while the client is reconnecting, before it
+    /// throws. Nothing is queued silently: a send either goes out on a connection or fails. Default 30 s.
+    /// </summary>
+    public TimeSpan DisconnectedSendTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Bytes the client may have queued for sending before <see cref="TetherClient.SendAsync"/> waits. Default 4 MiB.</summary>
+    public int MaxPendingOutboundBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Largest frame body the client accepts. Default 1 MiB.</summary>
+    public int MaxFrameSize { get; set; } = ProtocolConstants.DefaultMaxFrameSize;
+
+    /// <summary>
+    /// Received messages buffered for <see cref="TetherClient.ReadAllAsync"/>; when full, the client stops reading the
+    /// socket (back-pressure to the server). Default 1024.
+    /// </summary>
+    public int ReceiveQueueCapacity { get; set; } = 1024;
+
+    /// <summary>After sending CLOSE, how long to wait for the server's FIN. Default 2 s.</summary>
+    public TimeSpan CloseLinger { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>TCP settings.</summary>
+    public TcpOptions Tcp { get; set; } = new();
+
+    internal void Validate()
+    {
+        if (EndPoints.Count == 0)
+        {
+            throw new ArgumentException("a client needs at least one endpoint");
+        }
+
+        Reconnect.Validate();
+        if (MaxFrameSize < ProtocolConstants.MinMaxFrameSize)
+        {
+            throw new ArgumentException($"the maximum frame size must be at least {ProtocolConstants.MinMaxFrameSize} bytes");
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero || ReceiveQueueCapacity <= 0 || MaxPendingOutboundBytes <= 0)
+        {
+            throw new ArgumentException("connect timeout, receive queue capacity and outbound limit must be positive");
+        }
+
+        if (HeartbeatInterval is { } interval && interval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("the heartbeat interval must be positive");
+        }
+
+        if (HeartbeatTimeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("the heartbeat timeout must be positive");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics.Metrics;
+
+namespace Tether.Diagnostics;
+
+/// <summary>
+/// The instruments of one server or client, on a <see cref="Meter"/> named <c>Tether.Server</c> or <c>Tether.Client</c>.
+/// Byte and frame counters are added once per receive or send batch, not per frame, to keep them off the per-message path.
+/// </summary>
+public sealed class TetherMetrics : IDisposable
+{
+    /// <summary>Meter name of servers.</summary>
+    public const string ServerMeterName = "Tether.Server";
+
+    /// <summary>Meter name of clients.</summary>
+    public const string ClientMeterName = "Tether.Client";
+
+    private readonly Meter _meter;
+
+    /// <summary>Creates the instruments on a new meter (owned, disposed with this object).</summary>
+    public TetherMetrics(string meterName, IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(meterName) ?? new Meter(meterName);
+        ConnectionsAccepted = _meter.CreateCounter<long>("tether.connections.accepted", "{connection}", "Connections accepted (server) or established (client).");
+        ConnectionsClosed = _meter.CreateCounter<long>("tether.connections.closed", "{connection}", "Connections closed, tagged with reason.");
+        ConnectionsActive = _meter.CreateUpDownCounter<long>("tether.connections.active", "{connection}", "Connections open now.");
+        HandshakeFailures = _meter.CreateCounter<long>("tether.handshakes.failed", "{connection}", "Handshakes that failed, tagged with reason.");
+        PingsSent = _meter.CreateCounter<long>("tether.heartbeat.pings_sent", "{frame}", "PING frames sent.");
+        PongsReceived = _meter.CreateCounter<long>("tether.heartbeat.pongs_received", "{frame}", "PONG frames received.");
+        HeartbeatTimeouts = _meter.CreateCounter<long>("tether.heartbeat.timeouts", "{connection}", "Peers declared dead after the heartbeat timeout.");
+        RoundTripTime = _meter.CreateHistogram<double>("tether.heartbeat.rtt", "ms", "Round-trip time measured by PING/PONG.");
+        BytesReceived = _meter.CreateCounter<long>("tether.bytes.received", "By", "Bytes read from sockets.");
+        BytesSent = _meter.CreateCounter<long>("tether.bytes.sent", "By", "Bytes queued to sockets.");
+        FramesReceived = _meter.CreateCounter<long>("tether.frames.received", "{frame}", "Frames read.");
+        FramesSent = _meter.CreateCounter<long>("tether.frames.sent", "{frame}", "Frames queued.");
+        MessagesReceived = _meter.CreateCounter<long>("tether.messages.received", "{message}", "Application messages received.");
+        MessagesSent = _meter.CreateCounter<long>("tether.messages.sent", "{message}", "Application messages queued.");
+        Reconnects = _meter.CreateCounter<long>("tether.client.reconnects", "{attempt}", "Reconnect attempts started by clients.");
+        LimitRejections = _meter.CreateCounter<long>("tether.limits.rejected", "{event}", "Work refused because a limit was reached, tagged with limit.");
+        GoAwaysSent = _meter.CreateCounter<long>("tether.goaway.sent", "{frame}", "GOAWAY frames sent during graceful shutdown.");
+    }
+
+    /// <summary>Connections accepted or established.</summary>
+    public Counter<long> ConnectionsAccepted { get; }
+
+    /// <summary>Connections closed, tag <c>reason</c>.</summary>
+    public Counter<long> ConnectionsClosed { get; }
+
+    /// <summary>Connections open now.</summary>
+    public UpDownCounter<long> ConnectionsActive { get; }
+
+    /// <summary>Failed handshakes, tag <c>reason</c>.</summary>
+    public Counter<long> HandshakeFailures { get; }
+
+    /// <summary>PING frames sent.</summary>
+    public Counter<long> PingsSent { get; }
+
+    /// <summary>PONG frames received.</summary>
+    public Counter<long> PongsReceived { get; }
+
+    /// <summary>Heartbeat timeouts.</summary>
+    public Counter<long> HeartbeatTimeouts { get; }
+
+    /// <summary>Round-trip times in milliseconds.</summary>
+    public Histogram<double> RoundTripTime { get; }
+
+    /// <summary>Bytes read.</summary>
+    public Counter<long> BytesReceived { get; }
+
+    /// <summary>Bytes queued for sending.</summary>
+    public Counter<long> BytesSent { get; }
+
+    /// <summary>Frames read.</summary>
+    public Counter<long> FramesReceived { get; }
+
+    /// <summary>Frames queued.</summary>
+    public Counter<long> FramesSent { get; }
+
+    /// <summary>Application messages received.</summary>
+    public Counter<long> MessagesReceived { get; }
+
+    /// <summary>Application messages queued.</summary>
+    public Counter<long> MessagesSent { get; }
+
+    /// <summary>Client reconnect attempts.</summary>
+    public Counter<long> Reconnects { get; }
+
+    /// <summary>Refusals because a limit was hit, tag <c>limit</c>.</summary>
+    public Counter<long> LimitRejections { get; }
+
+    /// <summary>GOAWAY frames sent.</summary>
+    public Counter<long> GoAwaysSent { get; }
+
+    /// <inheritdoc/>
+    public void Dispose() => _meter.Dispose();
+}

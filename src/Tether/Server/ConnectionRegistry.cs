@@ -1,0 +1,55 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Tether.Server;
+
+/// <summary>
+/// The live connections of a server, by connection id and by client id. A client id belongs to at most one
+/// connection: a newer connection presenting the same id takes it over (the older one is closed with REPLACED).
+/// </summary>
+public sealed class ConnectionRegistry : IReadOnlyCollection<TetherConnection>
+{
+    private readonly ConcurrentDictionary<long, TetherConnection> _byId = new();
+    private readonly ConcurrentDictionary<string, TetherConnection> _byClientId = new(StringComparer.Ordinal);
+
+    /// <summary>Connections accepted and not yet closed (including those still in their handshake).</summary>
+    public int Count => _byId.Count;
+
+    /// <summary>Finds a connection by its id.</summary>
+    public bool TryGet(long connectionId, [NotNullWhen(true)] out TetherConnection? connection) => _byId.TryGetValue(connectionId, out connection);
+
+    /// <summary>Finds the connection that currently holds <paramref name="clientId"/>.</summary>
+    public bool TryGetByClientId(string clientId, [NotNullWhen(true)] out TetherConnection? connection) => _byClientId.TryGetValue(clientId, out connection);
+
+    /// <inheritdoc/>
+    public IEnumerator<TetherConnection> GetEnumerator() => _byId.Values.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    internal void Add(TetherConnection connection) => _byId[connection.Id] = connection;
+
+    /// <summary>Binds the connection's client id; returns the connection that held it before, if any.</summary>
+    internal TetherConnection? BindClientId(TetherConnection connection)
+    {
+        TetherConnection? previous = null;
+        _byClientId.AddOrUpdate(
+            connection.ClientId!,
+            connection,
+            (_, existing) =>
+            {
+                previous = existing;
+                return connection;
+            });
+        return ReferenceEquals(previous, connection) ? null : previous;
+    }
+
+    internal void Remove(TetherConnection connection)
+    {
+        _byId.TryRemove(connection.Id, out _);
+        if (connection.ClientId is { } clientId)
+        {
+            _byClientId.TryRemove(new KeyValuePair<string, TetherConnection>(clientId, connection));
+        }
+    }
+}

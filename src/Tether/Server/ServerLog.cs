@@ -1,0 +1,74 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Tether.Protocol;
+
+namespace Tether.Server;
+
+/// <summary>Source-generated log messages of the server (no formatting cost when a level is off).</summary>
+internal sealed partial class ServerLog(ILogger logger)
+{
+    public ILogger Logger { get; } = logger;
+
+    public void Listening(EndPoint endPoint) => LogListening(Logger, endPoint);
+
+    public void Connected(TetherConnection connection) =>
+        LogConnected(Logger, connection.Id, connection.ClientId ?? "-", connection.RemoteEndPoint, connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
+
+    public void Disconnected(TetherConnection connection, DisconnectInfo info) =>
+        LogDisconnected(Logger, connection.Id, connection.ClientId ?? "-", info.ReasonName, info.Description);
+
+    public void HeartbeatTimeout(TetherConnection connection, double silentMs) => LogHeartbeatTimeout(Logger, connection.Id, connection.ClientId ?? "-", silentMs);
+
+    public void ProtocolViolation(TetherConnection connection, CloseCode code, string message) =>
+        LogProtocolViolation(Logger, connection.Id, connection.RemoteEndPoint, code.ToWireName(), message);
+
+    public void HandlerFailed(TetherConnection connection, Exception exception) => LogHandlerFailed(Logger, exception, connection.Id);
+
+    public void Replaced(TetherConnection old, TetherConnection replacement) => LogReplaced(Logger, old.ClientId ?? "-", old.Id, replacement.Id);
+
+    public void ConnectionLimit(int limit, EndPoint? remote) => LogConnectionLimit(Logger, limit, remote);
+
+    public void SlowConsumer(TetherConnection connection, int pending) => LogSlowConsumer(Logger, connection.Id, connection.ClientId ?? "-", pending);
+
+    public void AcceptFailed(EndPoint endPoint, Exception exception) => LogAcceptFailed(Logger, exception, endPoint);
+
+    public void Stopping(int connections, double drainMs) => LogStopping(Logger, connections, drainMs);
+
+    public void Stopped(int forced) => LogStopped(Logger, forced);
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Listening on {EndPoint}")]
+    private static partial void LogListening(ILogger logger, EndPoint endPoint);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Connection #{ConnectionId} client {ClientId} from {RemoteEndPoint} connected (heartbeat {IntervalMs} ms, timeout {TimeoutMs} ms)")]
+    private static partial void LogConnected(ILogger logger, long connectionId, string clientId, EndPoint? remoteEndPoint, double intervalMs, double timeoutMs);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Connection #{ConnectionId} client {ClientId} disconnected: {Reason} ({Description})")]
+    private static partial void LogDisconnected(ILogger logger, long connectionId, string clientId, string reason, string description);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Connection #{ConnectionId} client {ClientId} timed out after {SilentMs:0} ms of silence")]
+    private static partial void LogHeartbeatTimeout(ILogger logger, long connectionId, string clientId, double silentMs);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Connection #{ConnectionId} from {RemoteEndPoint} broke the protocol ({Code}): {Detail}")]
+    private static partial void LogProtocolViolation(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string code, string detail);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "The application handler failed on connection #{ConnectionId}")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception exception, long connectionId);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Client {ClientId}: connection #{NewId} replaces #{OldId}")]
+    private static partial void LogReplaced(ILogger logger, string clientId, long oldId, long newId);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Connection limit of {Limit} reached; refused {RemoteEndPoint}")]
+    private static partial void LogConnectionLimit(ILogger logger, int limit, EndPoint? remoteEndPoint);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Connection #{ConnectionId} client {ClientId} is a slow consumer ({Pending} bytes queued); closing it")]
+    private static partial void LogSlowConsumer(ILogger logger, long connectionId, string clientId, int pending);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Accepting on {EndPoint} failed")]
+    private static partial void LogAcceptFailed(ILogger logger, Exception exception, EndPoint endPoint);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Stopping: GOAWAY sent to {Connections} connections, draining for up to {DrainMs} ms")]
+    private static partial void LogStopping(ILogger logger, int connections, double drainMs);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Stopped ({Forced} connections closed at the end of the drain)")]
+    private static partial void LogStopped(ILogger logger, int forced);
+}

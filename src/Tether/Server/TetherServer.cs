@@ -1,0 +1,372 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tether.Diagnostics;
+using Tether.Heartbeat;
+using Tether.Protocol;
+
+namespace Tether.Server;
+
+/// <summary>
+/// A Tether server: listens on one or more endpoints, runs the handshake and heartbeat for every connection, keeps the
+/// registry, pushes to one connection, one client id or everyone, and stops gracefully (GOAWAY, drain, close).
+/// </summary>
+public sealed class TetherServer : IAsyncDisposable
+{
+    private readonly List<Socket> _listeners = [];
+    private readonly List<Task> _acceptLoops = [];
+    private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
+    private long _nextConnectionId;
+    private int _started;
+    private int _stopped;
+
+    /// <summary>Creates a server; call <see cref="StartAsync"/> to listen.</summary>
+    public TetherServer(TetherServerOptions options, TetherServerHandler handler, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handler);
+        options.Validate();
+        Options = options;
+        Handler = handler;
+        TimeProvider = timeProvider ?? TimeProvider.System;
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Server");
+        Log = new ServerLog(logger);
+        Metrics = new TetherMetrics(TetherMetrics.ServerMeterName);
+        Wheel = new TimingWheel(options.Heartbeat.TickInterval, TimeProvider, logger);
+    }
+
+    /// <summary>The settings this server runs with.</summary>
+    public TetherServerOptions Options { get; }
+
+    /// <summary>The live connections.</summary>
+    public ConnectionRegistry Connections { get; } = new();
+
+    /// <summary>The endpoints actually bound (port 0 resolved), once started.</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndPoints => [.. _listeners.Select(l => (IPEndPoint)l.LocalEndPoint!)];
+
+    /// <summary>The server's instruments.</summary>
+    public TetherMetrics Metrics { get; }
+
+    internal TetherServerHandler Handler { get; }
+
+    internal TimeProvider TimeProvider { get; }
+
+    internal ServerLog Log { get; }
+
+    internal TimingWheel Wheel { get; }
+
+    /// <summary>
+    /// Binds every endpoint and starts accepting. Throws <see cref="TetherException"/> with a one-line message when an
+    /// endpoint cannot be bound (for example, the port is in use).
+    /// </summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("the server is already started");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var endPoints = Options.EndPoints.Count > 0 ? Options.EndPoints : [new IPEndPoint(IPAddress.Loopback, 7447)];
+        try
+        {
+            foreach (var endPoint in endPoints)
+            {
+                _listeners.Add(Bind(endPoint));
+            }
+        }
+        catch
+        {
+            foreach (var listener in _listeners)
+            {
+                listener.Dispose();
+            }
+
+            _listeners.Clear();
+            throw;
+        }
+
+        Wheel.Start();
+        foreach (var listener in _listeners)
+        {
+            Log.Listening(listener.LocalEndPoint!);
+            _acceptLoops.Add(AcceptLoopAsync(listener));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Queues <paramref name="message"/> for the connection that holds <paramref name="clientId"/>; false if none does.</summary>
+    public async ValueTask<bool> SendToClientAsync(string clientId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clientId);
+        if (!Connections.TryGetByClientId(clientId, out var connection))
+        {
+            return false;
+        }
+
+        await connection.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to every open connection. The frame is encoded once and the same bytes are
+    /// copied into each connection's queue; no connection is waited for. A connection whose queue is over
+    /// <see cref="TetherServerOptions.MaxPendingOutboundBytes"/> is closed as a slow consumer (reported through its
+    /// disconnect event). Returns how many connections the message was queued for.
+    /// </summary>
+    public int Broadcast(ReadOnlySpan<byte> message)
+    {
+        var frameLength = FrameWriter.DataLength(message.Length);
+        var frame = ArrayPool<byte>.Shared.Rent(frameLength);
+        try
+        {
+            var headerLength = FrameWriter.WriteDataHeader(frame, message.Length, DataFlags.None, 0, 0);
+            message.CopyTo(frame.AsSpan(headerLength));
+            var encoded = frame.AsSpan(0, frameLength);
+            var delivered = 0;
+            var limit = Options.MaxPendingOutboundBytes;
+            foreach (var connection in Connections)
+            {
+                switch (connection.TryEnqueueFrame(encoded, limit))
+                {
+                    case EnqueueResult.Queued:
+                        delivered++;
+                        break;
+                    case EnqueueResult.Full:
+                        CloseSlowConsumer(connection);
+                        break;
+                }
+            }
+
+            Metrics.MessagesSent.Add(delivered);
+            return delivered;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+    }
+
+    /// <summary>
+    /// Stops gracefully: stops accepting, sends GOAWAY (with a jittered retry-after) to every client, waits up to
+    /// <see cref="TetherServerOptions.ShutdownDrainTimeout"/> for them to leave, then closes the rest with GOING_AWAY.
+    /// Cancelling <paramref name="cancellationToken"/> cuts the drain short.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            await _allClosed.Task.ConfigureAwait(false);
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var listener in _listeners)
+        {
+            listener.Dispose();
+        }
+
+        await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
+
+        var drain = Options.ShutdownDrainTimeout;
+        var count = 0;
+        foreach (var connection in Connections)
+        {
+            var retryAfter = Options.GoAwayRetryAfter + (Options.GoAwayRetryJitter * Random.Shared.NextDouble());
+            connection.SendGoAway(new GoAwayFrame
+            {
+                RetryAfterMs = (uint)retryAfter.TotalMilliseconds,
+                DrainMs = (uint)drain.TotalMilliseconds,
+                Reason = "server shutting down",
+            });
+            count++;
+        }
+
+        Metrics.GoAwaysSent.Add(count);
+        Log.Stopping(count, drain.TotalMilliseconds);
+        CheckAllClosed();
+        try
+        {
+            await _allClosed.Task.WaitAsync(drain, TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+        }
+
+        var forced = 0;
+        foreach (var connection in Connections)
+        {
+            var retryAfter = Options.GoAwayRetryAfter + (Options.GoAwayRetryJitter * Random.Shared.NextDouble());
+            connection.BeginClose(new DisconnectInfo(DisconnectReason.GoingAway, CloseCode.GoingAway, "server stopped"), CloseCode.GoingAway, "server stopped", (uint)retryAfter.TotalMilliseconds, immediate: false);
+            forced++;
+        }
+
+        // Every connection is now closing and is dropped at the latest one linger time later.
+        await _allClosed.Task.WaitAsync(Options.CloseLinger + Options.CloseLinger, TimeProvider, CancellationToken.None).ConfigureAwait(false);
+        Log.Stopped(forced);
+        await Wheel.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops (gracefully if not yet stopped, without drain) and releases everything.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Volatile.Read(ref _started) == 1)
+        {
+            using var noDrain = new CancellationTokenSource();
+            await noDrain.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await StopAsync(noDrain.Token).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                foreach (var connection in Connections)
+                {
+                    connection.Abort();
+                }
+            }
+        }
+
+        Metrics.Dispose();
+        _stopping.Dispose();
+    }
+
+    internal void OnHandshakeCompleted(TetherConnection connection)
+    {
+        if (connection.ClientId is not null && Connections.BindClientId(connection) is { } previous)
+        {
+            Log.Replaced(previous, connection);
+            previous.BeginClose(new DisconnectInfo(DisconnectReason.Replaced, CloseCode.Replaced, $"replaced by connection #{connection.Id}"), CloseCode.Replaced, "replaced by a newer connection with the same client id", 0, immediate: false);
+        }
+
+        Metrics.ConnectionsActive.Add(1);
+        Log.Connected(connection);
+    }
+
+    internal void OnConnectionClosed(TetherConnection connection, DisconnectInfo info, bool wasOpen)
+    {
+        Connections.Remove(connection);
+        if (wasOpen)
+        {
+            Metrics.ConnectionsActive.Add(-1);
+            Metrics.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", info.ReasonName));
+            Log.Disconnected(connection, info);
+        }
+
+        CheckAllClosed();
+    }
+
+    private void CheckAllClosed()
+    {
+        if (Volatile.Read(ref _stopped) == 1 && Connections.Count == 0)
+        {
+            _allClosed.TrySetResult();
+        }
+    }
+
+    private void CloseSlowConsumer(TetherConnection connection)
+    {
+        var pending = connection.PendingOutboundBytes;
+        Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "max-pending-outbound-bytes"));
+        Log.SlowConsumer(connection, pending);
+        connection.BeginClose(new DisconnectInfo(DisconnectReason.SlowConsumer, CloseCode.SlowConsumer, $"{pending} bytes queued, limit {Options.MaxPendingOutboundBytes}"), CloseCode.SlowConsumer, "slow consumer", 0, immediate: true);
+    }
+
+    private Socket Bind(IPEndPoint endPoint)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endPoint);
+            socket.Listen(Options.ListenBacklog);
+            return socket;
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            var why = ex.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => "the address is already in use",
+                SocketError.AddressNotAvailable => "the address is not available on this machine",
+                SocketError.AccessDenied => "permission denied",
+                _ => ex.Message,
+            };
+            throw new TetherException($"cannot listen on {endPoint}: {why}", ex);
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        var endPoint = listener.LocalEndPoint!;
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // Transient (e.g. out of file descriptors): log, back off briefly, keep accepting.
+                Log.AcceptFailed(endPoint, ex);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+
+            Admit(socket);
+        }
+    }
+
+    private void Admit(Socket socket)
+    {
+        if (Connections.Count >= Options.MaxConnections)
+        {
+            Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "max-connections"));
+            Log.ConnectionLimit(Options.MaxConnections, socket.RemoteEndPoint);
+            RefuseBusy(socket);
+            return;
+        }
+
+        var connection = new TetherConnection(this, socket, Interlocked.Increment(ref _nextConnectionId));
+        Connections.Add(connection);
+        Metrics.ConnectionsAccepted.Add(1);
+        _ = connection.RunAsync();
+    }
+
+    private static void RefuseBusy(Socket socket)
+    {
+        // Best effort: tell the peer why, then close. The buffer is tiny and the socket is new, so this never blocks long.
+        try
+        {
+            var writer = new ArrayBufferWriter<byte>(64);
+            new CloseFrame { Code = CloseCode.TooManyConnections, RetryAfterMs = 1000, Reason = "connection limit reached" }.Write(writer);
+            socket.Send(writer.WrittenSpan, SocketFlags.None);
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using System.Buffers;
+
+namespace Tether.Server;
+
+/// <summary>
+/// The application's side of a server: override what you need. Calls for one connection never overlap and come in
+/// order: <see cref="OnConnectedAsync"/>, then each message, then <see cref="OnDisconnectedAsync"/> exactly once.
+/// While a call is running, no further bytes are read from that connection (back-pressure), and the heartbeat does
+/// not count the pause against the peer.
+/// </summary>
+public abstract class TetherServerHandler
+{
+    /// <summary>A connection completed its handshake. Throwing closes it with INTERNAL_ERROR.</summary>
+    public virtual ValueTask OnConnectedAsync(TetherConnection connection) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// A message arrived. <paramref name="message"/> is a view of the receive buffer, valid only until the returned task
+    /// completes: copy what you keep. Throwing closes the connection with INTERNAL_ERROR.
+    /// </summary>
+    public virtual ValueTask OnMessageAsync(TetherConnection connection, ReadOnlySequence<byte> message) => ValueTask.CompletedTask;
+
+    /// <summary>The connection ended (once, after its last message), with the reason.</summary>
+    public virtual ValueTask OnDisconnectedAsync(TetherConnection connection, DisconnectInfo info) => ValueTask.CompletedTask;
+}

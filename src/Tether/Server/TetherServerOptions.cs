@@ -1,0 +1,71 @@
+using System.Net;
+using Tether.Heartbeat;
+using Tether.Protocol;
+using Tether.Transport;
+
+namespace Tether.Server;
+
+/// <summary>Settings of a <see cref="TetherServer"/>. Every limit has a default suited to production.</summary>
+public sealed class TetherServerOptions
+{
+    /// <summary>Where to listen. Default: 127.0.0.1:7447.</summary>
+    public IList<IPEndPoint> EndPoints { get; } = [];
+
+    /// <summary>Heartbeat policy (interval, timeout, bounds a client may ask for, wheel tick).</summary>
+    public HeartbeatOptions Heartbeat { get; set; } = new();
+
+    /// <summary>TCP settings applied to every accepted socket.</summary>
+    public TcpOptions Tcp { get; set; } = new();
+
+    /// <summary>A peer must complete HELLO within this time after connecting, or it is closed. Default 10 s.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Largest frame body the server accepts; larger frames close the connection with FRAME_TOO_LARGE. Default 1 MiB.</summary>
+    public int MaxFrameSize { get; set; } = ProtocolConstants.DefaultMaxFrameSize;
+
+    /// <summary>Connections beyond this are refused with TOO_MANY_CONNECTIONS. Default 100,000.</summary>
+    public int MaxConnections { get; set; } = 100_000;
+
+    /// <summary>
+    /// Bytes a connection may have queued for sending. A broadcast to a connection over the limit closes it with
+    /// SLOW_CONSUMER (a broadcast never waits for one client); a direct send waits for room. Default 4 MiB.
+    /// </summary>
+    public int MaxPendingOutboundBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>How long a graceful stop waits for clients to leave after GOAWAY before closing them. Default 10 s.</summary>
+    public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Smallest retry-after hint sent with GOAWAY. Default 500 ms.</summary>
+    public TimeSpan GoAwayRetryAfter { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Random spread added per client to <see cref="GoAwayRetryAfter"/> so clients do not return at once. Default 5 s.</summary>
+    public TimeSpan GoAwayRetryJitter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>After sending CLOSE, how long to wait for the peer's FIN before dropping the socket. Default 2 s.</summary>
+    public TimeSpan CloseLinger { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Listen backlog per endpoint: connections the kernel queues while the server is busy accepting. Default 4096.</summary>
+    public int ListenBacklog { get; set; } = 4096;
+
+    /// <summary>The node name announced in WELCOME. Default: the machine name.</summary>
+    public string ServerId { get; set; } = Environment.MachineName;
+
+    internal void Validate()
+    {
+        Heartbeat.Validate();
+        if (MaxFrameSize < ProtocolConstants.MinMaxFrameSize)
+        {
+            throw new ArgumentException($"the maximum frame size must be at least {ProtocolConstants.MinMaxFrameSize} bytes");
+        }
+
+        if (HandshakeTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("the handshake timeout must be positive");
+        }
+
+        if (MaxConnections <= 0 || MaxPendingOutboundBytes <= 0 || ListenBacklog <= 0)
+        {
+            throw new ArgumentException("connection, outbound and backlog limits must be positive");
+        }
+    }
+}

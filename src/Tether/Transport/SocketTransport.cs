@@ -1,0 +1,307 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+
+namespace Tether.Transport;
+
+/// <summary>
+/// Moves bytes between one socket and the protocol above it; it knows nothing of frames.
+/// Receiving: zero-byte reads park an idle connection without a buffer; a pooled buffer is rented only when data is
+/// ready and returned once every byte is consumed. Sending: frames are encoded into a shared <see cref="OutboundBuffer"/>
+/// and one drain at a time writes them out from the thread pool, so no sender ever blocks on the socket and no task or
+/// buffer exists while there is nothing to send.
+/// </summary>
+internal sealed class SocketTransport : IThreadPoolWorkItem
+{
+    private const int InitialReceiveSize = 4096;
+
+    private readonly Socket _socket;
+    private readonly Lock _sendLock = new();
+    private readonly OutboundBuffer _outbound = new();
+    private byte[]? _receiveBuffer;
+    private int _receiveStart;
+    private int _receiveEnd;
+    private int _maxReceiveBuffer;
+    private bool _draining;
+    private bool _sendsCompleted;
+    private bool _sendFailed;
+    private int _inflightBytes;
+    private TaskCompletionSource? _drained;
+    private long _bytesSent;
+    private long _bytesReceived;
+
+    public SocketTransport(Socket socket, int maxReceiveBuffer)
+    {
+        _socket = socket;
+        _maxReceiveBuffer = Math.Max(maxReceiveBuffer, InitialReceiveSize);
+        RemoteEndPoint = socket.RemoteEndPoint;
+        LocalEndPoint = socket.LocalEndPoint;
+    }
+
+    /// <summary>Called (once) when a send fails, from the draining thread.</summary>
+    public Action<Exception>? SendFailed { get; set; }
+
+    public EndPoint? RemoteEndPoint { get; }
+
+    public EndPoint? LocalEndPoint { get; }
+
+    public Socket Socket => _socket;
+
+    /// <summary>Bytes queued or being written, not yet handed to the kernel.</summary>
+    public int PendingBytes
+    {
+        get
+        {
+            lock (_sendLock)
+            {
+                return _outbound.Length + _inflightBytes;
+            }
+        }
+    }
+
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>True while a receive buffer is rented (for tests of the idle-memory guarantee).</summary>
+    public bool HoldsReceiveBuffer => _receiveBuffer is not null;
+
+    /// <summary>Bytes received but not yet consumed (e.g. frames that arrived right behind the handshake).</summary>
+    public ReadOnlyMemory<byte> Buffered => _receiveBuffer.AsMemory(_receiveStart, _receiveEnd - _receiveStart);
+
+    /// <summary>Largest buffer a single frame may need, header included.</summary>
+    public void SetMaxReceiveBuffer(int bytes) => _maxReceiveBuffer = Math.Max(bytes, InitialReceiveSize);
+
+    /// <summary>
+    /// Waits for more bytes than are currently buffered and returns everything not yet consumed; empty at end of stream.
+    /// Only one receive may be outstanding. Call <see cref="Consume"/> with what the reader used.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ReadOnlyMemory<byte>> ReceiveAsync()
+    {
+        if (_receiveBuffer is null || _receiveStart == _receiveEnd)
+        {
+            ReleaseReceiveBuffer();
+
+            // Park without a buffer: the kernel wakes us when bytes arrive (or at end of stream).
+            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+            _receiveBuffer = ArrayPool<byte>.Shared.Rent(InitialReceiveSize);
+        }
+        else
+        {
+            MakeRoom();
+        }
+
+        var read = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(_receiveEnd), SocketFlags.None).ConfigureAwait(false);
+        if (read == 0)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        _receiveEnd += read;
+        Interlocked.Add(ref _bytesReceived, read);
+        return _receiveBuffer.AsMemory(_receiveStart, _receiveEnd - _receiveStart);
+    }
+
+    /// <summary>Marks <paramref name="count"/> bytes from the front of the last receive as used.</summary>
+    public void Consume(int count)
+    {
+        _receiveStart += count;
+        if (_receiveStart == _receiveEnd)
+        {
+            ReleaseReceiveBuffer();
+        }
+    }
+
+    /// <summary>Opens the outbound buffer for writing frames. Dispose the scope to queue them for sending.</summary>
+    public SendScope BeginSend()
+    {
+        _sendLock.Enter();
+        return new SendScope(this);
+    }
+
+    /// <summary>Writes out everything queued so far, then completes. Never throws; completes early if the connection broke.</summary>
+    public Task FlushAsync()
+    {
+        lock (_sendLock)
+        {
+            if ((!_draining && _outbound.Length == 0) || _sendFailed)
+            {
+                return Task.CompletedTask;
+            }
+
+            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _drained.Task;
+        }
+    }
+
+    /// <summary>Flushes, then sends FIN: the peer reads everything we queued, then end of stream.</summary>
+    public async Task ShutdownSendAsync()
+    {
+        lock (_sendLock)
+        {
+            _sendsCompleted = true;
+        }
+
+        await FlushAsync().ConfigureAwait(false);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Closes the socket now; pending sends are dropped and a pending receive ends.</summary>
+    public void Abort()
+    {
+        lock (_sendLock)
+        {
+            _sendsCompleted = true;
+            _sendFailed = true;
+            if (!_draining)
+            {
+                _outbound.Release();
+            }
+
+            CompleteDrainedWaiter();
+        }
+
+        _socket.Dispose();
+    }
+
+    /// <summary>Returns the pooled receive buffer once the receive loop has ended.</summary>
+    public void ReleaseReceiveBuffer()
+    {
+        if (_receiveBuffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_receiveBuffer);
+            _receiveBuffer = null;
+        }
+
+        _receiveStart = 0;
+        _receiveEnd = 0;
+    }
+
+    void IThreadPoolWorkItem.Execute() => _ = DrainAsync();
+
+    private void MakeRoom()
+    {
+        var buffer = _receiveBuffer!;
+        if (_receiveStart > 0)
+        {
+            buffer.AsSpan(_receiveStart, _receiveEnd - _receiveStart).CopyTo(buffer);
+            _receiveEnd -= _receiveStart;
+            _receiveStart = 0;
+        }
+
+        if (_receiveEnd == buffer.Length)
+        {
+            if (buffer.Length >= _maxReceiveBuffer)
+            {
+                throw new InvalidOperationException("receive buffer is full; the framing should have rejected this frame");
+            }
+
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Min(_maxReceiveBuffer, buffer.Length * 2));
+            buffer.AsSpan(0, _receiveEnd).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(buffer);
+            _receiveBuffer = larger;
+        }
+    }
+
+    private void EndSend()
+    {
+        var schedule = false;
+        if (_outbound.Length > 0 && !_draining && !_sendFailed)
+        {
+            _draining = true;
+            schedule = true;
+        }
+
+        _sendLock.Exit();
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            byte[]? buffer;
+            int length;
+            lock (_sendLock)
+            {
+                if (_outbound.Length == 0 || _sendFailed)
+                {
+                    _outbound.Release();
+                    _draining = false;
+                    CompleteDrainedWaiter();
+                    return;
+                }
+
+                buffer = _outbound.Take(out length);
+                _inflightBytes = length;
+            }
+
+            try
+            {
+                var sent = 0;
+                while (sent < length)
+                {
+                    sent += await _socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None).ConfigureAwait(false);
+                }
+
+                Interlocked.Add(ref _bytesSent, length);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                lock (_sendLock)
+                {
+                    _sendFailed = true;
+                }
+
+                SendFailed?.Invoke(ex);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer!);
+                lock (_sendLock)
+                {
+                    _inflightBytes = 0;
+                }
+            }
+        }
+    }
+
+    private void CompleteDrainedWaiter()
+    {
+        var waiter = _drained;
+        _drained = null;
+        waiter?.TrySetResult();
+    }
+
+    /// <summary>Exclusive access to the outbound buffer; frames written through <see cref="Writer"/> are sent after <see cref="Dispose"/>.</summary>
+    public readonly ref struct SendScope
+    {
+        private readonly SocketTransport _transport;
+
+        internal SendScope(SocketTransport transport) => _transport = transport;
+
+        /// <summary>False once the connection is closing or broken: anything written is discarded.</summary>
+        public bool CanSend => !_transport._sendsCompleted && !_transport._sendFailed;
+
+        /// <summary>Bytes queued but not yet handed to the kernel.</summary>
+        public int PendingBytes => _transport._outbound.Length + _transport._inflightBytes;
+
+        public IBufferWriter<byte> Writer => _transport._outbound;
+
+        public void Dispose() => _transport.EndSend();
+    }
+}
