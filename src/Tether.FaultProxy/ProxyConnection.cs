@@ -72,6 +72,13 @@ internal sealed class ProxyConnection
             server = _server;
         }
 
+        // Reset first: the RST goes out at once, and pending socket operations fail while _closed is already set.
+        TcpFaultProxy.ResetSocket(_client);
+        if (server is not null)
+        {
+            TcpFaultProxy.ResetSocket(server);
+        }
+
         try
         {
             _aborting.Cancel();
@@ -83,13 +90,6 @@ internal sealed class ProxyConnection
 
         // Every registration has run; pumps still holding the token only see that it is cancelled.
         _aborting.Dispose();
-
-        TcpFaultProxy.ResetSocket(_client);
-        if (server is not null)
-        {
-            TcpFaultProxy.ResetSocket(server);
-        }
-
         return true;
     }
 

@@ -103,7 +103,7 @@ internal ref struct WireWriter
         var index = 0;
         while (index < text.Length)
         {
-            var step = char.IsHighSurrogate(text[index]) && index + 1 < text.Length ? 2 : 1;
+            var step = char.IsHighSurrogate(text[index]) && index + 1 < text.Length && char.IsLowSurrogate(text[index + 1]) ? 2 : 1;
             var size = Encoding.UTF8.GetByteCount(text.AsSpan(index, step));
             if (bytes + size > maxBytes)
             {

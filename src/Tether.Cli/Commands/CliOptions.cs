@@ -67,13 +67,13 @@ internal static class CliOptions
         CustomParser = result => ParseInt(result, name, min),
     };
 
-    public static Option<LogLevel> LogLevelOption(string name, string description, LogLevel defaultValue)
+    /// <summary>A log level by its short name; absent (null) when not given.</summary>
+    public static Option<LogLevel?> LogLevelOption(string name, string description)
     {
-        var option = new Option<LogLevel>(name)
+        var option = new Option<LogLevel?>(name)
         {
             Description = description,
             HelpName = "level",
-            DefaultValueFactory = _ => defaultValue,
             CustomParser = result =>
             {
                 var token = SingleToken(result);
@@ -83,7 +83,7 @@ internal static class CliOptions
                 }
 
                 result.AddError($"{name}: '{token}' is not a log level (trace, debug, info, warning, error, critical, none)");
-                return defaultValue;
+                return null;
             },
         };
         option.CompletionSources.Add("trace", "debug", "info", "warning", "error", "critical", "none");

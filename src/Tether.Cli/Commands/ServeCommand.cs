@@ -72,8 +72,8 @@ internal sealed class ServeCommand : Command
         HelpName = "name",
     };
 
-    private readonly Option<LogLevel> _logLevel = CliOptions.LogLevelOption(
-        "--log-level", "Minimum log level: trace, debug, info, warning, error, critical or none.", LogLevel.Information);
+    private readonly Option<LogLevel?> _logLevel = CliOptions.LogLevelOption(
+        "--log-level", "Minimum log level: trace, debug, info, warning, error, critical or none. [default: info]");
 
     private readonly Option<bool> _jsonLog = new("--json-log")
     {
@@ -170,7 +170,7 @@ internal sealed class ServeCommand : Command
         var options = BuildOptions(result);
         var portFile = result.GetValue(_portFile);
         using var signal = new ShutdownSignal();
-        using var loggerFactory = ServerLogging.Create(result.GetValue(_logLevel), result.GetValue(_jsonLog));
+        using var loggerFactory = ServerLogging.Create(result.GetValue(_logLevel) ?? LogLevel.Information, result.GetValue(_jsonLog));
         var server = new TetherServer(options, new EchoHandler(loggerFactory.CreateLogger<EchoHandler>()), loggerFactory);
         var wrotePortFile = false;
         await using (server.ConfigureAwait(false))

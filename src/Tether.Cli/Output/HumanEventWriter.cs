@@ -9,15 +9,15 @@ namespace Tether.Cli.Output;
 /// </summary>
 internal sealed class HumanEventWriter(TextWriter output, TextWriter errors) : IClientEventSink
 {
-    public void Connecting(EndPoint? endPoint) => Status(endPoint is null ? "connecting" : $"connecting to {endPoint}");
+    public void Connecting(EndPoint? endPoint) => Status(endPoint is null ? "connecting" : $"connecting to {EndPointText.Format(endPoint)}");
 
-    public void Connected(EndPoint? endPoint) => Status(endPoint is null ? "connected" : $"connected to {endPoint}");
+    public void Connected(EndPoint? endPoint) => Status(endPoint is null ? "connected" : $"connected to {EndPointText.Format(endPoint)}");
 
     public void Disconnected(DisconnectInfo info) => Status($"disconnected: {info}");
 
     public void Reconnecting(int attempt, TimeSpan delay, EndPoint? endPoint, Exception? lastError)
     {
-        var target = endPoint is null ? string.Empty : $" to {endPoint}";
+        var target = endPoint is null ? string.Empty : $" to {EndPointText.Format(endPoint)}";
         var cause = lastError is null ? string.Empty : $" (last error: {lastError.Message})";
         Status(string.Create(CultureInfo.InvariantCulture, $"reconnecting{target}: attempt {attempt} in {FormatMs(delay)}{cause}"));
     }
@@ -30,9 +30,10 @@ internal sealed class HumanEventWriter(TextWriter output, TextWriter errors) : I
         Guard(() => output.WriteLine(line));
     }
 
-    public void Closed(string reason, string? description) => Status(description is null ? $"closed ({reason})" : $"closed ({reason}): {description}");
+    // A failure is said once, as the last line, so that it is what a person reads first.
+    public void Closed(string reason, string? description, string? error) => Status(error ?? "closed");
 
-    public void Error(string message, bool fatal) => Status(message);
+    public void Error(string message) => Status(message);
 
     private static string FormatMs(TimeSpan value) =>
         value.TotalMilliseconds.ToString(value.TotalMilliseconds < 10 ? "0.###" : "0", CultureInfo.InvariantCulture) + " ms";

@@ -20,8 +20,12 @@ internal interface IClientEventSink
 
     void Message(ReadOnlySpan<byte> message);
 
-    void Closed(string reason, string? description);
+    /// <summary>
+    /// The client is closed for good. With <paramref name="error"/> the command failed: the error always reaches stderr
+    /// as one line, whatever the output format.
+    /// </summary>
+    void Closed(string reason, string? description, string? error);
 
-    /// <summary>A problem; <paramref name="fatal"/> ones end the command and always reach stderr.</summary>
-    void Error(string message, bool fatal);
+    /// <summary>A problem the command survives, e.g. a message that could not be sent.</summary>
+    void Error(string message);
 }

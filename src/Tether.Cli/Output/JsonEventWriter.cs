@@ -39,7 +39,7 @@ internal sealed class JsonEventWriter : IClientEventSink, IDisposable
     {
     }
 
-    public void Connected(EndPoint? endPoint) => Write("connected", endPoint, static (json, endPoint) => json.WriteString("endpoint", endPoint?.ToString()));
+    public void Connected(EndPoint? endPoint) => Write("connected", endPoint, static (json, endPoint) => json.WriteString("endpoint", EndPointText.Format(endPoint)));
 
     public void Disconnected(DisconnectInfo info) => Write("disconnected", info, static (json, info) =>
     {
@@ -63,7 +63,7 @@ internal sealed class JsonEventWriter : IClientEventSink, IDisposable
             json.WriteNumber("delayMs", (long)Math.Round(e.delay.TotalMilliseconds));
             if (e.endPoint is not null)
             {
-                json.WriteString("endpoint", e.endPoint.ToString());
+                json.WriteString("endpoint", EndPointText.Format(e.endPoint));
             }
 
             if (e.lastError is not null)
@@ -90,23 +90,35 @@ internal sealed class JsonEventWriter : IClientEventSink, IDisposable
         });
     }
 
-    public void Closed(string reason, string? description) => Write("closed", (reason, description), static (json, c) =>
+    public void Closed(string reason, string? description, string? error)
     {
-        json.WriteString("reason", c.reason);
-        if (c.description is not null)
+        if (error is not null)
         {
-            json.WriteString("description", c.description);
+            Error(error);
         }
-    });
 
-    public void Error(string message, bool fatal)
-    {
-        Write("error", message, static (json, message) => json.WriteString("message", message));
-        if (fatal)
+        Write("closed", (reason, description), static (json, c) =>
         {
-            _errors.WriteLine($"tether: {message}");
+            json.WriteString("reason", c.reason);
+            if (c.description is not null)
+            {
+                json.WriteString("description", c.description);
+            }
+        });
+        if (error is not null)
+        {
+            try
+            {
+                _errors.WriteLine($"tether: {error}");
+            }
+            catch (IOException)
+            {
+                // Nowhere left to report to; the exit code still says it failed.
+            }
         }
     }
+
+    public void Error(string message) => Write("error", message, static (json, message) => json.WriteString("message", message));
 
     public void Dispose()
     {

@@ -28,6 +28,7 @@ internal sealed class ClientConnection
     private long _lastPingSent;
     private readonly int _peerMaxFrame;
     private volatile bool _consumerBusy;
+    private volatile bool _gracefulClose;
 
     private ClientConnection(SocketTransport transport, EndPoint endPoint, WelcomeFrame welcome, TimeProvider time, TetherMetrics metrics)
     {
@@ -136,6 +137,12 @@ internal sealed class ClientConnection
         }
 
         TrySetCloseInfo(ended ?? new DisconnectInfo(DisconnectReason.ConnectionLost, null, "connection ended"));
+        if (_gracefulClose)
+        {
+            // Our CLOSE is on its way: let the server read it and close its side (bounded by the linger timer).
+            await _transport.DiscardUntilEndAsync().ConfigureAwait(false);
+        }
+
         await _closed.CancelAsync().ConfigureAwait(false);
         _transport.Abort();
         _transport.ReleaseReceiveBuffer();
@@ -188,7 +195,8 @@ internal sealed class ClientConnection
             }
         }
 
-        _ = immediate ? AbortAfterFlushAsync() : ShutdownThenAbortAsync(linger ?? TimeSpan.FromSeconds(2));
+        _gracefulClose = !immediate;
+        _ = immediate ? ShutdownAfterFlushAsync() : ShutdownThenAbortAsync(linger ?? TimeSpan.FromSeconds(2));
     }
 
     private static HelloFrame NewHello(TetherClientOptions options) => new()
@@ -419,10 +427,10 @@ internal sealed class ClientConnection
 
     private bool TrySetCloseInfo(DisconnectInfo info) => Interlocked.CompareExchange(ref _closeInfo, info, null) is null;
 
-    private async Task AbortAfterFlushAsync()
+    private async Task ShutdownAfterFlushAsync()
     {
         await _transport.FlushAsync().WaitAsync(TimeSpan.FromMilliseconds(200), _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _transport.Abort();
+        _transport.Shutdown();
     }
 
     private async Task ShutdownThenAbortAsync(TimeSpan linger)

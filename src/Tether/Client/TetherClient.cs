@@ -219,14 +219,12 @@ public sealed class TetherClient : IAsyncDisposable
         TimeSpan? retryAfter = null;
         DisconnectInfo? lastDisconnect = null;
         Exception? lastError = null;
-        EndPoint? lastEndPoint = null;
         try
         {
             SetState(ClientState.Connecting, new ClientStateChangedEventArgs(ClientState.Disconnected, ClientState.Connecting) { EndPoint = _options.EndPoints[0] });
+            var endPoint = _endpoints.Next();
             while (!stop.IsCancellationRequested)
             {
-                var endPoint = _endpoints.Next();
-                lastEndPoint = endPoint;
                 ClientConnection? connection = null;
                 try
                 {
@@ -293,6 +291,7 @@ public sealed class TetherClient : IAsyncDisposable
                 }
 
                 retryAfter = null;
+                endPoint = _endpoints.Next();
                 Metrics.Reconnects.Add(1);
                 _log.Reconnecting(attempt, delay.TotalMilliseconds);
                 SetState(ClientState.Reconnecting, new ClientStateChangedEventArgs(State, ClientState.Reconnecting)
@@ -301,7 +300,7 @@ public sealed class TetherClient : IAsyncDisposable
                     Delay = delay,
                     Disconnect = connection is not null ? lastDisconnect : null,
                     Exception = connection is null ? lastError : null,
-                    EndPoint = lastEndPoint,
+                    EndPoint = endPoint,
                 });
                 try
                 {

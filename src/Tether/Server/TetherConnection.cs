@@ -216,9 +216,11 @@ public sealed class TetherConnection : IWheelEntry
             }
         }
 
-        _deadline = _time.GetTimestamp() + (immediate ? 0 : ToTicks(_server.Options.CloseLinger));
+        // The deadline is only the backstop: normally the peer's FIN (or our own shutdown) ends the receive loop first,
+        // and the socket is disposed after that, never under a pending receive (which would turn FIN into RST).
+        _deadline = _time.GetTimestamp() + ToTicks(_server.Options.CloseLinger);
         _server.Wheel.Schedule(this, _deadline);
-        _ = immediate ? AbortAfterFlushAsync() : _transport.ShutdownSendAsync();
+        _ = immediate ? ShutdownAfterFlushAsync() : _transport.ShutdownSendAsync();
     }
 
     internal async Task RunAsync()
@@ -242,6 +244,7 @@ public sealed class TetherConnection : IWheelEntry
         {
             _server.Log.ProtocolViolation(this, ex.Code, ex.Message);
             BeginClose(new DisconnectInfo(DisconnectReason.ProtocolError, ex.Code, ex.Message), ex.Code, ex.Message, 0, immediate: false);
+            await _transport.DiscardUntilEndAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
@@ -251,6 +254,7 @@ public sealed class TetherConnection : IWheelEntry
         {
             _server.Log.HandlerFailed(this, ex);
             BeginClose(new DisconnectInfo(DisconnectReason.ApplicationError, CloseCode.InternalError, ex.Message, ex), CloseCode.InternalError, "internal error", 0, immediate: false);
+            await _transport.DiscardUntilEndAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -503,10 +507,10 @@ public sealed class TetherConnection : IWheelEntry
         }
     }
 
-    private async Task AbortAfterFlushAsync()
+    private async Task ShutdownAfterFlushAsync()
     {
         await _transport.FlushAsync().ConfigureAwait(false);
-        _transport.Abort();
+        _transport.Shutdown();
     }
 
     private void OnSendFailed(Exception exception)
@@ -525,6 +529,14 @@ public sealed class TetherConnection : IWheelEntry
         }
 
         var info = _closeInfo ?? new DisconnectInfo(DisconnectReason.ConnectionLost, null, "connection ended");
+        if (info.Reason is DisconnectReason.ClosedByPeer or DisconnectReason.ConnectionLost)
+        {
+            // The peer is done sending, not necessarily done reading: replies already queued (an echo of its last
+            // message) still go out, bounded by the linger time.
+            _state = (int)ConnectionState.Closing;
+            await _transport.ShutdownSendAsync().WaitAsync(_server.Options.CloseLinger, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         _state = (int)ConnectionState.Closed;
         _transport.Abort();
         _transport.ReleaseReceiveBuffer();

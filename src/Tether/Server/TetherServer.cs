@@ -18,6 +18,7 @@ public sealed class TetherServer : IAsyncDisposable
     private readonly List<Socket> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopCompleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private long _nextConnectionId;
     private int _started;
@@ -160,7 +161,7 @@ public sealed class TetherServer : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
-            await _allClosed.Task.ConfigureAwait(false);
+            await _stopCompleted.Task.ConfigureAwait(false);
             return;
         }
 
@@ -205,30 +206,35 @@ public sealed class TetherServer : IAsyncDisposable
             forced++;
         }
 
-        // Every connection is now closing and is dropped at the latest one linger time later.
-        await _allClosed.Task.WaitAsync(Options.CloseLinger + Options.CloseLinger, TimeProvider, CancellationToken.None).ConfigureAwait(false);
+        // Every connection is now closing and is dropped at the latest one linger time later; whatever is still
+        // there after twice that is aborted, so a stop always ends.
+        try
+        {
+            await _allClosed.Task.WaitAsync(Options.CloseLinger + Options.CloseLinger, TimeProvider, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            foreach (var connection in Connections)
+            {
+                connection.Abort();
+            }
+
+            await _allClosed.Task.WaitAsync(Options.CloseLinger, TimeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         Log.Stopped(forced);
         await Wheel.DisposeAsync().ConfigureAwait(false);
+        _stopCompleted.TrySetResult();
     }
 
-    /// <summary>Stops (gracefully if not yet stopped, without drain) and releases everything.</summary>
+    /// <summary>Stops (GOAWAY without waiting for a drain, if not stopped yet) and releases everything.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Volatile.Read(ref _started) == 1)
         {
             using var noDrain = new CancellationTokenSource();
             await noDrain.CancelAsync().ConfigureAwait(false);
-            try
-            {
-                await StopAsync(noDrain.Token).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                foreach (var connection in Connections)
-                {
-                    connection.Abort();
-                }
-            }
+            await StopAsync(noDrain.Token).ConfigureAwait(false);
         }
 
         Metrics.Dispose();

@@ -104,6 +104,30 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         return _receiveBuffer.AsMemory(_receiveStart, _receiveEnd - _receiveStart);
     }
 
+    /// <summary>
+    /// After this side sent CLOSE: reads and drops whatever still arrives until the peer's FIN, or until the socket is
+    /// aborted (the caller's linger deadline). Never throws.
+    /// </summary>
+    public async Task DiscardUntilEndAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var data = await ReceiveAsync().ConfigureAwait(false);
+                if (data.IsEmpty)
+                {
+                    return;
+                }
+
+                Consume(data.Length);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+        {
+        }
+    }
+
     /// <summary>Marks <paramref name="count"/> bytes from the front of the last receive as used.</summary>
     public void Consume(int count)
     {
@@ -148,6 +172,31 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         try
         {
             _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Ends the connection without discarding what was already handed to the kernel: FIN in both directions, and the
+    /// pending receive completes with end of stream. The owner disposes the socket (<see cref="Abort"/>) once its receive
+    /// loop has ended; disposing with a receive still pending would make the kernel send RST, and a peer that gets RST
+    /// loses whatever it had not read yet (our CLOSE frame included).
+    /// </summary>
+    public void Shutdown()
+    {
+        lock (_sendLock)
+        {
+            _sendsCompleted = true;
+        }
+
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
         }
         catch (SocketException)
         {

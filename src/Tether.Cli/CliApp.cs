@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using Tether.Cli.Commands;
+
+namespace Tether.Cli;
+
+/// <summary>
+/// The command tree and the one place where failures become a single <c>tether: ...</c> line on stderr and an exit
+/// code: nothing below this prints a stack trace.
+/// </summary>
+internal static class CliApp
+{
+    // A plain Command named "tether" rather than RootCommand, whose name comes from the executable: that is
+    // "Tether.Cli" under "dotnet run" or "dotnet Tether.Cli.dll", and help should show the installed command name.
+    public static Command CreateRootCommand() => new("tether", "Long-lived TCP connections with heartbeats, reconnects and graceful shutdown. "
+        + "Exit codes: 0 success, 1 invalid command line, 2 failure (cannot listen, cannot connect, closed for good).")
+    {
+        new HelpOption(),
+        new VersionOption(),
+        new ServeCommand(),
+        new ConnectCommand(),
+    };
+
+    public static async Task<int> RunAsync(string[] args, TextWriter errors)
+    {
+        var parse = CreateRootCommand().Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            await errors.WriteLineAsync(DescribeParseErrors(parse)).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        var configuration = new InvocationConfiguration
+        {
+            // Exceptions are turned into one line below; the default handler would print a stack trace.
+            EnableDefaultExceptionHandler = false,
+            // Commands handle Ctrl-C and SIGTERM themselves (graceful stop, second signal aborts); the built-in
+            // handling would cancel and then force an exit after a fixed timeout, cutting a drain short.
+            ProcessTerminationTimeout = null,
+        };
+        try
+        {
+            return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+        }
+        catch (CliException ex)
+        {
+            return await FailAsync(errors, ex.Message, ex.ExitCode).ConfigureAwait(false);
+        }
+        catch (TetherException ex)
+        {
+            return await FailAsync(errors, ex.Message, ExitCodes.Failure).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            // The library validates option combinations the parser cannot see (e.g. limits that depend on each other).
+            return await FailAsync(errors, ex.Message, ExitCodes.Usage).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var detail = Environment.GetEnvironmentVariable("TETHER_DEBUG") is { Length: > 0 } ? ex.ToString() : $"{ex.GetType().Name}: {ex.Message} (set TETHER_DEBUG=1 for details)";
+            return await FailAsync(errors, $"unexpected error: {detail}", ExitCodes.Internal).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>All parse errors on one line, with the help command for the (sub)command that failed.</summary>
+    internal static string DescribeParseErrors(ParseResult parse)
+    {
+        var messages = parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct();
+        // Subcommands are one level deep, so the failing command's own name is the whole path.
+        var command = parse.CommandResult.Command.Parents.Any() ? $"tether {parse.CommandResult.Command.Name}" : "tether";
+        return $"tether: {string.Join("; ", messages)} (see '{command} --help')";
+    }
+
+    private static async Task<int> FailAsync(TextWriter errors, string message, int exitCode)
+    {
+        await errors.WriteLineAsync($"tether: {message}").ConfigureAwait(false);
+        return exitCode;
+    }
+}

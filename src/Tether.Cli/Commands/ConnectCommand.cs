@@ -1,0 +1,184 @@
+using System.CommandLine;
+using System.Net;
+using System.Text;
+using Tether.Cli.Connecting;
+using Tether.Cli.Hosting;
+using Tether.Cli.Output;
+using Tether.Cli.Parsing;
+using Tether.Client;
+
+namespace Tether.Cli.Commands;
+
+/// <summary><c>tether connect</c>: an interactive client that sends stdin lines and prints what it receives.</summary>
+internal sealed class ConnectCommand : Command
+{
+    private static readonly TetherClientOptions Defaults = new();
+
+    private readonly Argument<List<EndPoint>> _endPoints = new("endpoints")
+    {
+        Description = "Server(s) to connect to, HOST:PORT, e.g. 127.0.0.1:7447, [::1]:7447, localhost:7447, example.com:7447. "
+            + "With several, see --endpoint-selection.",
+        HelpName = "host:port",
+        Arity = ArgumentArity.OneOrMore,
+        CustomParser = result =>
+        {
+            var endPoints = new List<EndPoint>();
+            foreach (var token in result.Tokens)
+            {
+                if (EndPointParser.TryParseConnect(token.Value, out var endPoint, out var error))
+                {
+                    endPoints.Add(endPoint!);
+                }
+                else
+                {
+                    result.AddError(error!);
+                }
+            }
+
+            return endPoints;
+        },
+    };
+
+    private readonly Option<string> _clientId = new("--client-id")
+    {
+        Description = "Client id presented in HELLO; a newer connection with the same id replaces an older one. [default: anonymous]",
+        HelpName = "id",
+    };
+
+    private readonly Option<TimeSpan?> _heartbeat = CliOptions.Duration(
+        "--heartbeat", "Heartbeat interval to propose to the server (it may clamp it). [default: the server decides]");
+
+    private readonly Option<TimeSpan?> _timeout = CliOptions.Duration(
+        "--timeout", "Heartbeat timeout to propose: the connection is declared dead after this much silence. [default: the server decides]");
+
+    private readonly Option<int?> _maxAttempts = CliOptions.OptionalInt(
+        "--max-attempts", "Consecutive failed connection attempts before giving up (exit code 2). [default: unlimited]", min: 1);
+
+    private readonly Option<TimeSpan?> _backoffBase = CliOptions.Duration(
+        "--backoff-base", "Reconnect backoff base: attempt n waits a random time up to base x 2^(n-1).", Defaults.Reconnect.BaseDelay, allowZero: true);
+
+    private readonly Option<TimeSpan?> _backoffMax = CliOptions.Duration(
+        "--backoff-max", "Reconnect backoff cap: the longest wait between attempts.", Defaults.Reconnect.MaxDelay, allowZero: true);
+
+    private readonly Option<TimeSpan?> _stableAfter = CliOptions.Duration(
+        "--stable-after", "A connection that stays up this long resets the attempt count.", Defaults.Reconnect.StableAfter, allowZero: true);
+
+    private readonly Option<TimeSpan?> _connectTimeout = CliOptions.Duration(
+        "--connect-timeout", "Time allowed for TCP connect plus handshake, per attempt.", Defaults.ConnectTimeout);
+
+    private readonly Option<TimeSpan?> _sendTimeout = CliOptions.Duration(
+        "--send-timeout", "How long a line typed while reconnecting waits for a connection before it is reported as not sent.", Defaults.DisconnectedSendTimeout);
+
+    private readonly Option<EndpointSelection?> _endpointSelection = new("--endpoint-selection")
+    {
+        Description = "With several endpoints: 'failover' always starts from the first, 'round-robin' rotates. [default: failover]",
+        HelpName = "failover|round-robin",
+        CustomParser = result =>
+        {
+            switch (result.Tokens.Count > 0 ? result.Tokens[^1].Value : null)
+            {
+                case "failover":
+                    return EndpointSelection.Failover;
+                case "round-robin":
+                    return EndpointSelection.RoundRobin;
+                case var other:
+                    result.AddError($"--endpoint-selection: '{other}' is not one of failover, round-robin");
+                    return null;
+            }
+        },
+    };
+
+    private readonly Option<TimeSpan?> _eofDelay = CliOptions.Duration(
+        "--eof-delay",
+        "After stdin ends, keep printing received messages for this long before closing, so replies to the last lines are "
+        + "seen, e.g. echo hi | tether connect HOST:PORT --eof-delay 1s.",
+        TimeSpan.Zero,
+        allowZero: true);
+
+    private readonly Option<bool> _json = new("--json")
+    {
+        Description = "Write every event as one JSON object per line on stdout (connected, message, disconnected, "
+            + "reconnecting, rtt, closed, error), each with 'event' and 'ts'.",
+    };
+
+    public ConnectCommand()
+        : base("connect", "Connect to a Tether server: each stdin line is sent as a message, each received message is "
+            + "printed as a line (hex, prefixed 'hex:', when not UTF-8). Status goes to stderr. Reconnects by itself; "
+            + "stdin EOF or Ctrl-C closes gracefully.")
+    {
+        Arguments.Add(_endPoints);
+        Options.Add(_clientId);
+        Options.Add(_heartbeat);
+        Options.Add(_timeout);
+        Options.Add(_maxAttempts);
+        Options.Add(_backoffBase);
+        Options.Add(_backoffMax);
+        Options.Add(_stableAfter);
+        Options.Add(_connectTimeout);
+        Options.Add(_sendTimeout);
+        Options.Add(_endpointSelection);
+        Options.Add(_eofDelay);
+        Options.Add(_json);
+        _endpointSelection.CompletionSources.Add("failover", "round-robin");
+        SetAction((result, _) => RunAsync(result));
+    }
+
+    /// <summary>Turns the parsed options into client options, settling defaults that depend on each other.</summary>
+    internal TetherClientOptions BuildOptions(ParseResult result)
+    {
+        var options = new TetherClientOptions
+        {
+            ClientId = result.GetValue(_clientId),
+            HeartbeatInterval = result.GetValue(_heartbeat),
+            HeartbeatTimeout = result.GetValue(_timeout),
+            EndpointSelection = result.GetValue(_endpointSelection) ?? Defaults.EndpointSelection,
+        };
+        foreach (var endPoint in result.GetValue(_endPoints) ?? [])
+        {
+            options.EndPoints.Add(endPoint);
+        }
+
+        options.ConnectTimeout = result.GetValue(_connectTimeout) ?? options.ConnectTimeout;
+        options.DisconnectedSendTimeout = result.GetValue(_sendTimeout) ?? options.DisconnectedSendTimeout;
+        var reconnect = options.Reconnect;
+        reconnect.MaxAttempts = result.GetValue(_maxAttempts);
+        reconnect.StableAfter = result.GetValue(_stableAfter) ?? reconnect.StableAfter;
+        // Only one bound given: move the other default so "--backoff-max 100ms" alone means what it says.
+        switch (result.GetValue(_backoffBase), result.GetValue(_backoffMax))
+        {
+            case ({ } b, { } m) when b > m:
+                throw new CliException($"--backoff-base ({DurationParser.Format(b)}) must not exceed --backoff-max ({DurationParser.Format(m)})");
+            case ({ } b, { } m):
+                (reconnect.BaseDelay, reconnect.MaxDelay) = (b, m);
+                break;
+            case ({ } b, null):
+                (reconnect.BaseDelay, reconnect.MaxDelay) = (b, b > reconnect.MaxDelay ? b : reconnect.MaxDelay);
+                break;
+            case (null, { } m):
+                (reconnect.BaseDelay, reconnect.MaxDelay) = (m < reconnect.BaseDelay ? m : reconnect.BaseDelay, m);
+                break;
+        }
+
+        if (options.HeartbeatInterval is { } interval && options.HeartbeatTimeout is { } timeout && timeout < interval)
+        {
+            throw new CliException($"--timeout ({DurationParser.Format(timeout)}) must be at least --heartbeat ({DurationParser.Format(interval)})");
+        }
+
+        return options;
+    }
+
+    private async Task<int> RunAsync(ParseResult result)
+    {
+        var options = BuildOptions(result);
+        using var signal = new ShutdownSignal();
+        using var json = result.GetValue(_json) ? new JsonEventWriter(Console.OpenStandardOutput(), Console.Error) : null;
+        IClientEventSink sink = json is not null ? json : new HumanEventWriter(Console.Out, Console.Error);
+        using var input = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        var client = new TetherClient(options);
+        await using (client.ConfigureAwait(false))
+        {
+            var session = new ConnectSession(client, sink, input, result.GetValue(_eofDelay) ?? TimeSpan.Zero);
+            return await session.RunAsync(signal).ConfigureAwait(false);
+        }
+    }
+}

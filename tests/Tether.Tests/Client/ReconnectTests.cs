@@ -1,0 +1,215 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using Tether.Client;
+using Tether.FaultProxy;
+using Tether.Protocol;
+using Tether.Tests.Support;
+
+namespace Tether.Tests.Client;
+
+public sealed class ReconnectTests
+{
+    [Fact]
+    public async Task Client_detects_a_half_open_link_and_reconnects_when_the_path_recovers()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = await ServerFixture.StartAsync(o => o.Heartbeat.TickInterval = TimeSpan.FromMilliseconds(250), time);
+        await using var proxy = TcpFaultProxy.Start(server.EndPoint);
+        var options = ClientFactory.Options(proxy.EndPoint);
+        options.HeartbeatInterval = TimeSpan.FromSeconds(1);
+        options.HeartbeatTimeout = TimeSpan.FromSeconds(3);
+        options.ConnectTimeout = TimeSpan.FromSeconds(2);
+        await using var client = new TetherClient(options, null, time);
+        var states = new StateRecorder(client);
+        await client.ConnectAsync();
+        await server.Handler.NextConnectedAsync();
+
+        // No FIN, no RST: the path just stops carrying bytes.
+        proxy.BlackHole();
+        var elapsed = await time.AdvanceUntilAsync(() => states.Count(ClientState.Reconnecting) > 0, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(6));
+
+        var reconnecting = states.Last(ClientState.Reconnecting)!;
+        Assert.Equal(DisconnectReason.HeartbeatTimeout, reconnecting.Disconnect?.Reason);
+        Assert.InRange(elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3.5));
+
+        // The server saw the same silence and dropped its side too.
+        await time.AdvanceUntilAsync(() => server.Handler.TryGetDisconnected(out var gone) && gone.Info.Reason == DisconnectReason.HeartbeatTimeout, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+
+        // While the path is down, attempts fail (handshake timeout); once it recovers the client is back by itself.
+        await time.AdvanceAsync(TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(250));
+        proxy.Pass();
+        await time.AdvanceUntilAsync(() => states.Count(ClientState.Connected) >= 2, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30));
+        Assert.Equal(ClientState.Connected, client.State);
+
+        await client.SendAsync("back"u8.ToArray());
+        var (_, message) = await server.Handler.NextMessageAsync();
+        Assert.Equal("back", Encoding.UTF8.GetString(message));
+    }
+
+    [Fact]
+    public async Task Client_reconnects_by_itself_after_a_server_restart_on_the_same_port()
+    {
+        var first = await ServerFixture.StartAsync(o =>
+        {
+            o.GoAwayRetryAfter = TimeSpan.FromMilliseconds(50);
+            o.GoAwayRetryJitter = TimeSpan.Zero;
+        });
+        var port = first.EndPoint.Port;
+        await using var client = new TetherClient(ClientFactory.Options(first.EndPoint));
+        var states = new StateRecorder(client);
+        await client.ConnectAsync();
+        await first.DisposeAsync();
+        await states.WaitForAsync(ClientState.Reconnecting);
+
+        await using var second = await ServerFixture.StartAsync(port: port);
+        await states.WaitForAsync(ClientState.Connected, 2);
+        await second.Handler.NextConnectedAsync();
+
+        await client.SendAsync("again"u8.ToArray());
+        var (_, message) = await second.Handler.NextMessageAsync();
+        Assert.Equal("again", Encoding.UTF8.GetString(message));
+    }
+
+    [Fact]
+    public async Task Client_reconnects_after_the_connection_is_reset()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        await using var proxy = TcpFaultProxy.Start(server.EndPoint);
+        await using var client = new TetherClient(ClientFactory.Options(proxy.EndPoint));
+        var states = new StateRecorder(client);
+        await client.ConnectAsync();
+
+        proxy.RefuseNewConnections(true);
+        Assert.Equal(1, proxy.ResetAll());
+        await states.WaitForAsync(ClientState.Reconnecting, 2);
+        Assert.Equal(DisconnectReason.ConnectionLost, states.Events.First(e => e.Current == ClientState.Reconnecting).Disconnect?.Reason);
+
+        proxy.RefuseNewConnections(false);
+        await states.WaitForAsync(ClientState.Connected, 2);
+    }
+
+    [Fact]
+    public async Task Client_honours_the_goaway_retry_after()
+    {
+        await using var server = await ServerFixture.StartAsync(o =>
+        {
+            o.GoAwayRetryAfter = TimeSpan.FromSeconds(2);
+            o.GoAwayRetryJitter = TimeSpan.Zero;
+            o.ShutdownDrainTimeout = TimeSpan.FromSeconds(10);
+        });
+        await using var client = new TetherClient(ClientFactory.Options(server.EndPoint));
+        var states = new StateRecorder(client);
+        await client.ConnectAsync();
+
+        var stop = server.Server.StopAsync();
+        await states.WaitForAsync(ClientState.Reconnecting);
+        var reconnecting = states.Last(ClientState.Reconnecting)!;
+        Assert.Equal(DisconnectReason.GoingAway, reconnecting.Disconnect?.Reason);
+        Assert.True(reconnecting.Delay >= TimeSpan.FromSeconds(2), $"delay {reconnecting.Delay} is shorter than the retry-after hint");
+
+        // The client left on GOAWAY, so the drain ends long before its timeout.
+        await stop.WaitAsync(Timeouts.Event);
+        var (_, info) = await server.Handler.NextDisconnectedAsync();
+        Assert.True(info.Reason == DisconnectReason.ClosedByPeer, info.ToString());
+    }
+
+    [Fact]
+    public async Task Client_gives_up_after_max_attempts_with_a_clear_error()
+    {
+        var closedPort = UnusedPort();
+        var options = ClientFactory.Options(new IPEndPoint(IPAddress.Loopback, closedPort));
+        options.Reconnect.MaxAttempts = 2;
+        await using var client = new TetherClient(options);
+        var states = new StateRecorder(client);
+
+        var error = await Assert.ThrowsAsync<TetherException>(() => client.ConnectAsync());
+
+        Assert.Contains("connection refused", error.Message, StringComparison.Ordinal);
+        Assert.Contains("gave up after 2 attempts", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, states.Count(ClientState.Reconnecting));
+        Assert.Equal(ClientState.Closed, client.State);
+    }
+
+    [Fact]
+    public async Task Client_does_not_retry_an_unsupported_version()
+    {
+        using var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        var refuse = RefuseWithAsync(listener, CloseCode.UnsupportedVersion);
+        await using var client = new TetherClient(ClientFactory.Options(listener.LocalEndPoint!));
+        var states = new StateRecorder(client);
+
+        var error = await Assert.ThrowsAsync<TetherException>(() => client.ConnectAsync());
+
+        Assert.Equal(CloseCode.UnsupportedVersion, error.Code);
+        Assert.Equal(0, states.Count(ClientState.Reconnecting));
+        await refuse;
+    }
+
+    [Fact]
+    public async Task Failover_moves_to_the_next_endpoint()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        var options = ClientFactory.Options(new IPEndPoint(IPAddress.Loopback, UnusedPort()), server.EndPoint);
+        await using var client = new TetherClient(options);
+
+        await client.ConnectAsync();
+
+        Assert.Equal(server.EndPoint, client.ConnectedEndPoint);
+    }
+
+    [Fact]
+    public async Task Send_while_reconnecting_waits_for_the_connection_then_goes_out()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        await using var proxy = TcpFaultProxy.Start(server.EndPoint);
+        await using var client = new TetherClient(ClientFactory.Options(proxy.EndPoint));
+        var states = new StateRecorder(client);
+        await client.ConnectAsync();
+        proxy.RefuseNewConnections(true);
+        proxy.ResetAll();
+        await states.WaitForAsync(ClientState.Reconnecting);
+
+        var send = client.SendAsync("queued"u8.ToArray()).AsTask();
+        Assert.False(send.IsCompleted);
+        proxy.RefuseNewConnections(false);
+        await send.WaitAsync(Timeouts.Event);
+
+        var (_, message) = await server.Handler.NextMessageAsync();
+        Assert.Equal("queued", Encoding.UTF8.GetString(message));
+    }
+
+    [Fact]
+    public async Task Send_while_disconnected_fails_after_the_bounded_wait()
+    {
+        var options = ClientFactory.Options(new IPEndPoint(IPAddress.Loopback, UnusedPort()));
+        options.DisconnectedSendTimeout = TimeSpan.FromMilliseconds(200);
+        await using var client = new TetherClient(options);
+        _ = client.ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<TetherException>(async () => await client.SendAsync("lost?"u8.ToArray()));
+
+        Assert.Contains("was not sent", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task RefuseWithAsync(Socket listener, CloseCode code)
+    {
+        using var socket = await listener.AcceptAsync().WaitAsync(Timeouts.Event);
+        var buffer = new byte[8192];
+        _ = await socket.ReceiveAsync(buffer);
+        var writer = new System.Buffers.ArrayBufferWriter<byte>();
+        new CloseFrame { Code = code, Reason = "server supports versions 7-7" }.Write(writer);
+        await socket.SendAsync(writer.WrittenMemory);
+        socket.Shutdown(SocketShutdown.Send);
+    }
+
+    private static int UnusedPort()
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}
