@@ -158,7 +158,7 @@ internal sealed class ClientConnection
             throw new ArgumentException($"a message of {message.Length} bytes exceeds the server's frame limit of {_peerMaxFrame} bytes", nameof(message));
         }
 
-        using (var scope = _transport.BeginSend())
+        using (var scope = _transport.BeginSend(inline: true))
         {
             if (!scope.CanSend || _closeInfo is not null)
             {
@@ -187,7 +187,7 @@ internal sealed class ClientConnection
             return;
         }
 
-        using (var scope = _transport.BeginSend())
+        using (var scope = _transport.BeginSend(inline: true))
         {
             if (scope.CanSend)
             {
@@ -315,7 +315,7 @@ internal sealed class ClientConnection
         switch (frame.Type)
         {
             case FrameType.Ping:
-                using (var scope = _transport.BeginSend())
+                using (var scope = _transport.BeginSend(inline: true))
                 {
                     if (scope.CanSend)
                     {
@@ -410,7 +410,7 @@ internal sealed class ClientConnection
 
     private void SendPing(long now)
     {
-        using (var scope = _transport.BeginSend())
+        using (var scope = _transport.BeginSend(inline: true))
         {
             if (!scope.CanSend)
             {

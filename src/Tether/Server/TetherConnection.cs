@@ -32,6 +32,7 @@ public sealed class TetherConnection : IWheelEntry
     private long _rttTicks = -1;
     private int _peerMaxFrame = ProtocolConstants.HandshakeMaxBodySize;
     private volatile bool _handlerBusy;
+    private volatile bool _closeStartedHere;
     private WheelLinks _wheelLinks = new();
 
     internal TetherConnection(TetherServer server, Socket socket, long id)
@@ -97,6 +98,8 @@ public sealed class TetherConnection : IWheelEntry
 
     internal long Deadline => _deadline;
 
+    internal long LastReceivedTimestamp => Volatile.Read(ref _lastReceived);
+
     /// <summary>
     /// Queues <paramref name="message"/> for the peer. Completes when it is queued (not when the peer has it); waits
     /// while the connection's outbound queue is over its limit. Throws <see cref="TetherException"/> when the
@@ -144,7 +147,7 @@ public sealed class TetherConnection : IWheelEntry
             throw new ArgumentException($"a message of {message.Length} bytes exceeds the {_peerMaxFrame}-byte frame limit of connection {Id}", nameof(message));
         }
 
-        using (var scope = _transport.BeginSend())
+        using (var scope = _transport.BeginSend(inline: true))
         {
             if (!scope.CanSend || _state != (int)ConnectionState.Open)
             {
@@ -208,6 +211,7 @@ public sealed class TetherConnection : IWheelEntry
         }
 
         _state = (int)ConnectionState.Closing;
+        _closeStartedHere = true;
         using (var scope = _transport.BeginSend())
         {
             if (scope.CanSend)
@@ -244,7 +248,6 @@ public sealed class TetherConnection : IWheelEntry
         {
             _server.Log.ProtocolViolation(this, ex.Code, ex.Message);
             BeginClose(new DisconnectInfo(DisconnectReason.ProtocolError, ex.Code, ex.Message), ex.Code, ex.Message, 0, immediate: false);
-            await _transport.DiscardUntilEndAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
@@ -254,7 +257,6 @@ public sealed class TetherConnection : IWheelEntry
         {
             _server.Log.HandlerFailed(this, ex);
             BeginClose(new DisconnectInfo(DisconnectReason.ApplicationError, CloseCode.InternalError, ex.Message, ex), CloseCode.InternalError, "internal error", 0, immediate: false);
-            await _transport.DiscardUntilEndAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -467,7 +469,7 @@ public sealed class TetherConnection : IWheelEntry
         switch (frame.Type)
         {
             case FrameType.Ping:
-                using (var scope = _transport.BeginSend())
+                using (var scope = _transport.BeginSend(inline: true))
                 {
                     if (scope.CanSend)
                     {
@@ -526,6 +528,12 @@ public sealed class TetherConnection : IWheelEntry
         if (ended is not null)
         {
             TrySetCloseInfo(ended);
+        }
+
+        if (_closeStartedHere)
+        {
+            // Our CLOSE is on its way: let the peer read it and close its side; the wheel aborts at the linger deadline.
+            await _transport.DiscardUntilEndAsync().ConfigureAwait(false);
         }
 
         var info = _closeInfo ?? new DisconnectInfo(DisconnectReason.ConnectionLost, null, "connection ended");

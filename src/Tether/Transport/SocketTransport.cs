@@ -138,11 +138,16 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>Opens the outbound buffer for writing frames. Dispose the scope to queue them for sending.</summary>
-    public SendScope BeginSend()
+    /// <summary>
+    /// Opens the outbound buffer for writing frames; disposing the scope sends them. With <paramref name="inline"/> the
+    /// first write to the socket happens on the calling thread (lowest latency for a single send or a PONG); without it
+    /// the write is handed to the thread pool, so one caller pushing to many connections (broadcast, the heartbeat
+    /// wheel) never waits on a socket.
+    /// </summary>
+    public SendScope BeginSend(bool inline = false)
     {
         _sendLock.Enter();
-        return new SendScope(this);
+        return new SendScope(this, inline);
     }
 
     /// <summary>Writes out everything queued so far, then completes. Never throws; completes early if the connection broke.</summary>
@@ -263,7 +268,7 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         }
     }
 
-    private void EndSend()
+    private void EndSend(bool inline)
     {
         var schedule = false;
         if (_outbound.Length > 0 && !_draining && !_sendFailed)
@@ -273,7 +278,16 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         }
 
         _sendLock.Exit();
-        if (schedule)
+        if (!schedule)
+        {
+            return;
+        }
+
+        if (inline)
+        {
+            _ = DrainAsync();
+        }
+        else
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
@@ -340,8 +354,13 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
     public readonly ref struct SendScope
     {
         private readonly SocketTransport _transport;
+        private readonly bool _inline;
 
-        internal SendScope(SocketTransport transport) => _transport = transport;
+        internal SendScope(SocketTransport transport, bool inline)
+        {
+            _transport = transport;
+            _inline = inline;
+        }
 
         /// <summary>False once the connection is closing or broken: anything written is discarded.</summary>
         public bool CanSend => !_transport._sendsCompleted && !_transport._sendFailed;
@@ -351,6 +370,6 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
 
         public IBufferWriter<byte> Writer => _transport._outbound;
 
-        public void Dispose() => _transport.EndSend();
+        public void Dispose() => _transport.EndSend(_inline);
     }
 }

@@ -57,7 +57,7 @@ public sealed class LivenessTests
             var frame = await peer.ReadFrameAsync();
             Assert.Equal(FrameType.Ping, frame.Type);
             await peer.SendAsync(w => FrameWriter.WritePong(w, frame.ToFrame().ReadUInt64Body()));
-            await WaitForAsync(() => connection.RoundTripTime is not null);
+            await WaitForAsync(() => connection.LastReceivedTimestamp == time.GetTimestamp());
         }
 
         Assert.Null(connection.DisconnectInfo);
