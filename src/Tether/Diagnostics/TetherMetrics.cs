@@ -39,6 +39,9 @@ public sealed class TetherMetrics : IDisposable
         GoAwaysSent = _meter.CreateCounter<long>("tether.goaway.sent", "{frame}", "GOAWAY frames sent during graceful shutdown.");
     }
 
+    /// <summary>The meter the instruments belong to (listen to it by name, or by reference to tell instances apart).</summary>
+    public Meter Meter => _meter;
+
     /// <summary>Connections accepted or established.</summary>
     public Counter<long> ConnectionsAccepted { get; }
 

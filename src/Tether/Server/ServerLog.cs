@@ -22,6 +22,8 @@ internal sealed partial class ServerLog(ILogger logger)
     public void ProtocolViolation(TetherConnection connection, CloseCode code, string message) =>
         LogProtocolViolation(Logger, connection.Id, connection.RemoteEndPoint, code.ToWireName(), message);
 
+    public void HandshakeTimeout(TetherConnection connection, double timeoutMs) => LogHandshakeTimeout(Logger, connection.Id, connection.RemoteEndPoint, timeoutMs);
+
     public void HandlerFailed(TetherConnection connection, Exception exception) => LogHandlerFailed(Logger, exception, connection.Id);
 
     public void Replaced(TetherConnection old, TetherConnection replacement) => LogReplaced(Logger, old.ClientId ?? "-", old.Id, replacement.Id);
@@ -50,6 +52,9 @@ internal sealed partial class ServerLog(ILogger logger)
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Connection #{ConnectionId} from {RemoteEndPoint} broke the protocol ({Code}): {Detail}")]
     private static partial void LogProtocolViolation(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string code, string detail);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Connection #{ConnectionId} from {RemoteEndPoint} did not complete its handshake within {TimeoutMs} ms; closing it")]
+    private static partial void LogHandshakeTimeout(ILogger logger, long connectionId, EndPoint? remoteEndPoint, double timeoutMs);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "The application handler failed on connection #{ConnectionId}")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception, long connectionId);

@@ -246,6 +246,11 @@ public sealed class TetherConnection : IWheelEntry
         }
         catch (TetherProtocolException ex)
         {
+            if (ex.Code == CloseCode.FrameTooLarge)
+            {
+                _server.Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "max-frame-size"));
+            }
+
             _server.Log.ProtocolViolation(this, ex.Code, ex.Message);
             BeginClose(new DisconnectInfo(DisconnectReason.ProtocolError, ex.Code, ex.Message), ex.Code, ex.Message, 0, immediate: false);
         }
@@ -272,6 +277,8 @@ public sealed class TetherConnection : IWheelEntry
         {
             case ConnectionState.Handshaking when now >= _deadline:
                 _server.Metrics.HandshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", "handshake-timeout"));
+                _server.Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "handshake-timeout"));
+                _server.Log.HandshakeTimeout(this, _server.Options.HandshakeTimeout.TotalMilliseconds);
                 BeginClose(new DisconnectInfo(DisconnectReason.HandshakeTimeout, CloseCode.HandshakeTimeout, "no HELLO within the handshake timeout"), CloseCode.HandshakeTimeout, "handshake timeout", 0, immediate: false);
                 return _deadline;
             case ConnectionState.Handshaking:
