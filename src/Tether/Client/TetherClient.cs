@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tether.Diagnostics;
+using Tether.Link;
 using Tether.Protocol;
 
 namespace Tether.Client;
@@ -93,7 +94,11 @@ public sealed class TetherClient : IAsyncDisposable
         TaskCompletionSource outcome;
         lock (_stateLock)
         {
-            ObjectDisposedException.ThrowIf(_state == ClientState.Closed && _run is null, this);
+            if (_run is not null && _firstOutcome is null)
+            {
+                throw new TetherException("the client is closed");
+            }
+
             if (_run is null)
             {
                 _firstOutcome = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -120,7 +125,7 @@ public sealed class TetherClient : IAsyncDisposable
             var connection = Volatile.Read(ref _current);
             if (connection is not null)
             {
-                switch (connection.TrySend(message.Span, _options.MaxPendingOutboundBytes))
+                switch (connection.TrySend(message.Span))
                 {
                     case SendResult.Queued:
                         Metrics.MessagesSent.Add(1);
@@ -164,7 +169,7 @@ public sealed class TetherClient : IAsyncDisposable
             }
         }
 
-        Volatile.Read(ref _current)?.Close(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"), CloseCode.Normal, "client closing", immediate: false, _options.CloseLinger);
+        Volatile.Read(ref _current)?.Close(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"), CloseCode.Normal, "client closing");
         await _stop.CancelAsync().ConfigureAwait(false);
         await run.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -333,7 +338,7 @@ public sealed class TetherClient : IAsyncDisposable
         Metrics.ConnectionsAccepted.Add(1);
         Metrics.ConnectionsActive.Add(1);
         _log.Connected(ClientConnection.Describe(connection.EndPoint), connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
-        var run = connection.RunAsync(_inbox.Writer, _options.MaxFrameSize);
+        var run = connection.RunAsync(_inbox.Writer);
         lock (_stateLock)
         {
             Volatile.Write(ref _current, connection);

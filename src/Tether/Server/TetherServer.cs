@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tether.Diagnostics;
 using Tether.Heartbeat;
+using Tether.Link;
 using Tether.Protocol;
 
 namespace Tether.Server;
@@ -129,15 +130,14 @@ public sealed class TetherServer : IAsyncDisposable
             message.CopyTo(frame.AsSpan(headerLength));
             var encoded = frame.AsSpan(0, frameLength);
             var delivered = 0;
-            var limit = Options.MaxPendingOutboundBytes;
             foreach (var connection in Connections)
             {
-                switch (connection.TryEnqueueFrame(encoded, limit))
+                switch (connection.TrySendEncoded(encoded))
                 {
-                    case EnqueueResult.Queued:
+                    case SendResult.Queued:
                         delivered++;
                         break;
-                    case EnqueueResult.Full:
+                    case SendResult.Full:
                         CloseSlowConsumer(connection);
                         break;
                 }

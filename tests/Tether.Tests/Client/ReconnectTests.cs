@@ -195,6 +195,16 @@ public sealed class ReconnectTests
         Assert.Contains("was not sent", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_closed_client_cannot_be_started_again()
+    {
+        var client = new TetherClient(ClientFactory.Options(new IPEndPoint(IPAddress.Loopback, UnusedPort())));
+        await client.DisposeAsync();
+
+        await Assert.ThrowsAsync<TetherException>(() => client.ConnectAsync());
+        Assert.Equal(ClientState.Closed, client.State);
+    }
+
     private static async Task RefuseWithAsync(Socket listener, CloseCode code)
     {
         using var socket = await listener.AcceptAsync().WaitAsync(Timeouts.Event);

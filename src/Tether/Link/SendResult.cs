@@ -1,6 +1,6 @@
-namespace Tether.Client;
+namespace Tether.Link;
 
-/// <summary>What happened to a message offered to a client connection.</summary>
+/// <summary>What happened to a frame offered to a link.</summary>
 internal enum SendResult
 {
     /// <summary>Queued for sending.</summary>
@@ -9,6 +9,6 @@ internal enum SendResult
     /// <summary>The outbound queue is over its limit.</summary>
     Full,
 
-    /// <summary>The connection is closed.</summary>
+    /// <summary>The link is closing or closed.</summary>
     Closed,
 }

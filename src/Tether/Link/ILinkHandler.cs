@@ -1,0 +1,17 @@
+using System.Buffers;
+using Tether.Protocol;
+
+namespace Tether.Link;
+
+/// <summary>What a <see cref="PeerLink"/> hands to the side that owns it (server connection or client connection).</summary>
+internal interface ILinkHandler
+{
+    /// <summary>An application message; the payload is a slice of the receive buffer, valid until the task completes.</summary>
+    ValueTask OnDataAsync(ReadOnlySequence<byte> payload);
+
+    /// <summary>A GOAWAY arrived; returns why the link ends (the client leaves), or throws (a server never accepts one).</summary>
+    DisconnectInfo OnGoAway(GoAwayFrame goAway);
+
+    /// <summary>A PONG answered our PING.</summary>
+    void OnRoundTrip(TimeSpan roundTripTime);
+}
