@@ -642,9 +642,10 @@ class TetherClientConnection:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 # Section 7.3: before the server's first frame, give up without any frame.
-                self._abort("handshake timeout: no WELCOME within "
-                            f"{handshake_timeout:g} s", send_close=None)
-                raise ConnectionFailed("handshake timeout")
+                message = f"handshake timeout: no WELCOME within {handshake_timeout:g} s"
+                self.emit({"event": "error", "message": message})
+                self._abort(message, send_close=None)
+                raise ConnectionFailed(message)
             self._wait_and_read(remaining)
             if self.state == "closed":
                 break
@@ -821,7 +822,6 @@ class TetherClientConnection:
                 if frame is None:
                     return
                 frame_type, flags, body = frame
-                self._first_frame_arrived = True
                 fields = decode_body(frame_type, flags, body)
                 self.last_received = time.monotonic()  # complete frame read (8.2)
                 self._dispatch(frame_type, flags, fields)
@@ -836,6 +836,9 @@ class TetherClientConnection:
                 return
 
     def _check_header(self, frame_type: int, flags: int, length: int) -> None:
+        # A complete header counts as "the server's first frame has arrived" (section 7.3): from now on
+        # a bad frame may be answered with CLOSE (Appendix A, item 17).
+        self._first_frame_arrived = True
         if self.state == "handshake":
             # Section 4.6 step 2 / 7.3: the server's first frame is WELCOME or CLOSE.
             if frame_type not in (WELCOME, CLOSE):
