@@ -13,8 +13,8 @@ public sealed class ReconnectOptions
     /// <summary>Backoff base. Default 500 ms.</summary>
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Backoff cap. Default 30 s.</summary>
-    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Backoff cap. Default 10 s: a crowd is still spread over ten seconds, and nobody waits half a minute for a server that is back.</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Consecutive failed attempts before giving up; null for unlimited (the default).</summary>
     public int? MaxAttempts { get; set; }
