@@ -20,6 +20,7 @@ internal static class CliApp
         new VersionOption(),
         new ServeCommand(),
         new ConnectCommand(),
+        new ProxyCommand(),
     };
 
     public static async Task<int> RunAsync(string[] args, TextWriter errors)

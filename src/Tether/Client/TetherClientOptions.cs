@@ -28,8 +28,11 @@ public sealed class TetherClientOptions
     /// <summary>Reconnect policy.</summary>
     public ReconnectOptions Reconnect { get; set; } = new();
 
-    /// <summary>Time allowed for TCP connect plus handshake, per attempt. Default 10 s.</summary>
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Time allowed for TCP connect plus handshake, per attempt. Default 5 s: a healthy handshake takes a few round trips,
+    /// and an attempt lost in a black hole should not keep the client away long after the path recovers.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How long <see cref="TetherClient.SendAsync"/> waits for a connection while the client is reconnecting, before it
