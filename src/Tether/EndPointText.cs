@@ -4,9 +4,18 @@ using System.Net;
 
 namespace Tether;
 
-/// <summary>Parses "host:port" and "[v6]:port" into an endpoint (IP literal or DNS name).</summary>
+/// <summary>Endpoints as text: parses "host:port" and "[v6]:port" (IP literal or DNS name) and formats them back.</summary>
 public static class EndPointText
 {
+    /// <summary>Formats an endpoint as a user would type it: <c>host:port</c>, <c>[v6]:port</c>; null stays null.</summary>
+    [return: NotNullIfNotNull(nameof(endPoint))]
+    public static string? Format(EndPoint? endPoint) => endPoint switch
+    {
+        null => null,
+        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        _ => endPoint.ToString(),
+    };
+
     /// <summary>Parses <paramref name="text"/>; false with no exception for anything malformed.</summary>
     public static bool TryParse(string? text, [NotNullWhen(true)] out EndPoint? endPoint)
     {

@@ -124,7 +124,7 @@ internal sealed class ProxyCommand : Command
 
                 var replies = new ProxyReplyWriter(Console.Out, result.GetValue(_json));
                 replies.Listening(proxy.EndPoint, target);
-                await Console.Error.WriteLineAsync($"tether: proxy {proxy.EndPoint} -> {Output.EndPointText.Format(target)}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"tether: proxy {proxy.EndPoint} -> {EndPointText.Format(target)}").ConfigureAwait(false);
 
                 using var input = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                 var session = new ProxySession(proxy, replies);

@@ -41,7 +41,7 @@ internal sealed class ProxyReplyWriter
             WriteJson("listening", (endPoint, target), static (json, s) =>
             {
                 json.WriteString("endpoint", s.endPoint.ToString());
-                json.WriteString("target", Output.EndPointText.Format(s.target));
+                json.WriteString("target", EndPointText.Format(s.target));
             });
         }
     }

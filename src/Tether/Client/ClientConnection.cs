@@ -70,11 +70,11 @@ internal sealed class ClientConnection : ILinkHandler
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                throw new TetherException($"connecting to {Describe(endPoint)} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s");
+                throw new TetherException($"connecting to {EndPointText.Format(endPoint)} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s");
             }
             catch (SocketException ex)
             {
-                throw new TetherException($"cannot connect to {Describe(endPoint)}: {Explain(ex)}", ex);
+                throw new TetherException($"cannot connect to {EndPointText.Format(endPoint)}: {Explain(ex)}", ex);
             }
 
             SocketTuning.Apply(socket, options.Tcp);
@@ -88,7 +88,7 @@ internal sealed class ClientConnection : ILinkHandler
             var welcome = await ReadWelcomeAsync(transport, endPoint).ConfigureAwait(false);
             if (timeout.IsCancellationRequested)
             {
-                throw new TetherException($"handshake with {Describe(endPoint)} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s");
+                throw new TetherException($"handshake with {EndPointText.Format(endPoint)} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s");
             }
 
             return new ClientConnection(transport, endPoint, welcome, options, time, metrics);
@@ -99,7 +99,7 @@ internal sealed class ClientConnection : ILinkHandler
             cancellationToken.ThrowIfCancellationRequested();
 
             var what = timeout.IsCancellationRequested ? $"timed out after {options.ConnectTimeout.TotalSeconds:0.###} s" : ex.Message;
-            throw new TetherException($"handshake with {Describe(endPoint)} failed: {what}", ex);
+            throw new TetherException($"handshake with {EndPointText.Format(endPoint)} failed: {what}", ex);
         }
         catch
         {
@@ -193,7 +193,7 @@ internal sealed class ClientConnection : ILinkHandler
             var data = await transport.ReceiveAsync().ConfigureAwait(false);
             if (data.IsEmpty)
             {
-                throw new TetherException($"{Describe(endPoint)} closed the connection during the handshake");
+                throw new TetherException($"{EndPointText.Format(endPoint)} closed the connection during the handshake");
             }
 
             var buffer = new ReadOnlySequence<byte>(data);
@@ -210,14 +210,14 @@ internal sealed class ClientConnection : ILinkHandler
                     transport.Consume(frame.EncodedLength);
                     if (welcome.Version != ProtocolConstants.Version)
                     {
-                        throw new TetherException($"{Describe(endPoint)} chose protocol version {welcome.Version}, which this client does not speak", CloseCode.UnsupportedVersion);
+                        throw new TetherException($"{EndPointText.Format(endPoint)} chose protocol version {welcome.Version}, which this client does not speak", CloseCode.UnsupportedVersion);
                     }
 
                     return welcome;
                 case FrameType.Close:
                     var close = CloseFrame.Parse(frame);
                     var reason = close.Reason.Length > 0 ? close.Reason : close.Code.ToWireName();
-                    throw new TetherException($"{Describe(endPoint)} refused the connection: {reason} ({(ushort)close.Code} {close.Code.ToWireName()})", close.Code)
+                    throw new TetherException($"{EndPointText.Format(endPoint)} refused the connection: {reason} ({(ushort)close.Code} {close.Code.ToWireName()})", close.Code)
                     {
                         Data = { ["retryAfterMs"] = close.RetryAfterMs },
                     };
@@ -261,12 +261,6 @@ internal sealed class ClientConnection : ILinkHandler
         {
         }
     }
-
-    internal static string Describe(EndPoint endPoint) => endPoint switch
-    {
-        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
-        _ => endPoint.ToString() ?? "?",
-    };
 
     private static string Explain(SocketException ex) => ex.SocketErrorCode switch
     {

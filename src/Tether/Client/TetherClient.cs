@@ -241,7 +241,7 @@ public sealed class TetherClient : IAsyncDisposable
                 }
                 catch (TetherException ex) when (ex.Code is { } code && !code.AllowsReconnect())
                 {
-                    _log.Refused(ClientConnection.Describe(endPoint), ex.Message);
+                    _log.Refused(EndPointText.Format(endPoint), ex.Message);
                     Finish(ex, null);
                     return;
                 }
@@ -249,7 +249,7 @@ public sealed class TetherClient : IAsyncDisposable
                 {
                     lastError = ex;
                     retryAfter = ex.Data["retryAfterMs"] is uint ms && ms > 0 ? TimeSpan.FromMilliseconds(ms) : null;
-                    _log.AttemptFailed(ClientConnection.Describe(endPoint), ex.Message);
+                    _log.AttemptFailed(EndPointText.Format(endPoint), ex.Message);
                 }
 
                 if (connection is not null)
@@ -262,7 +262,7 @@ public sealed class TetherClient : IAsyncDisposable
 
                     if (!info.AllowsReconnect || !_options.Reconnect.Enabled)
                     {
-                        Finish(new TetherException($"disconnected from {ClientConnection.Describe(connection.EndPoint)}: {info}", info.Code ?? CloseCode.Normal), info);
+                        Finish(new TetherException($"disconnected from {EndPointText.Format(connection.EndPoint)}: {info}", info.Code ?? CloseCode.Normal), info);
                         return;
                     }
 
@@ -337,7 +337,7 @@ public sealed class TetherClient : IAsyncDisposable
         _endpoints.OnConnected();
         Metrics.ConnectionsAccepted.Add(1);
         Metrics.ConnectionsActive.Add(1);
-        _log.Connected(ClientConnection.Describe(connection.EndPoint), connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
+        _log.Connected(EndPointText.Format(connection.EndPoint), connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
         var run = connection.RunAsync(_inbox.Writer);
         lock (_stateLock)
         {
