@@ -8,7 +8,7 @@ using BenchmarkDotNet.Running;
 //   dotnet run -c Release --project bench/Tether.Benchmarks -- --filter '*' --job short      (quick pass)
 //   dotnet run -c Release --project bench/Tether.Benchmarks -- --filter '*FrameEncode*'      (one class)
 IConfig config = DefaultConfig.Instance
-    .AddColumn(StatisticColumn.OperationsPerSecond)
+    .AddColumn(StatisticColumn.Median, StatisticColumn.OperationsPerSecond)
     .WithOptions(ConfigOptions.JoinSummary);
 
 // Unless the command line picks a job (--job short, --job dry, ...), every benchmark runs with one launch, 3 warmup and

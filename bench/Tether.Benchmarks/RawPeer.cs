@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Tether.Protocol;
 
 namespace Tether.Benchmarks;
@@ -55,6 +56,7 @@ internal sealed class RawPeer : IDisposable
     }
 
     /// <summary>Reads until <paramref name="count"/> DATA frames have arrived; other frames (PING) are skipped.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReadDataFramesAsync(int count, CancellationToken cancellationToken = default)
     {
         var seen = 0;
@@ -70,16 +72,19 @@ internal sealed class RawPeer : IDisposable
         }
     }
 
-    /// <summary>Reads and discards everything until the server closes the connection or the token fires.</summary>
-    public async Task DiscardUntilClosedAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads and discards everything until the connection ends (the server closes it, or <see cref="Dispose"/>).
+    /// No cancellation token: registering one per receive could allocate, and this loop runs inside measurements.
+    /// </summary>
+    public async Task DiscardUntilClosedAsync()
     {
         try
         {
-            while (await _socket.ReceiveAsync(_receive, SocketFlags.None, cancellationToken) > 0)
+            while (await _socket.ReceiveAsync(_receive.AsMemory(), SocketFlags.None) > 0)
             {
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
         }
     }
@@ -127,6 +132,9 @@ internal sealed class RawPeer : IDisposable
         return seen;
     }
 
+    // Pooled: this method suspends once per socket read, and a fresh state-machine box each time would be counted
+    // against the server in the echo benchmark.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ReceiveMoreAsync(CancellationToken cancellationToken)
     {
         if (_start == _end)

@@ -22,8 +22,18 @@ public sealed class ConnectionRegistry : IReadOnlyCollection<TetherConnection>
     /// <summary>Finds the connection that currently holds <paramref name="clientId"/>.</summary>
     public bool TryGetByClientId(string clientId, [NotNullWhen(true)] out TetherConnection? connection) => _byClientId.TryGetValue(clientId, out connection);
 
-    /// <inheritdoc/>
-    public IEnumerator<TetherConnection> GetEnumerator() => _byId.Values.GetEnumerator();
+    /// <summary>
+    /// Enumerates the live connections without locking or copying the registry (a broadcast walks it once per message;
+    /// <c>Values</c> would lock every bucket and copy every connection). Connections added or removed meanwhile may or
+    /// may not be seen.
+    /// </summary>
+    public IEnumerator<TetherConnection> GetEnumerator()
+    {
+        foreach (var pair in _byId)
+        {
+            yield return pair.Value;
+        }
+    }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
