@@ -153,20 +153,27 @@ public sealed class TetherClient : IAsyncDisposable
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
         Task? run;
+        ClientStateChangedEventArgs? closed = null;
         lock (_stateLock)
         {
             run = _run;
             if (run is null)
             {
-                SetStateLocked(ClientState.Closed, new ClientStateChangedEventArgs(_state, ClientState.Closed)
+                closed = new ClientStateChangedEventArgs(_state, ClientState.Closed)
                 {
                     Disconnect = new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"),
-                });
+                };
+                _state = ClientState.Closed;
                 _run = Task.CompletedTask;
                 _inbox.Writer.TryComplete();
                 _completion.TrySetResult();
-                return;
             }
+        }
+
+        if (run is null)
+        {
+            StateChanged?.Invoke(this, closed!);
+            return;
         }
 
         Volatile.Read(ref _current)?.Close(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"), CloseCode.Normal, "client closing");
@@ -343,8 +350,9 @@ public sealed class TetherClient : IAsyncDisposable
         {
             Volatile.Write(ref _current, connection);
             _connected.TrySetResult(connection);
-            SetStateLocked(ClientState.Connected, new ClientStateChangedEventArgs(_state, ClientState.Connected) { EndPoint = connection.EndPoint });
         }
+
+        SetState(ClientState.Connected, new ClientStateChangedEventArgs(State, ClientState.Connected) { EndPoint = connection.EndPoint });
 
         _firstOutcome?.TrySetResult();
         var info = await run.ConfigureAwait(false);
@@ -365,10 +373,11 @@ public sealed class TetherClient : IAsyncDisposable
         lock (_stateLock)
         {
             _terminalError = error;
-            SetStateLocked(ClientState.Closed, new ClientStateChangedEventArgs(_state, ClientState.Closed) { Exception = error, Disconnect = disconnect });
             _connected.TrySetException(error ?? new TetherException("the client is closed"));
             _connected.Task.Exception?.Handle(_ => true);
         }
+
+        SetState(ClientState.Closed, new ClientStateChangedEventArgs(State, ClientState.Closed) { Exception = error, Disconnect = disconnect });
 
         if (error is not null)
         {
@@ -386,18 +395,17 @@ public sealed class TetherClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Records a transition and raises <see cref="StateChanged"/> outside the lock (a handler may call back into the
+    /// client). Transitions come from the single run loop, so observers still see them in order.
+    /// </summary>
     private void SetState(ClientState state, ClientStateChangedEventArgs args)
     {
         lock (_stateLock)
         {
-            SetStateLocked(state, args);
+            _state = state;
         }
-    }
 
-    private void SetStateLocked(ClientState state, ClientStateChangedEventArgs args)
-    {
-        // Raised under the lock so that observers see transitions in order; handlers must not block.
-        _state = state;
         StateChanged?.Invoke(this, args);
     }
 }
