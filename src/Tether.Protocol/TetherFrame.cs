@@ -36,16 +36,23 @@ public readonly struct TetherFrame
     /// </summary>
     public static bool TryRead(ref ReadOnlySequence<byte> buffer, int maxBodyLength, out TetherFrame frame)
     {
-        if (!FrameHeader.TryRead(buffer, maxBodyLength, out var header)
-            || buffer.Length < ProtocolConstants.HeaderSize + (long)header.BodyLength)
+        if (!Framing.TetherFraming.Instance.TryReadFrame(ref buffer, maxBodyLength, out var encoded))
         {
             frame = default;
             return false;
         }
 
-        frame = new TetherFrame(header, buffer.Slice(ProtocolConstants.HeaderSize, header.BodyLength));
-        buffer = buffer.Slice(frame.EncodedLength);
+        frame = Parse(encoded);
         return true;
+    }
+
+    /// <summary>
+    /// The typed view of one whole frame as cut by <see cref="Framing.TetherFraming"/> (header already validated there).
+    /// </summary>
+    public static TetherFrame Parse(ReadOnlySequence<byte> encoded)
+    {
+        FrameHeader.TryRead(encoded, int.MaxValue, out var header);
+        return new TetherFrame(header, encoded.Slice(ProtocolConstants.HeaderSize));
     }
 
     /// <summary>Reads the u64 body of an ACK, PING or PONG frame.</summary>
