@@ -3,7 +3,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using System.Threading.Channels;
 using Tether.Diagnostics;
 using Tether.Heartbeat;
 using Tether.Link;
@@ -23,7 +22,7 @@ internal sealed class ClientConnection : ILinkHandler
     private readonly TimeProvider _time;
     private readonly TetherClientOptions _options;
     private readonly CancellationTokenSource _ended = new();
-    private ChannelWriter<ReadOnlyMemory<byte>>? _inbox;
+    private IMessageSink? _sink;
 
     private ClientConnection(SocketTransport transport, EndPoint endPoint, WelcomeFrame welcome, TetherClientOptions options, TimeProvider time, TetherMetrics metrics)
     {
@@ -108,10 +107,10 @@ internal sealed class ClientConnection : ILinkHandler
         }
     }
 
-    /// <summary>Runs until the connection ends; returns why. Messages go to <paramref name="inbox"/>.</summary>
-    public async Task<DisconnectInfo> RunAsync(ChannelWriter<ReadOnlyMemory<byte>> inbox)
+    /// <summary>Runs until the connection ends; returns why. Messages go to <paramref name="sink"/>.</summary>
+    public async Task<DisconnectInfo> RunAsync(IMessageSink sink)
     {
-        _inbox = inbox;
+        _sink = sink;
         var heartbeat = HeartbeatLoopAsync();
         DisconnectInfo info;
         try
@@ -144,14 +143,7 @@ internal sealed class ClientConnection : ILinkHandler
         }
     }
 
-    async ValueTask ILinkHandler.OnDataAsync(ReadOnlySequence<byte> payload)
-    {
-        var message = payload.ToArray();
-        if (!_inbox!.TryWrite(message))
-        {
-            await _inbox.WriteAsync(message, _ended.Token).ConfigureAwait(false);
-        }
-    }
+    ValueTask ILinkHandler.OnDataAsync(ReadOnlySequence<byte> payload) => _sink!.DeliverAsync(payload, _ended.Token);
 
     DisconnectInfo ILinkHandler.OnGoAway(GoAwayFrame goAway)
     {

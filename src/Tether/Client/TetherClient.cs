@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -14,7 +15,7 @@ namespace Tether.Client;
 /// backoff with full jitter, endpoint failover, server retry-after hints), detects a dead or half-open link with the
 /// heartbeat, and stops only when closed or after an error that retrying cannot heal.
 /// </summary>
-public sealed class TetherClient : IAsyncDisposable
+public sealed class TetherClient : IAsyncDisposable, IMessageSink
 {
     private readonly TetherClientOptions _options;
     private readonly TimeProvider _time;
@@ -22,6 +23,7 @@ public sealed class TetherClient : IAsyncDisposable
     private readonly ExponentialBackoff _backoff;
     private readonly EndpointSelector _endpoints;
     private readonly Channel<ReadOnlyMemory<byte>> _inbox;
+    private readonly TetherClientHandler? _handler;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _stateLock = new();
@@ -33,9 +35,19 @@ public sealed class TetherClient : IAsyncDisposable
     private Task? _run;
     private long _rttTicks = -1;
 
-    /// <summary>Creates a client; <see cref="ConnectAsync"/> starts it.</summary>
+    /// <summary>Creates a client whose messages are read with <see cref="ReadAllAsync"/>; <see cref="ConnectAsync"/> starts it.</summary>
     public TetherClient(TetherClientOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+        : this(options, (TetherClientHandler?)null, loggerFactory, timeProvider)
     {
+    }
+
+    /// <summary>
+    /// Creates a client whose messages go to <paramref name="handler"/> without a copy (or, when it is null, to
+    /// <see cref="ReadAllAsync"/>); <see cref="ConnectAsync"/> starts it.
+    /// </summary>
+    public TetherClient(TetherClientOptions options, TetherClientHandler? handler, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        _handler = handler;
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
@@ -140,9 +152,17 @@ public sealed class TetherClient : IAsyncDisposable
         }
     }
 
-    /// <summary>The messages received, in order, across reconnects; ends when the client is closed.</summary>
+    /// <summary>
+    /// The messages received, in order, across reconnects (each a copy); ends when the client is closed. Not available
+    /// on a client created with a <see cref="TetherClientHandler"/>.
+    /// </summary>
     public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        if (_handler is not null)
+        {
+            throw new InvalidOperationException("this client delivers its messages to its TetherClientHandler");
+        }
+
         await foreach (var message in _inbox.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             yield return message;
@@ -187,6 +207,17 @@ public sealed class TetherClient : IAsyncDisposable
         await CloseAsync().ConfigureAwait(false);
         _stop.Dispose();
         Metrics.Dispose();
+    }
+
+    ValueTask IMessageSink.DeliverAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    {
+        if (_handler is not null)
+        {
+            return _handler.OnMessageAsync(this, payload);
+        }
+
+        var message = payload.ToArray();
+        return _inbox.Writer.TryWrite(message) ? ValueTask.CompletedTask : _inbox.Writer.WriteAsync(message, cancellationToken);
     }
 
     private static TaskCompletionSource<ClientConnection> NewConnectedSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -345,7 +376,7 @@ public sealed class TetherClient : IAsyncDisposable
         Metrics.ConnectionsAccepted.Add(1);
         Metrics.ConnectionsActive.Add(1);
         _log.Connected(EndPointText.Format(connection.EndPoint), connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
-        var run = connection.RunAsync(_inbox.Writer);
+        var run = connection.RunAsync(this);
         lock (_stateLock)
         {
             Volatile.Write(ref _current, connection);
