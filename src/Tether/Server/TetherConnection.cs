@@ -285,6 +285,13 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
             return false;
         }
 
+        if (_server.IsStopping)
+        {
+            // GOAWAY went out before this peer finished its handshake: tell it the same, with the same kind of hint.
+            BeginClose(new DisconnectInfo(DisconnectReason.GoingAway, CloseCode.GoingAway, "server shutting down"), CloseCode.GoingAway, "server shutting down", _server.NextRetryAfterMs(), immediate: false);
+            return false;
+        }
+
         var options = _server.Options;
         var heartbeat = HeartbeatNegotiation.Decide(options.Heartbeat, hello.HeartbeatIntervalMs, hello.HeartbeatTimeoutMs);
         ClientId = hello.ClientId.Length == 0 ? null : hello.ClientId;

@@ -58,6 +58,9 @@ public sealed class TetherServer : IAsyncDisposable
 
     internal ServerLog Log { get; }
 
+    /// <summary>True once <see cref="StopAsync"/> has begun: new handshakes are turned away with GOING_AWAY.</summary>
+    internal bool IsStopping => Volatile.Read(ref _stopped) == 1;
+
     internal TimingWheel Wheel { get; }
 
     /// <summary>
@@ -177,10 +180,9 @@ public sealed class TetherServer : IAsyncDisposable
         var count = 0;
         foreach (var connection in Connections)
         {
-            var retryAfter = Options.GoAwayRetryAfter + (Options.GoAwayRetryJitter * Random.Shared.NextDouble());
             connection.SendGoAway(new GoAwayFrame
             {
-                RetryAfterMs = (uint)retryAfter.TotalMilliseconds,
+                RetryAfterMs = NextRetryAfterMs(),
                 DrainMs = (uint)drain.TotalMilliseconds,
                 Reason = "server shutting down",
             });
@@ -201,8 +203,7 @@ public sealed class TetherServer : IAsyncDisposable
         var forced = 0;
         foreach (var connection in Connections)
         {
-            var retryAfter = Options.GoAwayRetryAfter + (Options.GoAwayRetryJitter * Random.Shared.NextDouble());
-            connection.BeginClose(new DisconnectInfo(DisconnectReason.GoingAway, CloseCode.GoingAway, "server stopped"), CloseCode.GoingAway, "server stopped", (uint)retryAfter.TotalMilliseconds, immediate: false);
+            connection.BeginClose(new DisconnectInfo(DisconnectReason.GoingAway, CloseCode.GoingAway, "server stopped"), CloseCode.GoingAway, "server stopped", NextRetryAfterMs(), immediate: false);
             forced++;
         }
 
@@ -240,6 +241,10 @@ public sealed class TetherServer : IAsyncDisposable
         Metrics.Dispose();
         _stopping.Dispose();
     }
+
+    /// <summary>A retry-after hint spread per client: the base plus a uniform share of the jitter.</summary>
+    internal uint NextRetryAfterMs() =>
+        (uint)(Options.GoAwayRetryAfter + (Options.GoAwayRetryJitter * Random.Shared.NextDouble())).TotalMilliseconds;
 
     internal void OnHandshakeCompleted(TetherConnection connection)
     {

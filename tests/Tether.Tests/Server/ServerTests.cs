@@ -158,6 +158,23 @@ public sealed class ServerTests
     }
 
     [Fact]
+    public async Task A_handshake_that_completes_during_a_stop_is_turned_away_with_going_away()
+    {
+        await using var server = await ServerFixture.StartAsync(o => o.ShutdownDrainTimeout = TimeSpan.FromSeconds(5));
+        await using var late = await RawPeer.ConnectAsync(server.EndPoint);
+        await LivenessTests.WaitForAsync(() => server.Server.Connections.Count == 1);
+
+        var stop = server.Server.StopAsync();
+        await late.SendAsync(w => new HelloFrame().Write(w));
+
+        var close = await late.ReadUntilCloseAsync();
+        Assert.Equal(CloseCode.GoingAway, close?.Code);
+        Assert.True(close!.RetryAfterMs >= 500, "the refusal carries the jittered retry-after hint");
+        await late.DisposeAsync();
+        await stop.WaitAsync(Timeouts.Event);
+    }
+
+    [Fact]
     public async Task Stop_refuses_new_connections_and_the_port_is_released()
     {
         var fixture = await ServerFixture.StartAsync();
