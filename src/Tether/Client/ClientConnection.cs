@@ -77,7 +77,7 @@ internal sealed class ClientConnection : ILinkHandler
             }
 
             SocketTuning.Apply(socket, options.Tcp);
-            var transport = new SocketTransport(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize);
+            var transport = new SocketTransport(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, metrics);
             using var abortOnTimeout = linked.Token.Register(static s => ((Socket)s!).Dispose(), socket);
             using (var scope = transport.BeginSend())
             {

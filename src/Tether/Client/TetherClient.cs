@@ -140,7 +140,6 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
                 switch (connection.TrySend(message.Span))
                 {
                     case SendResult.Queued:
-                        Metrics.MessagesSent.Add(1);
                         return;
                     case SendResult.Full:
                         await connection.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);

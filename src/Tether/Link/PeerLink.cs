@@ -90,6 +90,8 @@ internal sealed class PeerLink
         }
 
         Volatile.Write(ref _lastSent, _time.GetTimestamp());
+        _metrics.FramesSent.Add(1);
+        _metrics.MessagesSent.Add(1);
         return SendResult.Queued;
     }
 
@@ -112,6 +114,7 @@ internal sealed class PeerLink
             scope.Writer.Advance(frame.Length);
         }
 
+        // Counted once per broadcast by the server, not per copy.
         Volatile.Write(ref _lastSent, _time.GetTimestamp());
         return SendResult.Queued;
     }
@@ -123,6 +126,7 @@ internal sealed class PeerLink
         if (scope.CanSend && !IsClosing)
         {
             write(frame, scope.Writer);
+            _metrics.FramesSent.Add(1);
         }
     }
 
@@ -165,6 +169,7 @@ internal sealed class PeerLink
             if (scope.CanSend)
             {
                 new CloseFrame { Code = code, Reason = reason, RetryAfterMs = retryAfterMs }.Write(scope.Writer);
+                _metrics.FramesSent.Add(1);
             }
         }
 
@@ -230,7 +235,6 @@ internal sealed class PeerLink
             }
 
             Volatile.Write(ref _lastReceived, _time.GetTimestamp());
-            _metrics.BytesReceived.Add(data.Length);
             var buffer = new ReadOnlySequence<byte>(data);
             var frames = 0;
             var messages = 0;
@@ -284,6 +288,7 @@ internal sealed class PeerLink
                     if (scope.CanSend)
                     {
                         FrameWriter.WritePong(scope.Writer, frame.ReadUInt64Body());
+                        _metrics.FramesSent.Add(1);
                     }
                 }
 
@@ -324,6 +329,7 @@ internal sealed class PeerLink
         Volatile.Write(ref _lastPingSent, now);
         Volatile.Write(ref _lastSent, now);
         _metrics.PingsSent.Add(1);
+        _metrics.FramesSent.Add(1);
     }
 
     private void OnPong(ulong value, ILinkHandler handler)

@@ -32,7 +32,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
         _server = server;
         _time = server.TimeProvider;
         Id = id;
-        var transport = new SocketTransport(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize);
+        var transport = new SocketTransport(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, server.Metrics);
         _link = new PeerLink(transport, _time, server.Metrics);
         transport.SendFailed = OnSendFailed;
         _connectedAt = _time.GetTimestamp();

@@ -147,6 +147,7 @@ public sealed class TetherServer : IAsyncDisposable
             }
 
             Metrics.MessagesSent.Add(delivered);
+            Metrics.FramesSent.Add(delivered);
             return delivered;
         }
         finally

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Tether.Diagnostics;
 
 namespace Tether.Transport;
 
@@ -19,6 +20,7 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
     private readonly Socket _socket;
     private readonly Lock _sendLock = new();
     private readonly OutboundBuffer _outbound = new();
+    private readonly TetherMetrics _metrics;
     private byte[]? _receiveBuffer;
     private int _receiveStart;
     private int _receiveEnd;
@@ -28,12 +30,11 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
     private bool _sendFailed;
     private int _inflightBytes;
     private TaskCompletionSource? _drained;
-    private long _bytesSent;
-    private long _bytesReceived;
 
-    public SocketTransport(Socket socket, int maxReceiveBuffer)
+    public SocketTransport(Socket socket, int maxReceiveBuffer, TetherMetrics metrics)
     {
         _socket = socket;
+        _metrics = metrics;
         _maxReceiveBuffer = Math.Max(maxReceiveBuffer, InitialReceiveSize);
         RemoteEndPoint = socket.RemoteEndPoint;
         LocalEndPoint = socket.LocalEndPoint;
@@ -59,10 +60,6 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
             }
         }
     }
-
-    public long BytesSent => Interlocked.Read(ref _bytesSent);
-
-    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     /// <summary>True while a receive buffer is rented (for tests of the idle-memory guarantee).</summary>
     public bool HoldsReceiveBuffer => _receiveBuffer is not null;
@@ -100,7 +97,7 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         }
 
         _receiveEnd += read;
-        Interlocked.Add(ref _bytesReceived, read);
+        _metrics.BytesReceived.Add(read);
         return _receiveBuffer.AsMemory(_receiveStart, _receiveEnd - _receiveStart);
     }
 
@@ -321,7 +318,7 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
                     sent += await _socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None).ConfigureAwait(false);
                 }
 
-                Interlocked.Add(ref _bytesSent, length);
+                _metrics.BytesSent.Add(length);
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {

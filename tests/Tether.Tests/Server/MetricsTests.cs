@@ -49,5 +49,9 @@ public sealed class MetricsTests
         Assert.Contains(measurements, m => m.Name == "tether.connections.closed" && m.Reason == "closed-by-peer");
         Assert.Equal(0, measurements.Where(m => m.Name == "tether.connections.active").Sum(m => m.Value));
         Assert.Contains(measurements, m => m.Name == "tether.bytes.received" && m.Value > 0);
+        Assert.Contains(measurements, m => m.Name == "tether.bytes.sent" && m.Value > 0);
+        Assert.Contains(measurements, m => m.Name == "tether.frames.sent" && m.Value > 0);
+        Assert.Contains(measurements, m => m.Name == "tether.messages.received" && m.Value == 1);
+        Assert.Contains(measurements, m => m.Name == "tether.messages.sent" && m.Value == 1);
     }
 }
