@@ -195,6 +195,40 @@ public sealed class ReconnectTests
         Assert.Contains("was not sent", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_attempt_count_resets_only_after_a_stable_connection(bool stable)
+    {
+        var time = new FakeTimeProvider();
+        var step = TimeSpan.FromMilliseconds(100);
+        await using var server = await ServerFixture.StartAsync();
+        await using var proxy = TcpFaultProxy.Start(server.EndPoint);
+        var options = ClientFactory.Options(proxy.EndPoint);
+        options.Reconnect.StableAfter = TimeSpan.FromSeconds(30);
+        await using var client = new TetherClient(options, null, time);
+        var states = new StateRecorder(client);
+        await client.ConnectAsync();
+
+        // Three failed attempts in a row...
+        proxy.RefuseNewConnections(true);
+        proxy.ResetAll();
+        await time.AdvanceUntilAsync(() => states.Count(ClientState.Reconnecting) >= 3, step, TimeSpan.FromSeconds(30));
+        proxy.RefuseNewConnections(false);
+        await time.AdvanceUntilAsync(() => states.Count(ClientState.Connected) >= 2, step, TimeSpan.FromSeconds(30));
+        var attemptsSoFar = states.Events.Where(e => e.Current == ClientState.Reconnecting).Max(e => e.Attempt);
+        if (stable)
+        {
+            time.Advance(options.Reconnect.StableAfter);
+        }
+
+        // ...then the next loss starts from attempt 1 only if the connection in between counted as stable.
+        proxy.ResetAll();
+        await states.WaitForAsync(ClientState.Reconnecting, attemptsSoFar + 1);
+        var next = states.Events.Where(e => e.Current == ClientState.Reconnecting).Last();
+        Assert.Equal(stable ? 1 : attemptsSoFar + 1, next.Attempt);
+    }
+
     [Fact]
     public async Task A_closed_client_cannot_be_started_again()
     {
