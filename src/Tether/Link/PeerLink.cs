@@ -98,6 +98,11 @@ internal sealed class PeerLink
     /// <summary>Copies an already encoded frame (one broadcast, many links); the drain runs on the thread pool.</summary>
     public SendResult TrySendEncoded(ReadOnlySpan<byte> frame, int pendingLimit)
     {
+        if (frame.Length - ProtocolConstants.HeaderSize > _peerMaxFrame)
+        {
+            return SendResult.TooLarge;
+        }
+
         using (var scope = Transport.BeginSend())
         {
             if (!scope.CanSend || IsClosing)

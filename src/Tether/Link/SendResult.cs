@@ -11,4 +11,7 @@ internal enum SendResult
 
     /// <summary>The link is closing or closed.</summary>
     Closed,
+
+    /// <summary>The frame is larger than the peer announced it accepts.</summary>
+    TooLarge,
 }

@@ -32,6 +32,8 @@ internal sealed partial class ServerLog(ILogger logger)
 
     public void SlowConsumer(TetherConnection connection, int pending) => LogSlowConsumer(Logger, connection.Id, connection.ClientId ?? "-", pending);
 
+    public void BroadcastTooLarge(int messageLength, int connections) => LogBroadcastTooLarge(Logger, messageLength, connections);
+
     public void AcceptFailed(EndPoint endPoint, Exception exception) => LogAcceptFailed(Logger, exception, endPoint);
 
     public void Stopping(int connections, double drainMs) => LogStopping(Logger, connections, drainMs);
@@ -67,6 +69,9 @@ internal sealed partial class ServerLog(ILogger logger)
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Connection #{ConnectionId} client {ClientId} is a slow consumer ({Pending} bytes queued); closing it")]
     private static partial void LogSlowConsumer(ILogger logger, long connectionId, string clientId, int pending);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "A broadcast of {MessageLength} bytes was not sent to {Connections} connections whose announced maximum frame size is smaller")]
+    private static partial void LogBroadcastTooLarge(ILogger logger, int messageLength, int connections);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Accepting on {EndPoint} failed")]
     private static partial void LogAcceptFailed(ILogger logger, Exception exception, EndPoint endPoint);

@@ -121,7 +121,8 @@ public sealed class TetherServer : IAsyncDisposable
     /// Sends <paramref name="message"/> to every open connection. The frame is encoded once and the same bytes are
     /// copied into each connection's queue; no connection is waited for. A connection whose queue is over
     /// <see cref="TetherServerOptions.MaxPendingOutboundBytes"/> is closed as a slow consumer (reported through its
-    /// disconnect event). Returns how many connections the message was queued for.
+    /// disconnect event). A connection that announced a smaller maximum frame size than the message needs is skipped,
+    /// with a warning and a metric. Returns how many connections the message was queued for.
     /// </summary>
     public int Broadcast(ReadOnlySpan<byte> message)
     {
@@ -133,6 +134,7 @@ public sealed class TetherServer : IAsyncDisposable
             message.CopyTo(frame.AsSpan(headerLength));
             var encoded = frame.AsSpan(0, frameLength);
             var delivered = 0;
+            var tooLarge = 0;
             foreach (var connection in Connections)
             {
                 switch (connection.TrySendEncoded(encoded))
@@ -143,7 +145,17 @@ public sealed class TetherServer : IAsyncDisposable
                     case SendResult.Full:
                         CloseSlowConsumer(connection);
                         break;
+                    case SendResult.TooLarge:
+                        tooLarge++;
+                        break;
                 }
+            }
+
+            if (tooLarge > 0)
+            {
+                // Not silent: the count comes back short, and the log and metric say why.
+                Metrics.LimitRejections.Add(tooLarge, new KeyValuePair<string, object?>("limit", "peer-max-frame-size"));
+                Log.BroadcastTooLarge(message.Length, tooLarge);
             }
 
             Metrics.MessagesSent.Add(delivered);

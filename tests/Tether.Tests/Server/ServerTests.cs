@@ -42,6 +42,23 @@ public sealed class ServerTests
     }
 
     [Fact]
+    public async Task Broadcast_skips_peers_that_cannot_take_the_frame_and_says_so_in_its_count()
+    {
+        await using var server = await ServerFixture.StartAsync(handler: new RecordingHandler { Echo = false });
+        var (small, _) = await RawPeer.HandshakeAsync(server.EndPoint, new HelloFrame { MaxFrameSize = 1024 });
+        var (large, _) = await RawPeer.HandshakeAsync(server.EndPoint);
+        await using var s = small;
+        await using var l = large;
+        await server.Handler.NextConnectedAsync();
+        await server.Handler.NextConnectedAsync();
+
+        var delivered = server.Server.Broadcast(new byte[2000]);
+
+        Assert.Equal(1, delivered);
+        Assert.Equal(2000, (await large.ReadFrameAsync()).Body.Length);
+    }
+
+    [Fact]
     public async Task Send_to_a_client_id_reaches_only_that_client()
     {
         await using var server = await ServerFixture.StartAsync(handler: new RecordingHandler { Echo = false });
