@@ -36,13 +36,15 @@ public readonly struct TetherFrame
     /// </summary>
     public static bool TryRead(ref ReadOnlySequence<byte> buffer, int maxBodyLength, out TetherFrame frame)
     {
-        if (!Framing.TetherFraming.Instance.TryReadFrame(ref buffer, maxBodyLength, out var encoded))
+        if (!FrameHeader.TryRead(buffer, maxBodyLength, out var header)
+            || buffer.Length < ProtocolConstants.HeaderSize + (long)header.BodyLength)
         {
             frame = default;
             return false;
         }
 
-        frame = Parse(encoded);
+        frame = new TetherFrame(header, buffer.Slice(ProtocolConstants.HeaderSize, header.BodyLength));
+        buffer = buffer.Slice(frame.EncodedLength);
         return true;
     }
 

@@ -5,7 +5,8 @@ namespace Tether.Framing;
 
 /// <summary>
 /// The framing of the Tether protocol v1: a frame is a validated 6-byte header plus its body (the whole frame is
-/// returned; <see cref="TetherFrame.Parse"/> gives the typed view), and a message is written as a DATA frame.
+/// returned; <see cref="TetherFrame.Parse"/> gives the typed view, and <see cref="TetherFrame.TryRead"/> cuts and
+/// types in one step, which is what the runtime's hot path uses), and a message is written as a DATA frame.
 /// <c>maxFrameLength</c> limits the body, as the protocol's maximum frame size does.
 /// </summary>
 public sealed class TetherFraming : IFraming
@@ -19,15 +20,14 @@ public sealed class TetherFraming : IFraming
     /// <inheritdoc/>
     public bool TryReadFrame(ref ReadOnlySequence<byte> input, int maxFrameLength, out ReadOnlySequence<byte> frame)
     {
-        if (!FrameHeader.TryRead(input, maxFrameLength, out var header)
-            || input.Length < ProtocolConstants.HeaderSize + (long)header.BodyLength)
+        var start = input;
+        if (!TetherFrame.TryRead(ref input, maxFrameLength, out var parsed))
         {
             frame = default;
             return false;
         }
 
-        frame = input.Slice(0, ProtocolConstants.HeaderSize + header.BodyLength);
-        input = input.Slice(frame.End);
+        frame = start.Slice(0, parsed.EncodedLength);
         return true;
     }
 

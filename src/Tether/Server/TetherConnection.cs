@@ -330,10 +330,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     private async Task FinishAsync(bool opened)
     {
         _link.TrySetCloseInfo(new DisconnectInfo(DisconnectReason.ConnectionLost, null, "connection ended"));
-        if (_state != (int)ConnectionState.Closing)
-        {
-            _state = (int)ConnectionState.Closing;
-        }
+        _state = (int)ConnectionState.Closing;
 
         await _link.FinishAsync(_server.Options.CloseLinger).ConfigureAwait(false);
         var info = _link.CloseInfo!;

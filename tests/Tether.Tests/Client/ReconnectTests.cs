@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Tether.Client;
-using Tether.FaultProxy;
 using Tether.Protocol;
 using Tether.Tests.Support;
 
@@ -15,15 +14,16 @@ public sealed class ReconnectTests
     public async Task Client_detects_a_half_open_link_and_reconnects_when_the_path_recovers()
     {
         var time = new FakeTimeProvider();
-        await using var server = await ServerFixture.StartAsync(o => o.Heartbeat.TickInterval = TimeSpan.FromMilliseconds(250), time);
-        await using var proxy = TcpFaultProxy.Start(server.EndPoint);
-        var options = ClientFactory.Options(proxy.EndPoint);
-        options.HeartbeatInterval = TimeSpan.FromSeconds(1);
-        options.HeartbeatTimeout = TimeSpan.FromSeconds(3);
-        options.ConnectTimeout = TimeSpan.FromSeconds(2);
-        await using var client = new TetherClient(options, null, time);
-        var states = new StateRecorder(client);
-        await client.ConnectAsync();
+        await using var setup = await ProxiedClient.ConnectAsync(
+            o =>
+            {
+                o.HeartbeatInterval = TimeSpan.FromSeconds(1);
+                o.HeartbeatTimeout = TimeSpan.FromSeconds(3);
+                o.ConnectTimeout = TimeSpan.FromSeconds(2);
+            },
+            time,
+            serverTime: time);
+        var (server, proxy, client, states) = (setup.Server, setup.Proxy, setup.Client, setup.States);
         await server.Handler.NextConnectedAsync();
 
         // No FIN, no RST: the path just stops carrying bytes.
@@ -75,11 +75,8 @@ public sealed class ReconnectTests
     [Fact]
     public async Task Client_reconnects_after_the_connection_is_reset()
     {
-        await using var server = await ServerFixture.StartAsync();
-        await using var proxy = TcpFaultProxy.Start(server.EndPoint);
-        await using var client = new TetherClient(ClientFactory.Options(proxy.EndPoint));
-        var states = new StateRecorder(client);
-        await client.ConnectAsync();
+        await using var setup = await ProxiedClient.ConnectAsync();
+        var (proxy, states) = (setup.Proxy, setup.States);
 
         proxy.RefuseNewConnections(true);
         Assert.Equal(1, proxy.ResetAll());
@@ -164,11 +161,8 @@ public sealed class ReconnectTests
     [Fact]
     public async Task Send_while_reconnecting_waits_for_the_connection_then_goes_out()
     {
-        await using var server = await ServerFixture.StartAsync();
-        await using var proxy = TcpFaultProxy.Start(server.EndPoint);
-        await using var client = new TetherClient(ClientFactory.Options(proxy.EndPoint));
-        var states = new StateRecorder(client);
-        await client.ConnectAsync();
+        await using var setup = await ProxiedClient.ConnectAsync();
+        var (server, proxy, client, states) = (setup.Server, setup.Proxy, setup.Client, setup.States);
         proxy.RefuseNewConnections(true);
         proxy.ResetAll();
         await states.WaitForAsync(ClientState.Reconnecting);
@@ -202,13 +196,9 @@ public sealed class ReconnectTests
     {
         var time = new FakeTimeProvider();
         var step = TimeSpan.FromMilliseconds(100);
-        await using var server = await ServerFixture.StartAsync();
-        await using var proxy = TcpFaultProxy.Start(server.EndPoint);
-        var options = ClientFactory.Options(proxy.EndPoint);
-        options.Reconnect.StableAfter = TimeSpan.FromSeconds(30);
-        await using var client = new TetherClient(options, null, time);
-        var states = new StateRecorder(client);
-        await client.ConnectAsync();
+        await using var setup = await ProxiedClient.ConnectAsync(o => o.Reconnect.StableAfter = TimeSpan.FromSeconds(30), time);
+        var (proxy, states) = (setup.Proxy, setup.States);
+        var stableAfter = TimeSpan.FromSeconds(30);
 
         // Three failed attempts in a row...
         proxy.RefuseNewConnections(true);
@@ -219,7 +209,7 @@ public sealed class ReconnectTests
         var attemptsSoFar = states.Events.Where(e => e.Current == ClientState.Reconnecting).Max(e => e.Attempt);
         if (stable)
         {
-            time.Advance(options.Reconnect.StableAfter);
+            time.Advance(stableAfter);
         }
 
         // ...then the next loss starts from attempt 1 only if the connection in between counted as stable.
