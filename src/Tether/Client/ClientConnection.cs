@@ -23,6 +23,9 @@ internal sealed class ClientConnection : ILinkHandler
     private readonly TetherClientOptions _options;
     private readonly CancellationTokenSource _ended = new();
     private IMessageSink? _sink;
+    private readonly Lock _timerLock = new();
+    private ITimer? _ackTimer;
+    private bool _timerClosed;
 
     private ClientConnection(SocketTransport transport, EndPoint endPoint, WelcomeFrame welcome, TetherClientOptions options, TimeProvider time, TetherMetrics metrics)
     {
@@ -40,6 +43,9 @@ internal sealed class ClientConnection : ILinkHandler
 
     public EndPoint EndPoint { get; }
 
+    /// <summary>The shared link (the client attaches its session to it before <see cref="RunAsync"/>).</summary>
+    public PeerLink Link => _link;
+
     public WelcomeFrame Welcome { get; }
 
     public HeartbeatSettings Heartbeat => _link.Heartbeat;
@@ -56,7 +62,7 @@ internal sealed class ClientConnection : ILinkHandler
     /// Connects and completes the handshake within <see cref="TetherClientOptions.ConnectTimeout"/>. Throws
     /// <see cref="TetherException"/> carrying the close code when the server refuses, or a socket/timeout error.
     /// </summary>
-    public static async Task<ClientConnection> ConnectAsync(EndPoint endPoint, TetherClientOptions options, TimeProvider time, TetherMetrics metrics, CancellationToken cancellationToken)
+    public static async Task<ClientConnection> ConnectAsync(EndPoint endPoint, HelloFrame hello, TetherClientOptions options, TimeProvider time, TetherMetrics metrics, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(options.ConnectTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -81,7 +87,7 @@ internal sealed class ClientConnection : ILinkHandler
             using var abortOnTimeout = linked.Token.Register(static s => ((Socket)s!).Dispose(), socket);
             using (var scope = transport.BeginSend())
             {
-                NewHello(options).Write(scope.Writer);
+                hello.Write(scope.Writer);
             }
 
             var welcome = await ReadWelcomeAsync(transport, endPoint).ConfigureAwait(false);
@@ -124,13 +130,23 @@ internal sealed class ClientConnection : ILinkHandler
         }
 
         await _link.FinishAsync(_options.CloseLinger).ConfigureAwait(false);
+        lock (_timerLock)
+        {
+            _timerClosed = true;
+            _ackTimer?.Dispose();
+        }
+
         await _ended.CancelAsync().ConfigureAwait(false);
         await heartbeat.ConfigureAwait(false);
         return info;
     }
 
-    /// <summary>Queues a message; Full when over the outbound limit; Closed when the connection is gone.</summary>
-    public SendResult TrySend(ReadOnlySpan<byte> message) => _link.TrySendData(message, _options.MaxPendingOutboundBytes);
+    /// <summary>
+    /// Queues a message on a connection without a session; Full when over the outbound limit; Closed when the
+    /// connection is gone or carries a session (whose messages go through the session).
+    /// </summary>
+    public SendResult TrySend(ReadOnlySpan<byte> message) =>
+        _link.Session is null ? _link.TrySendData(message, _options.MaxPendingOutboundBytes) : SendResult.Closed;
 
     public Task FlushAsync() => _link.Transport.FlushAsync();
 
@@ -167,16 +183,21 @@ internal sealed class ClientConnection : ILinkHandler
         return info;
     }
 
-    void ILinkHandler.OnRoundTrip(TimeSpan roundTripTime) => RoundTripMeasured?.Invoke(roundTripTime);
-
-    private static HelloFrame NewHello(TetherClientOptions options) => new()
+    void ILinkHandler.OnAckPending(long deadline)
     {
-        HeartbeatIntervalMs = options.HeartbeatInterval is { } interval ? (uint)Math.Clamp(interval.TotalMilliseconds, 1, uint.MaxValue) : 0,
-        HeartbeatTimeoutMs = options.HeartbeatTimeout is { } timeout ? (uint)Math.Clamp(timeout.TotalMilliseconds, 1, uint.MaxValue) : 0,
-        MaxFrameSize = (uint)options.MaxFrameSize,
-        ClientId = options.ClientId ?? string.Empty,
-        Token = options.Token,
-    };
+        lock (_timerLock)
+        {
+            if (_timerClosed)
+            {
+                return;
+            }
+
+            _ackTimer ??= _time.CreateTimer(static state => ((ClientConnection)state!).OnAckTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _ackTimer.Change(TimeSpan.FromSeconds(Math.Max(deadline - _time.GetTimestamp(), 0) / (double)_time.TimestampFrequency), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    void ILinkHandler.OnRoundTrip(TimeSpan roundTripTime) => RoundTripMeasured?.Invoke(roundTripTime);
 
     private static async Task<WelcomeFrame> ReadWelcomeAsync(SocketTransport transport, EndPoint endPoint)
     {
@@ -239,6 +260,18 @@ internal sealed class ClientConnection : ILinkHandler
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private void OnAckTimer()
+    {
+        if (_link.Session is { } session)
+        {
+            var next = session.FlushAck(_link, force: false, _time.GetTimestamp());
+            if (next != long.MaxValue)
+            {
+                ((ILinkHandler)this).OnAckPending(next);
+            }
         }
     }
 

@@ -39,4 +39,14 @@ internal sealed partial class ClientLog(ILogger logger)
 
     [LoggerMessage(EventId = 207, Level = LogLevel.Critical, Message = "The client's run loop failed")]
     private static partial void LogCrashed(ILogger logger, Exception exception);
+
+    public void SessionResumed(string sessionId, int resent) => LogSessionResumed(logger, sessionId, resent);
+
+    public void SessionLost(string sessionId, string reason, long unacknowledged, long serverLost) => LogSessionLost(logger, sessionId, reason, unacknowledged, serverLost);
+
+    [LoggerMessage(EventId = 220, Level = LogLevel.Information, Message = "Session {SessionId} resumed; {Resent} messages resent")]
+    private static partial void LogSessionResumed(ILogger logger, string sessionId, int resent);
+
+    [LoggerMessage(EventId = 221, Level = LogLevel.Warning, Message = "Session {SessionId} lost ({Reason}): {Unacknowledged} sent messages unacknowledged, server reports {ServerLost} lost (-1 = unknown)")]
+    private static partial void LogSessionLost(ILogger logger, string sessionId, string reason, long unacknowledged, long serverLost);
 }

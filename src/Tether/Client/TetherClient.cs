@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Tether.Diagnostics;
 using Tether.Link;
 using Tether.Protocol;
+using Tether.Sessions;
 
 namespace Tether.Client;
 
@@ -30,6 +31,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     private TaskCompletionSource<ClientConnection> _connected = NewConnectedSignal();
     private TaskCompletionSource? _firstOutcome;
     private ClientConnection? _current;
+    private ReliableSession? _session;
     private ClientState _state;
     private Exception? _terminalError;
     private Task? _run;
@@ -68,6 +70,21 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
 
     /// <summary>Raised with every round-trip time measured by the heartbeat (on a background thread).</summary>
     public event EventHandler<RoundTripTimeEventArgs>? RoundTripTimeMeasured;
+
+    /// <summary>Raised when a reconnect resumed the session (on a background thread).</summary>
+    public event EventHandler<SessionResumedEventArgs>? SessionResumed;
+
+    /// <summary>
+    /// Raised when the session could not be resumed and messages may be missing (on a background thread, before any
+    /// message of the new session is delivered).
+    /// </summary>
+    public event EventHandler<SessionLostEventArgs>? SessionLost;
+
+    /// <summary>The current session, if the server granted one.</summary>
+    public SessionId? SessionId => Volatile.Read(ref _session) is { } session ? session.Id : null;
+
+    /// <summary>Messages sent in the current session that the server has not acknowledged yet.</summary>
+    public int UnacknowledgedMessages => Volatile.Read(ref _session)?.UnacknowledgedCount ?? 0;
 
     /// <summary>The current state.</summary>
     public ClientState State
@@ -124,31 +141,32 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     }
 
     /// <summary>
-    /// Queues <paramref name="message"/> on the current connection. While the client is reconnecting it waits for the
-    /// connection up to <see cref="TetherClientOptions.DisconnectedSendTimeout"/>, then throws <see cref="TetherException"/>;
-    /// it also throws once the client is closed. Nothing is dropped silently. Without sessions, a message queued on a
-    /// connection that then breaks may be lost (at-most-once).
+    /// Sends <paramref name="message"/>. With a session (the default), it completes when the message is accepted into
+    /// the session: numbered and kept until the server acknowledges it, sent now or, while the client reconnects, on
+    /// resume. It waits (cancellable) while the session holds <see cref="SessionOptions.MaxUnacknowledgedBytes"/>
+    /// unacknowledged. Use <see cref="SendAndWaitForAckAsync"/> to wait for the server's acknowledgement. Without a
+    /// session it queues the message on the current connection, waiting for a connection up to
+    /// <see cref="TetherClientOptions.DisconnectedSendTimeout"/>; such a message may be lost if the connection breaks
+    /// (at-most-once). Throws <see cref="TetherException"/> once the client is closed.
     /// </summary>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
-    {
-        var deadline = _time.GetTimestamp() + (long)(_options.DisconnectedSendTimeout.TotalSeconds * _time.TimestampFrequency);
-        while (true)
-        {
-            var connection = Volatile.Read(ref _current);
-            if (connection is not null)
-            {
-                switch (connection.TrySend(message.Span))
-                {
-                    case SendResult.Queued:
-                        return;
-                    case SendResult.Full:
-                        await connection.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-                        continue;
-                }
-            }
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
+        await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
 
-            await WaitForConnectionAsync(deadline, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Sends <paramref name="message"/> in the session and completes once the server has acknowledged it (it was handed
+    /// to the server's application). Throws <see cref="TetherException"/> if the session is lost before that (the
+    /// <see cref="SessionLost"/> event hands back the unacknowledged messages), and <see cref="InvalidOperationException"/>
+    /// when the connection has no session.
+    /// </summary>
+    public async Task SendAndWaitForAckAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        var (session, sequence) = await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
+        if (session is null)
+        {
+            throw new InvalidOperationException("acknowledgements need a session, and the server granted none (or sessions are off)");
         }
+
+        await session.WaitForAckAsync(sequence, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -219,6 +237,49 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         return _inbox.Writer.TryWrite(message) ? ValueTask.CompletedTask : _inbox.Writer.WriteAsync(message, cancellationToken);
     }
 
+    private async ValueTask<(ReliableSession? Session, ulong Sequence)> SendCoreAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetTimestamp() + (long)(_options.DisconnectedSendTimeout.TotalSeconds * _time.TimestampFrequency);
+        while (true)
+        {
+            var session = Volatile.Read(ref _session);
+            if (session is not null)
+            {
+                switch (session.TrySend(message.Span, inline: true, overLimit: false, out var sequence))
+                {
+                    case SendResult.Queued:
+                        return (session, sequence);
+                    case SendResult.Full:
+                        await session.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
+                    case SendResult.TooLarge:
+                        throw new ArgumentException($"a message of {message.Length} bytes exceeds the server's frame limit ({session.MaxPayload} bytes of payload)", nameof(message));
+                }
+
+                // Lost: the client is moving to a new session (or none); look again.
+                if (Volatile.Read(ref _session) != session)
+                {
+                    continue;
+                }
+            }
+
+            var connection = Volatile.Read(ref _current);
+            if (connection is not null && connection.Link.Session is null)
+            {
+                switch (connection.TrySend(message.Span))
+                {
+                    case SendResult.Queued:
+                        return (null, 0);
+                    case SendResult.Full:
+                        await connection.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
+                }
+            }
+
+            await WaitForConnectionAsync(deadline, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private static TaskCompletionSource<ClientConnection> NewConnectedSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private async Task WaitForConnectionAsync(long deadline, CancellationToken cancellationToken)
@@ -268,9 +329,10 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
             while (!stop.IsCancellationRequested)
             {
                 ClientConnection? connection = null;
+                var hello = ClientSessionNegotiation.Hello(_options, Volatile.Read(ref _session));
                 try
                 {
-                    connection = await ClientConnection.ConnectAsync(endPoint, _options, _time, Metrics, stop).ConfigureAwait(false);
+                    connection = await ClientConnection.ConnectAsync(endPoint, hello, _options, _time, Metrics, stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -291,7 +353,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
 
                 if (connection is not null)
                 {
-                    var info = await RunConnectionAsync(connection).ConfigureAwait(false);
+                    var info = await RunConnectionAsync(connection, hello).ConfigureAwait(false);
                     if (stop.IsCancellationRequested || info.Reason == DisconnectReason.ClosedLocally)
                     {
                         break;
@@ -363,8 +425,32 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         }
     }
 
-    private async Task<DisconnectInfo> RunConnectionAsync(ClientConnection connection)
+    private async Task<DisconnectInfo> RunConnectionAsync(ClientConnection connection, HelloFrame hello)
     {
+        ClientSessionOutcome outcome;
+        try
+        {
+            outcome = ApplySession(connection, hello);
+        }
+        catch (TetherProtocolException ex)
+        {
+            var violation = new DisconnectInfo(DisconnectReason.ProtocolError, ex.Code, ex.Message);
+            connection.Close(violation, ex.Code, ex.Message);
+            return await connection.RunAsync(this).ConfigureAwait(false);
+        }
+
+        if (outcome == ClientSessionOutcome.ClientGap)
+        {
+            // Protocol section 10.6 step 4: no DATA in that session; close and start a new one at once.
+            var gap = new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "the server lacks messages the client no longer holds; starting a new session")
+            {
+                RetryAfter = TimeSpan.Zero,
+            };
+            connection.Close(gap, CloseCode.Normal, "session gap");
+            await connection.RunAsync(this).ConfigureAwait(false);
+            return gap with { Reason = DisconnectReason.ConnectionLost };
+        }
+
         connection.RoundTripMeasured = rtt =>
         {
             Volatile.Write(ref _rttTicks, rtt.Ticks);
@@ -396,6 +482,60 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         Metrics.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", info.ReasonName));
         _log.Disconnected(info.ReasonName, info.Description);
         return info;
+    }
+
+    /// <summary>
+    /// Works out what the WELCOME means for the session and attaches it to the new link before any message flows:
+    /// resumed (resend what the server lacks), started (reporting the old one as lost, if it was to be resumed), or none.
+    /// </summary>
+    private ClientSessionOutcome ApplySession(ClientConnection connection, HelloFrame hello)
+    {
+        var welcome = connection.Welcome;
+        var previous = Volatile.Read(ref _session);
+        var outcome = ClientSessionNegotiation.Classify(hello, welcome, previous);
+        var peerMaxFrame = (int)Math.Min(welcome.MaxFrameSize, int.MaxValue - ProtocolConstants.HeaderSize);
+        switch (outcome)
+        {
+            case ClientSessionOutcome.Resumed:
+                var resent = previous!.Attach(connection.Link, welcome.LastReceivedSequence, peerMaxFrame, null);
+                Metrics.SessionsResumed.Add(1);
+                Metrics.MessagesResent.Add(resent);
+                _log.SessionResumed(previous.Id.ToString(), resent);
+                SessionResumed?.Invoke(this, new SessionResumedEventArgs(previous.Id, welcome.LastReceivedSequence, resent));
+                return outcome;
+            case ClientSessionOutcome.ClientGap:
+                ReportLost(previous!, SessionLostReason.Gap, null, $"the server has the client's messages up to {welcome.LastReceivedSequence}, but the client freed up to {previous!.LastAcknowledged}");
+                Volatile.Write(ref _session, null);
+                return outcome;
+        }
+
+        if (hello.IsResume && previous is not null)
+        {
+            var reason = ClientSessionNegotiation.LossReason(welcome);
+            ReportLost(previous, reason, ClientSessionNegotiation.PeerLost(welcome), $"the server did not resume session {previous.Id}: {reason}");
+        }
+
+        if (outcome == ClientSessionOutcome.Started)
+        {
+            var session = new ReliableSession(welcome.SessionId, _options.Sessions, _time);
+            session.Attach(connection.Link, 0, peerMaxFrame, null);
+            Metrics.SessionsStarted.Add(1);
+            Volatile.Write(ref _session, session);
+        }
+        else
+        {
+            Volatile.Write(ref _session, null);
+        }
+
+        return outcome;
+    }
+
+    private void ReportLost(ReliableSession session, SessionLostReason reason, long? peerLost, string description)
+    {
+        var info = session.MarkLost(reason, _options.ClientId, peerLost, description, keepPayloads: SessionLost is not null, out var unacknowledged);
+        Metrics.SessionsLost.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
+        _log.SessionLost(session.Id.ToString(), reason.ToString(), info.UnacknowledgedSent, peerLost ?? -1);
+        SessionLost?.Invoke(this, new SessionLostEventArgs(info, unacknowledged));
     }
 
     private void Finish(Exception? error, DisconnectInfo? disconnect)

@@ -1,5 +1,6 @@
 using System.Net;
 using Tether.Protocol;
+using Tether.Sessions;
 using Tether.Transport;
 
 namespace Tether.Client;
@@ -35,8 +36,11 @@ public sealed class TetherClientOptions
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How long <see cref="TetherClient.SendAsync"/> waits for a connection while the client is reconnecting, before it
-    /// throws. Nothing is queued silently: a send either goes out on a connection or fails. Default 30 s.
+    /// Without a session: how long <see cref="TetherClient.SendAsync"/> waits for a connection while the client is
+    /// reconnecting, before it throws. Nothing is queued silently: a send either goes out on a connection or fails.
+    /// With a session, messages are accepted into the session while disconnected (up to
+    /// <see cref="SessionOptions.MaxUnacknowledgedBytes"/>) and sent on resume; this applies only before the first
+    /// session exists. Default 30 s.
     /// </summary>
     public TimeSpan DisconnectedSendTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -55,6 +59,12 @@ public sealed class TetherClientOptions
     /// <summary>After sending CLOSE, how long to wait for the server's FIN. Default 2 s.</summary>
     public TimeSpan CloseLinger { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Reliable sessions (on by default): every message is numbered and kept until the server acknowledges it, and a
+    /// reconnect resumes the session, so nothing is lost, duplicated or reordered across disconnects.
+    /// </summary>
+    public SessionOptions Sessions { get; set; } = new();
+
     /// <summary>TCP settings.</summary>
     public TcpOptions Tcp { get; set; } = new();
 
@@ -66,6 +76,7 @@ public sealed class TetherClientOptions
         }
 
         Reconnect.Validate();
+        Sessions.Validate();
         if (MaxFrameSize < ProtocolConstants.MinMaxFrameSize)
         {
             throw new ArgumentException($"the maximum frame size must be at least {ProtocolConstants.MinMaxFrameSize} bytes");

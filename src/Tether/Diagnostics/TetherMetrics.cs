@@ -36,6 +36,13 @@ public sealed class TetherMetrics : IDisposable
         MessagesSent = _meter.CreateCounter<long>("tether.messages.sent", "{message}", "Application messages queued.");
         Reconnects = _meter.CreateCounter<long>("tether.client.reconnects", "{attempt}", "Reconnect attempts started by clients.");
         LimitRejections = _meter.CreateCounter<long>("tether.limits.rejected", "{event}", "Work refused because a limit was reached, tagged with limit.");
+        AcksSent = _meter.CreateCounter<long>("tether.session.acks_sent", "{frame}", "ACK frames sent (acks carried on DATA are not counted).");
+        DuplicatesDropped = _meter.CreateCounter<long>("tether.session.duplicates_dropped", "{message}", "Retransmitted messages dropped because they had been delivered.");
+        SessionsStarted = _meter.CreateCounter<long>("tether.session.started", "{session}", "New sessions.");
+        SessionsResumed = _meter.CreateCounter<long>("tether.session.resumed", "{session}", "Sessions resumed on a new connection.");
+        SessionsLost = _meter.CreateCounter<long>("tether.session.lost", "{session}", "Sessions lost with messages possibly undelivered, tagged with reason.");
+        MessagesResent = _meter.CreateCounter<long>("tether.session.messages_resent", "{message}", "Messages sent again after a resume.");
+        SessionsDetached = _meter.CreateUpDownCounter<long>("tether.session.detached", "{session}", "Sessions kept without a connection, waiting for their client (server).");
         GoAwaysSent = _meter.CreateCounter<long>("tether.goaway.sent", "{frame}", "GOAWAY frames sent during graceful shutdown.");
     }
 
@@ -89,6 +96,27 @@ public sealed class TetherMetrics : IDisposable
 
     /// <summary>Refusals because a limit was hit, tag <c>limit</c>.</summary>
     public Counter<long> LimitRejections { get; }
+
+    /// <summary>ACK frames sent.</summary>
+    public Counter<long> AcksSent { get; }
+
+    /// <summary>Duplicates dropped by sequence number.</summary>
+    public Counter<long> DuplicatesDropped { get; }
+
+    /// <summary>New sessions.</summary>
+    public Counter<long> SessionsStarted { get; }
+
+    /// <summary>Sessions resumed.</summary>
+    public Counter<long> SessionsResumed { get; }
+
+    /// <summary>Sessions lost, tag <c>reason</c>.</summary>
+    public Counter<long> SessionsLost { get; }
+
+    /// <summary>Messages resent after a resume.</summary>
+    public Counter<long> MessagesResent { get; }
+
+    /// <summary>Detached sessions held now (server).</summary>
+    public UpDownCounter<long> SessionsDetached { get; }
 
     /// <summary>GOAWAY frames sent.</summary>
     public Counter<long> GoAwaysSent { get; }

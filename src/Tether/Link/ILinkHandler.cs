@@ -12,6 +12,9 @@ internal interface ILinkHandler
     /// <summary>A GOAWAY arrived; returns why the link ends (the client leaves), or throws (a server never accepts one).</summary>
     DisconnectInfo OnGoAway(GoAwayFrame goAway);
 
+    /// <summary>A delivered message started a pending ack, due at <paramref name="deadline"/> (timestamp) unless something carries it sooner.</summary>
+    void OnAckPending(long deadline);
+
     /// <summary>A PONG answered our PING.</summary>
     void OnRoundTrip(TimeSpan roundTripTime);
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Tether.Diagnostics;
 using Tether.Heartbeat;
 using Tether.Protocol;
+using Tether.Sessions;
 using Tether.Transport;
 
 namespace Tether.Link;
@@ -37,6 +38,9 @@ internal sealed class PeerLink
     }
 
     public SocketTransport Transport { get; }
+
+    /// <summary>The reliable session this link carries, or null: DATA is then neither numbered nor acknowledged.</summary>
+    public ReliableSession? Session { get; set; }
 
     public HeartbeatSettings Heartbeat { get; private set; }
 
@@ -169,6 +173,9 @@ internal sealed class PeerLink
         }
 
         _closeStartedHere = true;
+
+        // A graceful close tells the peer what we received, so it need not resend it on resume.
+        Session?.FlushAck(this, force: true, 0);
         using (var scope = Transport.BeginSend())
         {
             if (scope.CanSend)
@@ -248,8 +255,14 @@ internal sealed class PeerLink
                 frames++;
                 if (frame.Type == FrameType.Data)
                 {
+                    var dataFrame = DataFrame.Parse(frame);
+                    if (!Accept(dataFrame, handler))
+                    {
+                        continue;
+                    }
+
                     messages++;
-                    var pending = handler.OnDataAsync(DataFrame.Parse(frame).Payload);
+                    var pending = handler.OnDataAsync(dataFrame.Payload);
                     if (!pending.IsCompletedSuccessfully)
                     {
                         await WaitForConsumerAsync(pending).ConfigureAwait(false);
@@ -266,6 +279,68 @@ internal sealed class PeerLink
             Transport.Consume(data.Length - (int)buffer.Length);
             data = ReadOnlyMemory<byte>.Empty;
         }
+    }
+
+    /// <summary>Applies the session rules to a DATA frame; false when it is a duplicate to drop.</summary>
+    private bool Accept(in DataFrame data, ILinkHandler handler)
+    {
+        var session = Session;
+        if (session is null)
+        {
+            if (data.Flags != DataFlags.None)
+            {
+                throw new TetherProtocolException(CloseCode.ProtocolError, "DATA with SEQ or ACK on a connection without a session");
+            }
+
+            return true;
+        }
+
+        if (!data.HasSequence)
+        {
+            throw new TetherProtocolException(CloseCode.ProtocolError, "DATA without SEQ in a session");
+        }
+
+        if (data.HasAck)
+        {
+            session.OnAck(this, data.Ack);
+        }
+
+        switch (session.OnData(this, data.Sequence, (int)data.Payload.Length, out var ackDue, out var ackDeadline))
+        {
+            case SequenceVerdict.Duplicate:
+                _metrics.DuplicatesDropped.Add(1);
+                return false;
+            case SequenceVerdict.Gap:
+                throw new TetherProtocolException(CloseCode.ProtocolError, $"DATA seq {data.Sequence} skips messages after {session.LastReceived}");
+        }
+
+        if (ackDue)
+        {
+            session.FlushAck(this, force: true, 0);
+        }
+        else if (ackDeadline != long.MaxValue)
+        {
+            handler.OnAckPending(ackDeadline);
+        }
+
+        return true;
+    }
+
+    /// <summary>Bookkeeping for a DATA frame the session wrote to this link (called under the send lock).</summary>
+    public void OnDataWritten()
+    {
+        Volatile.Write(ref _lastSent, _time.GetTimestamp());
+        _metrics.FramesSent.Add(1);
+        _metrics.MessagesSent.Add(1);
+    }
+
+    /// <summary>Writes an ACK frame (called by the session under the send lock).</summary>
+    public void WriteAck(IBufferWriter<byte> writer, ulong value)
+    {
+        FrameWriter.WriteAck(writer, value);
+        Volatile.Write(ref _lastSent, _time.GetTimestamp());
+        _metrics.FramesSent.Add(1);
+        _metrics.AcksSent.Add(1);
     }
 
     private async ValueTask WaitForConsumerAsync(ValueTask pending)
@@ -309,7 +384,8 @@ internal sealed class PeerLink
             case FrameType.GoAway:
                 return handler.OnGoAway(GoAwayFrame.Parse(frame));
             case FrameType.Ack:
-                // No session on this link: acknowledgements carry nothing to act on.
+                var session = Session ?? throw new TetherProtocolException(CloseCode.ProtocolError, "ACK on a connection without a session");
+                session.OnAck(this, frame.ReadUInt64Body());
                 return null;
             case FrameType.Hello or FrameType.Welcome:
                 throw new TetherProtocolException(CloseCode.ProtocolError, $"unexpected {frame.Type} frame after the handshake");

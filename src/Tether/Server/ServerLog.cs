@@ -36,6 +36,23 @@ internal sealed partial class ServerLog(ILogger logger)
 
     public void AcceptFailed(EndPoint endPoint, Exception exception) => LogAcceptFailed(Logger, exception, endPoint);
 
+    public void SessionResumed(TetherConnection connection, TetherSession session, int resent) =>
+        LogSessionResumed(Logger, connection.Id, session.Id.ToString(), connection.ClientId ?? "-", resent);
+
+    public void SessionDetached(TetherConnection connection, TetherSession session) =>
+        LogSessionDetached(Logger, session.Id.ToString(), connection.Id, session.UnacknowledgedMessages);
+
+    public void ResumeRefused(TetherConnection connection, Protocol.SessionId id, string reason) =>
+        LogResumeRefused(Logger, connection.Id, id.ToString(), reason);
+
+    public void SessionTakenOver(TetherSession session, TetherConnection old, TetherConnection replacement) =>
+        LogSessionTakenOver(Logger, session.Id.ToString(), old.Id, replacement.Id);
+
+    public void SessionLost(Sessions.SessionLostInfo info) =>
+        LogSessionLost(Logger, info.SessionId.ToString(), info.ClientId ?? "-", info.Reason.ToString(), info.UnacknowledgedSent, info.Description);
+
+    public void SessionHandlerFailed(Exception exception) => LogSessionHandlerFailed(Logger, exception);
+
     public void Stopping(int connections, double drainMs) => LogStopping(Logger, connections, drainMs);
 
     public void Stopped(int forced) => LogStopped(Logger, forced);
@@ -81,4 +98,22 @@ internal sealed partial class ServerLog(ILogger logger)
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Stopped ({Forced} connections closed at the end of the drain)")]
     private static partial void LogStopped(ILogger logger, int forced);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Connection #{ConnectionId} resumed session {SessionId} (client {ClientId}), {Resent} messages resent")]
+    private static partial void LogSessionResumed(ILogger logger, long connectionId, string sessionId, string clientId, int resent);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "Session {SessionId} detached from connection #{ConnectionId} with {Unacknowledged} unacknowledged messages; waiting for a resume")]
+    private static partial void LogSessionDetached(ILogger logger, string sessionId, long connectionId, int unacknowledged);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "Connection #{ConnectionId} asked to resume session {SessionId}, which is lost ({Reason}); a new session starts")]
+    private static partial void LogResumeRefused(ILogger logger, long connectionId, string sessionId, string reason);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Information, Message = "Session {SessionId} taken over: connection #{OldId} replaced by #{NewId}")]
+    private static partial void LogSessionTakenOver(ILogger logger, string sessionId, long oldId, long newId);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Warning, Message = "Session {SessionId} (client {ClientId}) lost: {Reason}, {Unacknowledged} messages to the client unacknowledged ({Description})")]
+    private static partial void LogSessionLost(ILogger logger, string sessionId, string clientId, string reason, long unacknowledged, string description);
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Error, Message = "The session-lost handler failed")]
+    private static partial void LogSessionHandlerFailed(ILogger logger, Exception exception);
 }

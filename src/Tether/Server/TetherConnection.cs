@@ -26,6 +26,8 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     private volatile int _state;
     private long _deadline;
     private long _rttTicks = -1;
+    private long _nextLivenessDue = long.MaxValue;
+    private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal TetherConnection(TetherServer server, Socket socket, long id)
     {
@@ -69,6 +71,12 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     /// <summary>Bytes queued for this connection and not yet written to the socket.</summary>
     public int PendingOutboundBytes => _link.Transport.PendingBytes;
 
+    /// <summary>The reliable session this connection carries, or null when the client did not ask for one (or sessions are off).</summary>
+    public TetherSession? Session { get; private set; }
+
+    /// <summary>True when the handshake resumed an existing session (as opposed to starting a new one).</summary>
+    public bool SessionResumed { get; private set; }
+
     /// <summary>Why the connection ended, once it has (or is ending).</summary>
     public DisconnectInfo? DisconnectInfo => _link.CloseInfo;
 
@@ -92,12 +100,20 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     internal long LastReceivedTimestamp => _link.LastReceived;
 
     /// <summary>
-    /// Queues <paramref name="message"/> for the peer. Completes when it is queued (not when the peer has it); waits
-    /// while the connection's outbound queue is over its limit. Throws <see cref="TetherException"/> when the
-    /// connection is closed, and <see cref="ArgumentException"/> when the message is larger than the peer accepts.
+    /// Queues <paramref name="message"/> for the peer. With a <see cref="Session"/>, this is
+    /// <see cref="TetherSession.SendAsync"/>: the message survives this connection and reaches the client on resume.
+    /// Without one, it completes when the message is queued (not when the peer has it), waits while the connection's
+    /// outbound queue is over its limit, and throws <see cref="TetherException"/> when the connection is closed. A
+    /// message larger than the peer accepts throws <see cref="ArgumentException"/>.
     /// </summary>
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
+        if (Session is { } session)
+        {
+            await session.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         while (true)
         {
             switch (TrySend(message.Span))
@@ -137,6 +153,14 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
 
     DisconnectInfo ILinkHandler.OnGoAway(GoAwayFrame goAway) =>
         throw new TetherProtocolException(CloseCode.ProtocolError, "a client must not send GOAWAY");
+
+    void ILinkHandler.OnAckPending(long deadline)
+    {
+        if (_state == (int)ConnectionState.Open)
+        {
+            _server.Wheel.Schedule(this, Math.Min(deadline, Volatile.Read(ref _nextLivenessDue)));
+        }
+    }
 
     void ILinkHandler.OnRoundTrip(TimeSpan roundTripTime) => Volatile.Write(ref _rttTicks, roundTripTime.Ticks);
 
@@ -183,6 +207,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
                 opened = true;
                 await _server.Handler.OnConnectedAsync(this).ConfigureAwait(false);
                 await _link.RunReceiveLoopAsync(this).ConfigureAwait(false);
+                _receiveEnded.TrySetResult();
             }
         }
         catch (TetherProtocolException ex)
@@ -222,7 +247,9 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
             case ConnectionState.Handshaking:
                 return _deadline;
             case ConnectionState.Open:
-                return CheckLiveness(now);
+                var next = CheckLiveness(now);
+                Volatile.Write(ref _nextLivenessDue, next);
+                return Session is { } session ? Math.Min(next, session.Core.FlushAck(_link, force: false, now)) : next;
             case ConnectionState.Closing when now >= _deadline:
                 _link.Transport.Abort();
                 return long.MaxValue;
@@ -271,11 +298,11 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
 
             var hello = HelloFrame.Parse(frame);
             transport.Consume(frame.EncodedLength);
-            return Accept(hello);
+            return await AcceptAsync(hello).ConfigureAwait(false);
         }
     }
 
-    private bool Accept(HelloFrame hello)
+    private async Task<bool> AcceptAsync(HelloFrame hello)
     {
         if (hello.MinVersion > ProtocolConstants.Version || hello.MaxVersion < ProtocolConstants.Version)
         {
@@ -301,15 +328,52 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
             HeartbeatTimeoutMs = (uint)heartbeat.Timeout.TotalMilliseconds,
             MaxFrameSize = (uint)options.MaxFrameSize,
             ConnectionId = (ulong)Id,
-
-            // Sessions are not granted yet: a resume request is answered with a fresh, session-less connection.
-            SessionResetReason = hello.IsResume ? SessionResetReason.Unknown : SessionResetReason.None,
-            LostCount = hello.IsResume ? ProtocolConstants.UnknownLostCount : 0,
             ServerId = options.ServerId,
         };
 
-        _link.SendControl(welcome, static (w, writer) => w.Write(writer));
-        _link.Establish(heartbeat, (int)Math.Min(hello.MaxFrameSize, int.MaxValue - ProtocolConstants.HeaderSize), options.MaxFrameSize);
+        var peerMaxFrame = (int)Math.Min(hello.MaxFrameSize, int.MaxValue - ProtocolConstants.HeaderSize);
+        _link.Establish(heartbeat, peerMaxFrame, options.MaxFrameSize);
+        if (hello.Flags.HasFlag(HelloFlags.Session) && options.Sessions.Enabled)
+        {
+            var plan = await SessionHandshake.PlanAsync(_server, this, hello).ConfigureAwait(false);
+            Session = plan.Session;
+            SessionResumed = plan.Resumed;
+            plan.Session.Attach(this);
+            var resent = plan.Session.Core.Attach(_link, plan.PeerLastReceived, peerMaxFrame, (link, lastReceived) => link.SendControl(
+                welcome with
+                {
+                    SessionActive = true,
+                    Resumed = plan.Resumed,
+                    SessionId = plan.Session.Id,
+                    LastReceivedSequence = plan.Resumed ? lastReceived : 0,
+                    SessionResetReason = plan.ResetReason,
+                    LostCount = plan.LostCount,
+                },
+                static (w, writer) => w.Write(writer)));
+            _server.Metrics.MessagesResent.Add(resent);
+            if (plan.Resumed)
+            {
+                _server.Metrics.SessionsResumed.Add(1);
+                _server.Log.SessionResumed(this, plan.Session, resent);
+            }
+            else
+            {
+                _server.Metrics.SessionsStarted.Add(1);
+            }
+        }
+        else
+        {
+            // No session: a resume request is answered with a session-less connection, which tells the client its
+            // session is gone (protocol section 10.1).
+            _link.SendControl(
+                welcome with
+                {
+                    SessionResetReason = hello.IsResume ? SessionResetReason.Unknown : SessionResetReason.None,
+                    LostCount = hello.IsResume ? ProtocolConstants.UnknownLostCount : 0,
+                },
+                static (w, writer) => w.Write(writer));
+        }
+
         if (_link.IsClosing)
         {
             return false;
@@ -321,6 +385,11 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
         return _state == (int)ConnectionState.Open;
     }
 
+    /// <summary>Completes when this connection's receive loop has ended (a session taken over waits for it).</summary>
+    internal Task ReceiveEnded => _receiveEnded.Task;
+
+    internal PeerLink Link => _link;
+
     private void OnSendFailed(Exception exception)
     {
         _link.TrySetCloseInfo(new DisconnectInfo(DisconnectReason.ConnectionLost, null, exception.Message));
@@ -331,6 +400,11 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     {
         _link.TrySetCloseInfo(new DisconnectInfo(DisconnectReason.ConnectionLost, null, "connection ended"));
         _state = (int)ConnectionState.Closing;
+        _receiveEnded.TrySetResult();
+        if (Session is { } session && session.Detach(this, _link))
+        {
+            _server.Log.SessionDetached(this, session);
+        }
 
         await _link.FinishAsync(_server.Options.CloseLinger).ConfigureAwait(false);
         var info = _link.CloseInfo!;

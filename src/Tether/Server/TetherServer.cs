@@ -7,6 +7,7 @@ using Tether.Diagnostics;
 using Tether.Heartbeat;
 using Tether.Link;
 using Tether.Protocol;
+using Tether.Sessions;
 
 namespace Tether.Server;
 
@@ -38,6 +39,7 @@ public sealed class TetherServer : IAsyncDisposable
         Log = new ServerLog(logger);
         Metrics = new TetherMetrics(TetherMetrics.ServerMeterName);
         Wheel = new TimingWheel(options.Heartbeat.TickInterval, TimeProvider, logger);
+        Sessions = new SessionRegistry(options.Sessions.RememberedLostSessions);
     }
 
     /// <summary>The settings this server runs with.</summary>
@@ -45,6 +47,9 @@ public sealed class TetherServer : IAsyncDisposable
 
     /// <summary>The live connections.</summary>
     public ConnectionRegistry Connections { get; } = new();
+
+    /// <summary>The reliable sessions held, attached or detached.</summary>
+    public SessionRegistry Sessions { get; }
 
     /// <summary>The endpoints actually bound (port 0 resolved), once started.</summary>
     public IReadOnlyList<IPEndPoint> LocalEndPoints => [.. _listeners.Select(l => (IPEndPoint)l.LocalEndPoint!)];
@@ -104,25 +109,36 @@ public sealed class TetherServer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Queues <paramref name="message"/> for the connection that holds <paramref name="clientId"/>; false if none does.</summary>
+    /// <summary>
+    /// Sends <paramref name="message"/> to <paramref name="clientId"/>: through its connection, or, while it is
+    /// reconnecting, into its detached session (delivered on resume). False if the client id has neither.
+    /// </summary>
     public async ValueTask<bool> SendToClientAsync(string clientId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(clientId);
-        if (!Connections.TryGetByClientId(clientId, out var connection))
+        if (Connections.TryGetByClientId(clientId, out var connection))
         {
-            return false;
+            await connection.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            return true;
         }
 
-        await connection.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        return true;
+        if (Sessions.TryGetByClientId(clientId, out var session) && !session.IsLost)
+        {
+            await session.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>
-    /// Sends <paramref name="message"/> to every open connection. The frame is encoded once and the same bytes are
-    /// copied into each connection's queue; no connection is waited for. A connection whose queue is over
-    /// <see cref="TetherServerOptions.MaxPendingOutboundBytes"/> is closed as a slow consumer (reported through its
-    /// disconnect event). A connection that announced a smaller maximum frame size than the message needs is skipped,
-    /// with a warning and a metric. Returns how many connections the message was queued for.
+    /// Sends <paramref name="message"/> to every open connection and every session (detached sessions get it on
+    /// resume). It never waits for anyone. Without a session, the frame is encoded once and the same bytes are copied
+    /// into each connection's queue; a connection over <see cref="TetherServerOptions.MaxPendingOutboundBytes"/> is
+    /// closed as a slow consumer. A session whose replay buffer is full gets the slow-consumer policy
+    /// (<see cref="ServerSessionOptions.SlowConsumerPolicy"/>). A connection that announced a smaller maximum frame
+    /// size than the message needs is skipped, with a warning and a metric. Returns how many connections and sessions
+    /// the message was accepted for.
     /// </summary>
     public int Broadcast(ReadOnlySpan<byte> message)
     {
@@ -137,17 +153,36 @@ public sealed class TetherServer : IAsyncDisposable
             var tooLarge = 0;
             foreach (var connection in Connections)
             {
+                if (connection.Session is not null)
+                {
+                    continue;
+                }
+
                 switch (connection.TrySendEncoded(encoded))
                 {
                     case SendResult.Queued:
                         delivered++;
                         break;
                     case SendResult.Full:
-                        CloseSlowConsumer(connection);
+                        CloseSlowConsumer(connection, connection.PendingOutboundBytes, Options.MaxPendingOutboundBytes);
                         break;
                     case SendResult.TooLarge:
                         tooLarge++;
                         break;
+                }
+            }
+
+            Metrics.MessagesSent.Add(delivered);
+            Metrics.FramesSent.Add(delivered);
+            foreach (var session in Sessions)
+            {
+                if (message.Length > session.Core.MaxPayload)
+                {
+                    tooLarge++;
+                }
+                else if (session.TrySendBroadcast(message))
+                {
+                    delivered++;
                 }
             }
 
@@ -158,8 +193,6 @@ public sealed class TetherServer : IAsyncDisposable
                 Log.BroadcastTooLarge(message.Length, tooLarge);
             }
 
-            Metrics.MessagesSent.Add(delivered);
-            Metrics.FramesSent.Add(delivered);
             return delivered;
         }
         finally
@@ -292,12 +325,53 @@ public sealed class TetherServer : IAsyncDisposable
         }
     }
 
-    private void CloseSlowConsumer(TetherConnection connection)
+    /// <summary>Closes a connection that cannot keep up (outbound queue or session buffer over its limit).</summary>
+    internal void CloseSlowConsumer(TetherConnection connection, int pending, int limit)
     {
-        var pending = connection.PendingOutboundBytes;
-        Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "max-pending-outbound-bytes"));
+        if (connection.State != ConnectionState.Open)
+        {
+            return;
+        }
+
+        Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", connection.Session is null ? "max-pending-outbound-bytes" : "max-unacknowledged-bytes"));
         Log.SlowConsumer(connection, pending);
-        connection.BeginClose(new DisconnectInfo(DisconnectReason.SlowConsumer, CloseCode.SlowConsumer, $"{pending} bytes queued, limit {Options.MaxPendingOutboundBytes}"), CloseCode.SlowConsumer, "slow consumer", 0, immediate: true);
+        connection.BeginClose(new DisconnectInfo(DisconnectReason.SlowConsumer, CloseCode.SlowConsumer, $"{pending} bytes pending, limit {limit}"), CloseCode.SlowConsumer, "slow consumer", 0, immediate: true);
+    }
+
+    /// <summary>Discards a session: it accepts nothing more, a resume learns why, and the handler hears of it (once).</summary>
+    internal void LoseSession(TetherSession session, SessionLostReason reason, string description, int refusedMessages = 0)
+    {
+        var info = session.Core.MarkLost(reason, session.ClientId, null, description, keepPayloads: false, out _);
+        if (!Sessions.Remove(session, info.Reason, info.UnacknowledgedSent + refusedMessages))
+        {
+            return;
+        }
+
+        session.Retire();
+        ReportSessionLost(refusedMessages > 0 ? info with { UnacknowledgedSent = info.UnacknowledgedSent + refusedMessages } : info);
+    }
+
+    /// <summary>Counts, logs and hands a lost session to the handler, off the caller's thread.</summary>
+    internal void ReportSessionLost(SessionLostInfo info)
+    {
+        Metrics.SessionsLost.Add(1, new KeyValuePair<string, object?>("reason", info.Reason.ToString()));
+        Log.SessionLost(info);
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state => _ = state.Server.RaiseSessionLostAsync(state.Info),
+            (Server: this, Info: info),
+            preferLocal: false);
+    }
+
+    private async Task RaiseSessionLostAsync(SessionLostInfo info)
+    {
+        try
+        {
+            await Handler.OnSessionLostAsync(info).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.SessionHandlerFailed(ex);
+        }
     }
 
     private Socket Bind(IPEndPoint endPoint)

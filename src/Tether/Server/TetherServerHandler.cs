@@ -1,4 +1,5 @@
 using System.Buffers;
+using Tether.Sessions;
 
 namespace Tether.Server;
 
@@ -19,6 +20,17 @@ public abstract class TetherServerHandler
     /// </summary>
     public virtual ValueTask OnMessageAsync(TetherConnection connection, ReadOnlySequence<byte> message) => ValueTask.CompletedTask;
 
-    /// <summary>The connection ended (once, after its last message), with the reason.</summary>
+    /// <summary>
+    /// The connection ended (once, after its last message), with the reason. With a session, the session is only
+    /// detached: it waits for the client to resume, and messages sent to it meanwhile are delivered then.
+    /// </summary>
     public virtual ValueTask OnDisconnectedAsync(TetherConnection connection, DisconnectInfo info) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// A session ended with messages possibly undelivered: it expired while detached, overflowed, was superseded by a
+    /// new session of the same client id, or a client asked to resume a session this server does not know (after a
+    /// restart). <see cref="SessionLostInfo.UnacknowledgedSent"/> says how many messages to the client may be missing.
+    /// Called once per lost session, from a background thread; exceptions are logged.
+    /// </summary>
+    public virtual ValueTask OnSessionLostAsync(SessionLostInfo info) => ValueTask.CompletedTask;
 }

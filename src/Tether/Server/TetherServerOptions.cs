@@ -1,6 +1,7 @@
 using System.Net;
 using Tether.Heartbeat;
 using Tether.Protocol;
+using Tether.Sessions;
 using Tether.Transport;
 
 namespace Tether.Server;
@@ -13,6 +14,9 @@ public sealed class TetherServerOptions
 
     /// <summary>Heartbeat policy (interval, timeout, bounds a client may ask for, wheel tick).</summary>
     public HeartbeatOptions Heartbeat { get; set; } = new();
+
+    /// <summary>Reliable sessions: whether they are granted, their buffers, acks, time to live and slow-consumer policy.</summary>
+    public ServerSessionOptions Sessions { get; set; } = new();
 
     /// <summary>TCP settings applied to every accepted socket.</summary>
     public TcpOptions Tcp { get; set; } = new();
@@ -27,8 +31,9 @@ public sealed class TetherServerOptions
     public int MaxConnections { get; set; } = 100_000;
 
     /// <summary>
-    /// Bytes a connection may have queued for sending. A broadcast to a connection over the limit closes it with
-    /// SLOW_CONSUMER (a broadcast never waits for one client); a direct send waits for room. Default 4 MiB.
+    /// Bytes a connection without a session may have queued for sending. A broadcast to a connection over the limit
+    /// closes it with SLOW_CONSUMER (a broadcast never waits for one client); a direct send waits for room. Default
+    /// 4 MiB. Connections with a session are bounded by <see cref="SessionOptions.MaxUnacknowledgedBytes"/> instead.
     /// </summary>
     public int MaxPendingOutboundBytes { get; set; } = 4 * 1024 * 1024;
 
@@ -53,6 +58,7 @@ public sealed class TetherServerOptions
     internal void Validate()
     {
         Heartbeat.Validate();
+        Sessions.Validate();
         if (MaxFrameSize < ProtocolConstants.MinMaxFrameSize)
         {
             throw new ArgumentException($"the maximum frame size must be at least {ProtocolConstants.MinMaxFrameSize} bytes");

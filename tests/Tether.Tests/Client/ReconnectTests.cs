@@ -159,9 +159,9 @@ public sealed class ReconnectTests
     }
 
     [Fact]
-    public async Task Send_while_reconnecting_waits_for_the_connection_then_goes_out()
+    public async Task Without_a_session_send_while_reconnecting_waits_for_the_connection_then_goes_out()
     {
-        await using var setup = await ProxiedClient.ConnectAsync();
+        await using var setup = await ProxiedClient.ConnectAsync(o => o.Sessions.Enabled = false);
         var (server, proxy, client, states) = (setup.Server, setup.Proxy, setup.Client, setup.States);
         proxy.RefuseNewConnections(true);
         proxy.ResetAll();
@@ -171,6 +171,23 @@ public sealed class ReconnectTests
         Assert.False(send.IsCompleted);
         proxy.RefuseNewConnections(false);
         await send.WaitAsync(Timeouts.Event);
+
+        var (_, message) = await server.Handler.NextMessageAsync();
+        Assert.Equal("queued", Encoding.UTF8.GetString(message));
+    }
+
+    [Fact]
+    public async Task With_a_session_send_while_reconnecting_is_accepted_at_once_and_delivered_on_resume()
+    {
+        await using var setup = await ProxiedClient.ConnectAsync();
+        var (server, proxy, client, states) = (setup.Server, setup.Proxy, setup.Client, setup.States);
+        proxy.RefuseNewConnections(true);
+        proxy.ResetAll();
+        await states.WaitForAsync(ClientState.Reconnecting);
+
+        await client.SendAsync("queued"u8.ToArray()).AsTask().WaitAsync(Timeouts.Event);
+        Assert.Equal(1, client.UnacknowledgedMessages);
+        proxy.RefuseNewConnections(false);
 
         var (_, message) = await server.Handler.NextMessageAsync();
         Assert.Equal("queued", Encoding.UTF8.GetString(message));

@@ -1,0 +1,106 @@
+using Tether.Protocol;
+using Tether.Sessions;
+
+namespace Tether.Server;
+
+/// <summary>
+/// Decides, for a HELLO that asks for a session, which session the connection gets: the one it resumes (taken over
+/// from an older connection if need be), or a new one, with the reset reason and lost count when a resume fails
+/// (protocol sections 10.6-10.8).
+/// </summary>
+internal static class SessionHandshake
+{
+    public static async Task<SessionPlan> PlanAsync(TetherServer server, TetherConnection connection, HelloFrame hello)
+    {
+        if (!hello.IsResume)
+        {
+            return new SessionPlan(StartNew(server, connection), Resumed: false, 0, SessionResetReason.None, 0);
+        }
+
+        var id = hello.ResumeSessionId;
+        if (server.Sessions.TryGet(id, out var session) && !session.IsLost)
+        {
+            if (hello.LastReceivedSequence > session.LastSentSequence)
+            {
+                throw new TetherProtocolException(CloseCode.ProtocolError, $"HELLO acknowledges seq {hello.LastReceivedSequence}, but the session only sent up to {session.LastSentSequence}");
+            }
+
+            if (hello.LastReceivedSequence >= session.AcknowledgedSequence)
+            {
+                await TakeOverAsync(server, session, connection).ConfigureAwait(false);
+                if (!session.IsLost)
+                {
+                    return new SessionPlan(session, Resumed: true, hello.LastReceivedSequence, SessionResetReason.None, 0);
+                }
+            }
+            else
+            {
+                // The client lacks messages this server already freed: resuming would hide a gap.
+                var missing = (long)(session.AcknowledgedSequence - hello.LastReceivedSequence) + session.UnacknowledgedMessages;
+                server.LoseSession(session, SessionLostReason.Gap, $"the client has up to seq {hello.LastReceivedSequence}, the server freed up to {session.AcknowledgedSequence}");
+                return new SessionPlan(StartNew(server, connection), Resumed: false, 0, SessionResetReason.Gap, ToLostCount(missing));
+            }
+        }
+
+        if (server.Sessions.TryGetLost(id, out var lost))
+        {
+            server.Log.ResumeRefused(connection, id, lost.Reason.ToString());
+            return new SessionPlan(StartNew(server, connection), Resumed: false, 0, ToResetReason(lost.Reason), ToLostCount(lost.LostMessages));
+        }
+
+        // Never known here (or the server restarted): both sides must hear about it.
+        server.Log.ResumeRefused(connection, id, nameof(SessionLostReason.Unknown));
+        server.ReportSessionLost(new SessionLostInfo
+        {
+            SessionId = id,
+            Reason = SessionLostReason.Unknown,
+            ClientId = connection.ClientId,
+            Description = "a client asked to resume a session this server does not know (it may have restarted)",
+        });
+        return new SessionPlan(StartNew(server, connection), Resumed: false, 0, SessionResetReason.Unknown, ProtocolConstants.UnknownLostCount);
+    }
+
+    private static TetherSession StartNew(TetherServer server, TetherConnection connection)
+    {
+        var session = new TetherSession(server, SessionId.NewRandom(), connection.ClientId);
+        if (server.Sessions.Add(session) is { } superseded)
+        {
+            server.LoseSession(superseded, SessionLostReason.Superseded, $"client id {connection.ClientId} started session {session.Id}");
+        }
+
+        return session;
+    }
+
+    /// <summary>
+    /// A second connection resumes a session still attached to an older one (usually half-open): the older one gets
+    /// REPLACED, and its receive loop is given the linger time to end so that no message is delivered twice or out of
+    /// order.
+    /// </summary>
+    private static async Task TakeOverAsync(TetherServer server, TetherSession session, TetherConnection connection)
+    {
+        if (session.Connection is not { } old || ReferenceEquals(old, connection))
+        {
+            return;
+        }
+
+        server.Log.SessionTakenOver(session, old, connection);
+        old.BeginClose(
+            new DisconnectInfo(DisconnectReason.Replaced, CloseCode.Replaced, $"session taken over by connection #{connection.Id}"),
+            CloseCode.Replaced,
+            "session taken over by a newer connection",
+            0,
+            immediate: true);
+        session.Core.Detach(old.Link);
+        await old.ReceiveEnded.WaitAsync(server.Options.CloseLinger, server.TimeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private static SessionResetReason ToResetReason(SessionLostReason reason) => reason switch
+    {
+        SessionLostReason.Expired => SessionResetReason.Expired,
+        SessionLostReason.Overflow => SessionResetReason.Overflow,
+        SessionLostReason.Gap => SessionResetReason.Gap,
+        _ => SessionResetReason.Unknown,
+    };
+
+    private static uint ToLostCount(long messages) => messages >= ProtocolConstants.UnknownLostCount ? ProtocolConstants.UnknownLostCount - 1 : (uint)messages;
+}

@@ -1,0 +1,222 @@
+using Tether.Heartbeat;
+using Tether.Link;
+using Tether.Protocol;
+using Tether.Sessions;
+
+namespace Tether.Server;
+
+/// <summary>
+/// A reliable session on a <see cref="TetherServer"/>: it outlives the client's connections. While the client is away
+/// the session is detached and kept for <see cref="ServerSessionOptions.DetachedTimeToLive"/>; messages sent to it
+/// meanwhile are buffered and delivered, in order and once, when the client resumes.
+/// </summary>
+public sealed class TetherSession : IWheelEntry
+{
+    private readonly TetherServer _server;
+    private WheelLinks _wheelLinks = new();
+    private TetherConnection? _connection;
+    private long _expiresAt = long.MaxValue;
+
+    internal TetherSession(TetherServer server, SessionId id, string? clientId)
+    {
+        _server = server;
+        ClientId = clientId;
+        Core = new ReliableSession(id, server.Options.Sessions, server.TimeProvider);
+    }
+
+    /// <summary>The session id the client presents to resume.</summary>
+    public SessionId Id => Core.Id;
+
+    /// <summary>The client id of the connection that started the session, or null for an anonymous client.</summary>
+    public string? ClientId { get; }
+
+    /// <summary>The connection using the session now, or null while it is detached.</summary>
+    public TetherConnection? Connection => Volatile.Read(ref _connection);
+
+    /// <summary>True while a connection uses the session.</summary>
+    public bool IsAttached => Connection is not null;
+
+    /// <summary>True once the session was discarded (expired, overflowed, superseded); it accepts nothing more.</summary>
+    public bool IsLost => Core.Lost is not null;
+
+    /// <summary>Messages sent (or buffered) to the client and not yet acknowledged by it.</summary>
+    public int UnacknowledgedMessages => Core.UnacknowledgedCount;
+
+    /// <summary>Payload bytes of <see cref="UnacknowledgedMessages"/>.</summary>
+    public int UnacknowledgedBytes => Core.UnacknowledgedBytes;
+
+    /// <summary>Sequence number of the last message sent to the client.</summary>
+    public ulong LastSentSequence => Core.LastSent;
+
+    /// <summary>Highest sequence number the client acknowledged.</summary>
+    public ulong AcknowledgedSequence => Core.LastAcknowledged;
+
+    /// <summary>Sequence number of the last message received from the client, in order.</summary>
+    public ulong LastReceivedSequence => Core.LastReceived;
+
+    internal ReliableSession Core { get; }
+
+    /// <summary>
+    /// Accepts <paramref name="message"/> into the session: it is numbered, kept until the client acknowledges it, and
+    /// sent now if the client is connected (or on resume if not). Completes when accepted, not when delivered; see
+    /// <see cref="SendAndWaitForAckAsync"/>. When the replay buffer is full the server's
+    /// <see cref="ServerSessionOptions.SlowConsumerPolicy"/> applies. Throws <see cref="TetherException"/> once the
+    /// session is lost, and <see cref="ArgumentException"/> for a message larger than the client accepts.
+    /// </summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
+        await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Like <see cref="SendAsync"/>, then waits until the client has acknowledged the message (it has been handed to
+    /// the client's application). Throws <see cref="TetherException"/> if the session is lost first.
+    /// </summary>
+    public async Task SendAndWaitForAckAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        var sequence = await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
+        await Core.WaitForAckAsync(sequence, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => ClientId is null ? $"session {Id}" : $"session {Id} ({ClientId})";
+
+    ref WheelLinks IWheelEntry.WheelLinks => ref _wheelLinks;
+
+    long IWheelEntry.OnWheelDue(long now)
+    {
+        if (IsLost || IsAttached)
+        {
+            return long.MaxValue;
+        }
+
+        var expiresAt = Volatile.Read(ref _expiresAt);
+        if (now < expiresAt)
+        {
+            return expiresAt;
+        }
+
+        _server.LoseSession(this, SessionLostReason.Expired, $"detached for longer than {_server.Options.Sessions.DetachedTimeToLive.TotalSeconds:0.###} s");
+        return long.MaxValue;
+    }
+
+    /// <summary>A broadcast: never waits; a full buffer applies the policy at once.</summary>
+    internal bool TrySendBroadcast(ReadOnlySpan<byte> message)
+    {
+        switch (Core.TrySend(message, inline: false, overLimit: false, out _))
+        {
+            case SendResult.Queued:
+                return true;
+            case SendResult.Full:
+                return Overflowed(message, out _);
+            default:
+                return false;
+        }
+    }
+
+    internal void Attach(TetherConnection connection)
+    {
+        Volatile.Write(ref _connection, connection);
+        if (Interlocked.Exchange(ref _expiresAt, long.MaxValue) != long.MaxValue)
+        {
+            _server.Metrics.SessionsDetached.Add(-1);
+        }
+    }
+
+    /// <summary>True while the session waits, detached, for its client (counted in the detached-sessions metric).</summary>
+    internal bool IsWaitingForResume => Volatile.Read(ref _expiresAt) != long.MaxValue;
+
+    /// <summary>The connection ended: keep the session for its time to live.</summary>
+    internal bool Detach(TetherConnection connection, PeerLink link)
+    {
+        if (!Core.Detach(link) || Interlocked.CompareExchange(ref _connection, null, connection) != connection)
+        {
+            return false;
+        }
+
+        var ttl = _server.Options.Sessions.DetachedTimeToLive;
+        var expiresAt = _server.TimeProvider.GetTimestamp() + (long)(ttl.TotalSeconds * _server.TimeProvider.TimestampFrequency);
+        if (Interlocked.Exchange(ref _expiresAt, expiresAt) == long.MaxValue)
+        {
+            _server.Metrics.SessionsDetached.Add(1);
+        }
+
+        _server.Wheel.Schedule(this, expiresAt);
+        return true;
+    }
+
+    /// <summary>The session is gone: off the wheel, and out of the detached count.</summary>
+    internal void Retire()
+    {
+        _server.Wheel.Remove(this);
+        if (Interlocked.Exchange(ref _expiresAt, long.MaxValue) != long.MaxValue)
+        {
+            _server.Metrics.SessionsDetached.Add(-1);
+        }
+    }
+
+    private async ValueTask<ulong> SendCoreAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        var options = _server.Options.Sessions;
+        var time = _server.TimeProvider;
+        long? waitUntil = null;
+        while (true)
+        {
+            switch (Core.TrySend(message.Span, inline: true, overLimit: false, out var sequence))
+            {
+                case SendResult.Queued:
+                    return sequence;
+                case SendResult.TooLarge:
+                    throw new ArgumentException($"a message of {message.Length} bytes exceeds the client's frame limit ({Core.MaxPayload} bytes of payload)", nameof(message));
+                case SendResult.Closed:
+                    throw new TetherException($"{this} was lost ({Core.Lost?.Reason}); the message was not accepted");
+            }
+
+            if (options.SlowConsumerPolicy == SlowConsumerPolicy.Wait && IsAttached)
+            {
+                waitUntil ??= time.GetTimestamp() + (long)(options.SlowConsumerTimeout.TotalSeconds * time.TimestampFrequency);
+                var remaining = time.GetElapsedTime(time.GetTimestamp(), waitUntil.Value);
+                if (remaining > TimeSpan.Zero)
+                {
+                    try
+                    {
+                        await Core.WaitForRoomAsync(cancellationToken).WaitAsync(remaining, time, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                    catch (TimeoutException)
+                    {
+                    }
+                }
+            }
+
+            if (Overflowed(message.Span, out sequence))
+            {
+                return sequence;
+            }
+
+            throw new TetherException($"{this} was dropped: the client did not acknowledge {UnacknowledgedBytes} bytes (limit {options.MaxUnacknowledgedBytes}); the message was not accepted");
+        }
+    }
+
+    /// <summary>
+    /// The message does not fit. Attached with policy Wait or Disconnect: keep it over the limit and close the slow
+    /// connection (the client resumes and gets everything). Otherwise the session is lost with OVERFLOW.
+    /// </summary>
+    private bool Overflowed(ReadOnlySpan<byte> message, out ulong sequence)
+    {
+        sequence = 0;
+        var connection = Connection;
+        if (connection is not null && _server.Options.Sessions.SlowConsumerPolicy != SlowConsumerPolicy.DropSession)
+        {
+            var accepted = Core.TrySend(message, inline: false, overLimit: true, out sequence) == SendResult.Queued;
+            _server.CloseSlowConsumer(connection, UnacknowledgedBytes, _server.Options.Sessions.MaxUnacknowledgedBytes);
+            return accepted;
+        }
+
+        _server.LoseSession(this, SessionLostReason.Overflow, $"{UnacknowledgedBytes} bytes unacknowledged, limit {_server.Options.Sessions.MaxUnacknowledgedBytes}", refusedMessages: 1);
+        if (connection is not null)
+        {
+            _server.CloseSlowConsumer(connection, UnacknowledgedBytes, _server.Options.Sessions.MaxUnacknowledgedBytes);
+        }
+
+        return false;
+    }
+}
