@@ -205,6 +205,8 @@ internal sealed class ReliableSession
             Acknowledge(peerLastReceived);
             writeHandshake?.Invoke(link, _inbound.LastReceived);
             Volatile.Write(ref _peerMaxFrame, peerMaxFrame);
+            // The handshake carried our receive position, so the peer needs no separate ack for it.
+            _inbound.MarkAcknowledgedInHandshake();
             var resent = 0;
             using (var scope = link.Transport.BeginSend())
             {
@@ -218,8 +220,6 @@ internal sealed class ReliableSession
                 }
             }
 
-            // The handshake carried our receive position, so the peer needs no separate ack for it.
-            _inbound.MarkAcknowledgedInHandshake();
             _link = link;
             link.Session = this;
             WakeRoomWaiter();

@@ -35,9 +35,9 @@ public class SessionOptions
             throw new ArgumentException("session limits and ack thresholds must be positive");
         }
 
-        if (AckDelay <= TimeSpan.Zero)
+        if (AckDelay <= TimeSpan.Zero || AckDelay > TimeSpan.FromHours(1))
         {
-            throw new ArgumentException("the ack delay must be positive");
+            throw new ArgumentException("the ack delay must be positive and at most an hour");
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Tether.Server;
+using Tether.Sessions;
 
 namespace Tether.Tests.Support;
 
@@ -11,6 +12,8 @@ internal sealed class RecordingHandler : TetherServerHandler
     private readonly Channel<TetherConnection> _connected = Channel.CreateUnbounded<TetherConnection>();
     private readonly Channel<(TetherConnection Connection, DisconnectInfo Info)> _disconnected = Channel.CreateUnbounded<(TetherConnection, DisconnectInfo)>();
     private readonly Channel<(TetherConnection Connection, byte[] Message)> _messages = Channel.CreateUnbounded<(TetherConnection, byte[])>();
+
+    private readonly Channel<SessionLostInfo> _sessionsLost = Channel.CreateUnbounded<SessionLostInfo>();
 
     public bool Echo { get; init; } = true;
 
@@ -40,6 +43,16 @@ internal sealed class RecordingHandler : TetherServerHandler
         _disconnected.Writer.TryWrite((connection, info));
         return ValueTask.CompletedTask;
     }
+
+    public override ValueTask OnSessionLostAsync(SessionLostInfo info)
+    {
+        _sessionsLost.Writer.TryWrite(info);
+        return ValueTask.CompletedTask;
+    }
+
+    public Task<SessionLostInfo> NextSessionLostAsync() => _sessionsLost.Reader.ReadAsync().AsTask().WaitAsync(Timeouts.Event);
+
+    public bool TryGetSessionLost(out SessionLostInfo? info) => _sessionsLost.Reader.TryRead(out info);
 
     public Task<TetherConnection> NextConnectedAsync() => _connected.Reader.ReadAsync().AsTask().WaitAsync(Timeouts.Event);
 
