@@ -2,11 +2,18 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using Tether.Benchmarks;
 
 // Usage (see docs/benchmarks.md):
 //   dotnet run -c Release --project bench/Tether.Benchmarks -- --filter '*'
 //   dotnet run -c Release --project bench/Tether.Benchmarks -- --filter '*' --job short      (quick pass)
 //   dotnet run -c Release --project bench/Tether.Benchmarks -- --filter '*FrameEncode*'      (one class)
+//   dotnet run -c Release --project bench/Tether.Benchmarks -- --echo-throughput             (sessions off/on, no BenchmarkDotNet)
+if (args.Length > 0 && args[0] == "--echo-throughput")
+{
+    return await EchoThroughput.RunAsync(args[1..]);
+}
+
 IConfig config = DefaultConfig.Instance
     .AddColumn(StatisticColumn.Median, StatisticColumn.OperationsPerSecond)
     .WithOptions(ConfigOptions.JoinSummary);
@@ -25,6 +32,7 @@ if (!args.Contains("--artifacts") && FindProjectDirectory() is { } projectDirect
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+return 0;
 
 static string? FindProjectDirectory()
 {

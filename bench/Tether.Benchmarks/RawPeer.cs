@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -9,7 +10,9 @@ namespace Tether.Benchmarks;
 /// <summary>
 /// A minimal Tether client on a bare socket, built only from the public protocol codec: it does the handshake, sends
 /// pre-encoded bytes and counts the DATA frames that come back, allocating nothing per frame. Measuring the server
-/// against it shows the server's own allocations, without those of <see cref="Client.TetherClient"/>.
+/// against it shows the server's own allocations, without those of <see cref="Client.TetherClient"/>. It can also ask for
+/// a reliable session; it then checks that the DATA it receives is numbered 1, 2, 3, ... and exposes the last number,
+/// which its user acknowledges (the peer itself never sends anything on its own).
 /// </summary>
 internal sealed class RawPeer : IDisposable
 {
@@ -19,23 +22,46 @@ internal sealed class RawPeer : IDisposable
     private readonly byte[] _receive = new byte[256 * 1024];
     private int _start;
     private int _end;
+    private long _lastSequence;
+    private long _dataFrames;
 
-    private RawPeer(Socket socket) => _socket = socket;
+    private RawPeer(Socket socket, bool session)
+    {
+        _socket = socket;
+        Session = session;
+    }
 
-    /// <summary>Connects and completes the handshake, asking for the slowest heartbeat the server allows.</summary>
-    public static async Task<RawPeer> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken = default)
+    /// <summary>True when the server granted the session this peer asked for.</summary>
+    public bool Session { get; }
+
+    /// <summary>In a session: the sequence number of the last DATA received (all before it arrived, in order).</summary>
+    public ulong LastSequence => (ulong)Volatile.Read(ref _lastSequence);
+
+    /// <summary>DATA frames received since the connection started (for a watchdog: it only moves forward).</summary>
+    public long DataFramesReceived => Volatile.Read(ref _dataFrames);
+
+    /// <summary>
+    /// Connects and completes the handshake, asking for the slowest heartbeat the server allows and, with
+    /// <paramref name="requestSession"/>, for a reliable session (it throws if the server does not grant it).
+    /// </summary>
+    public static async Task<RawPeer> ConnectAsync(IPEndPoint endPoint, bool requestSession = false, CancellationToken cancellationToken = default)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var peer = new RawPeer(socket);
+        var peer = new RawPeer(socket, requestSession);
         try
         {
             await socket.ConnectAsync(endPoint, cancellationToken);
             var hello = new ArrayBufferWriter<byte>(256);
 
             // This peer never answers PING: a long heartbeat keeps the server from timing it out between iterations.
-            new HelloFrame { HeartbeatIntervalMs = 300_000, HeartbeatTimeoutMs = 900_000 }.Write(hello);
+            new HelloFrame { HeartbeatIntervalMs = 300_000, HeartbeatTimeoutMs = 900_000, RequestSession = requestSession }.Write(hello);
             await peer.SendAsync(hello.WrittenMemory, cancellationToken);
-            await peer.ReadWelcomeAsync(cancellationToken);
+            var welcome = await peer.ReadWelcomeAsync(cancellationToken);
+            if (welcome.SessionActive != requestSession)
+            {
+                throw new InvalidOperationException($"asked for {(requestSession ? "a session" : "no session")}, the server answered with SESSION {(welcome.SessionActive ? "set" : "clear")}");
+            }
+
             return peer;
         }
         catch
@@ -91,7 +117,7 @@ internal sealed class RawPeer : IDisposable
 
     public void Dispose() => _socket.Dispose();
 
-    private async Task ReadWelcomeAsync(CancellationToken cancellationToken)
+    private async Task<WelcomeFrame> ReadWelcomeAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -103,9 +129,9 @@ internal sealed class RawPeer : IDisposable
                     throw new InvalidOperationException($"expected WELCOME, got {frame.Type}");
                 }
 
-                _ = WelcomeFrame.Parse(frame);
+                var welcome = WelcomeFrame.Parse(frame);
                 _start += frame.EncodedLength;
-                return;
+                return welcome;
             }
 
             await ReceiveMoreAsync(cancellationToken);
@@ -122,6 +148,11 @@ internal sealed class RawPeer : IDisposable
             {
                 case FrameType.Data:
                     seen++;
+                    if (Session)
+                    {
+                        CheckSequence(DataFrame.Parse(frame));
+                    }
+
                     break;
                 case FrameType.Close or FrameType.GoAway:
                     throw new InvalidOperationException($"the server sent {frame.Type} during the benchmark");
@@ -129,7 +160,19 @@ internal sealed class RawPeer : IDisposable
         }
 
         _start = _end - (int)buffer.Length;
+        Volatile.Write(ref _dataFrames, _dataFrames + seen);
         return seen;
+    }
+
+    private void CheckSequence(in DataFrame data)
+    {
+        var expected = (ulong)_lastSequence + 1;
+        if (!data.HasSequence || data.Sequence != expected)
+        {
+            throw new InvalidOperationException($"expected DATA seq {expected}, got {(data.HasSequence ? data.Sequence.ToString(CultureInfo.InvariantCulture) : "none")}");
+        }
+
+        Volatile.Write(ref _lastSequence, (long)expected);
     }
 
     // Pooled: this method suspends once per socket read, and a fresh state-machine box each time would be counted

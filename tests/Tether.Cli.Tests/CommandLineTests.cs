@@ -102,6 +102,13 @@ public class CommandLineTests
         Assert.Null(options.Reconnect.MaxAttempts);
         Assert.Null(options.ClientId);
         Assert.Equal(EndpointSelection.Failover, options.EndpointSelection);
+        Assert.True(options.Sessions.Enabled);
+    }
+
+    [Fact]
+    public void Connect_no_session_turns_sessions_off()
+    {
+        Assert.False(Connect("127.0.0.1:1", "--no-session").Sessions.Enabled);
     }
 
     [Fact]

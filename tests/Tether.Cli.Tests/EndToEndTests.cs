@@ -82,6 +82,39 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task A_server_restart_is_reported_as_a_lost_session_and_the_client_goes_on_in_a_new_one()
+    {
+        await using var first = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _portFile, "--drain", "0");
+        var port = await WaitForPortAsync(first);
+        await using var client = CliProcess.Start("connect", $"127.0.0.1:{port}", "--json", "--backoff-max", "200ms");
+        var connected = Parse(await client.WaitForStdoutAsync(line => Event(line) == "connected"));
+
+        first.Signal(CliProcess.SigTerm);
+        Assert.Equal(0, await first.WaitForExitAsync());
+        await using var second = CliProcess.Start("serve", "--listen", $"127.0.0.1:{port}");
+        await second.WaitForStderrAsync(line => line.StartsWith("tether: listening on", StringComparison.Ordinal));
+
+        // The new server has never heard of the session: the client is told before it is connected again.
+        var lost = Parse(await client.WaitForStdoutAsync(line => Event(line) == "session-lost"));
+        Assert.Equal("unknown", lost.GetProperty("reason").GetString());
+        Assert.Equal(0, lost.GetProperty("unacknowledgedSent").GetInt64());
+        Assert.Equal(JsonValueKind.Null, lost.GetProperty("serverReportedLost").ValueKind);
+        Assert.Matches("^[0-9a-f]{32}$", lost.GetProperty("sessionId").GetString());
+        Assert.False(string.IsNullOrEmpty(lost.GetProperty("description").GetString()));
+        var reconnected = Parse(await client.WaitForStdoutAsync(line => Event(line) == "connected" && line != connected.GetRawText()));
+        Assert.Equal($"127.0.0.1:{port}", reconnected.GetProperty("endpoint").GetString());
+
+        await client.Stdin.WriteLineAsync("after the restart");
+        var echo = Parse(await client.WaitForStdoutAsync(line => Event(line) == "message"));
+        Assert.Equal("after the restart", echo.GetProperty("data").GetString());
+        client.Stdin.Close();
+        Assert.Equal(0, await client.WaitForExitAsync());
+        Assert.DoesNotContain(client.StdoutLines, line => Event(line) == "resumed");
+        second.Signal(CliProcess.SigTerm);
+        Assert.Equal(0, await second.WaitForExitAsync());
+    }
+
+    [Fact]
     public async Task Connect_to_a_closed_port_gives_up_after_max_attempts_with_one_line()
     {
         var port = ClosedPort();

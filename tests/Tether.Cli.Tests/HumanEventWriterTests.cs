@@ -1,6 +1,7 @@
 using System.Net;
 using Tether.Cli.Output;
 using Tether.Protocol;
+using Tether.Sessions;
 
 namespace Tether.Cli.Tests;
 
@@ -41,6 +42,29 @@ public sealed class HumanEventWriterTests : IDisposable
                 "tether: disconnected: heartbeat-timeout (1006 HEARTBEAT_TIMEOUT): silent for 75 s",
                 "tether: reconnecting to example.com:7447: attempt 2 in 1500 ms",
                 "tether: rtt 0.25 ms",
+            ],
+            Lines(_errors));
+    }
+
+    [Fact]
+    public void Session_events_are_one_status_line_each()
+    {
+        _writer.SessionResumed(new SessionId(0, 1), 17, 3);
+        _writer.SessionLost(new SessionLostInfo
+        {
+            SessionId = new SessionId(0, 2),
+            Reason = SessionLostReason.Expired,
+            UnacknowledgedSent = 4,
+            PeerReportedLost = 5,
+            Description = "detached too long",
+        });
+        _writer.SessionLost(new SessionLostInfo { SessionId = new SessionId(0, 3), Reason = SessionLostReason.NotGranted });
+        Assert.Empty(_output.ToString());
+        Assert.Equal(
+            [
+                "tether: session 00000000000000000000000000000001 resumed: the server had our messages up to #17, resending 3",
+                "tether: session 00000000000000000000000000000002 lost (expired): 4 sent message(s) unacknowledged, the server reports 5 lost: detached too long",
+                "tether: session 00000000000000000000000000000003 lost (not-granted): 0 sent message(s) unacknowledged, the server does not know how many it lost",
             ],
             Lines(_errors));
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Tether.Cli.Output;
 using Tether.Protocol;
+using Tether.Sessions;
 
 namespace Tether.Cli.Tests;
 
@@ -79,6 +80,60 @@ public sealed class JsonEventWriterTests : IDisposable
         Assert.Equal("rtt", e["event"].GetString());
         Assert.Equal(JsonValueKind.Number, e["rttMs"].ValueKind);
         Assert.Equal(0.412, e["rttMs"].GetDouble());
+    }
+
+    [Fact]
+    public void Resumed_has_session_id_server_last_received_and_resent()
+    {
+        _writer.SessionResumed(new SessionId(0x0123456789abcdef, 0xfedcba9876543210), 17, 3);
+        Assert.Equal(
+            """{"event":"resumed","ts":"2025-03-04T03:06:07.089Z","sessionId":"0123456789abcdeffedcba9876543210","serverLastReceived":17,"resent":3}""" + "\n",
+            Text());
+    }
+
+    [Fact]
+    public void Session_lost_has_reason_counts_and_description()
+    {
+        _writer.SessionLost(new SessionLostInfo
+        {
+            SessionId = new SessionId(1, 2),
+            Reason = SessionLostReason.Expired,
+            UnacknowledgedSent = 4,
+            PeerReportedLost = 5,
+            Description = "the server did not resume session 00000000000000010000000000000002: Expired",
+        });
+        var e = Single();
+        Assert.Equal("session-lost", e["event"].GetString());
+        Assert.Equal("00000000000000010000000000000002", e["sessionId"].GetString());
+        Assert.Equal("expired", e["reason"].GetString());
+        Assert.Equal(4, e["unacknowledgedSent"].GetInt64());
+        Assert.Equal(5, e["serverReportedLost"].GetInt64());
+        Assert.Equal("the server did not resume session 00000000000000010000000000000002: Expired", e["description"].GetString());
+        Assert.Empty(_errors.ToString());
+    }
+
+    [Fact]
+    public void Session_lost_with_an_unknown_server_count_has_null()
+    {
+        _writer.SessionLost(new SessionLostInfo { SessionId = new SessionId(1, 2), Reason = SessionLostReason.Unknown });
+        var e = Single();
+        Assert.Equal("unknown", e["reason"].GetString());
+        Assert.Equal(0, e["unacknowledgedSent"].GetInt64());
+        Assert.Equal(JsonValueKind.Null, e["serverReportedLost"].ValueKind);
+        Assert.Equal(string.Empty, e["description"].GetString());
+    }
+
+    [Theory]
+    [InlineData(SessionLostReason.Unknown, "unknown")]
+    [InlineData(SessionLostReason.Expired, "expired")]
+    [InlineData(SessionLostReason.Overflow, "overflow")]
+    [InlineData(SessionLostReason.Gap, "gap")]
+    [InlineData(SessionLostReason.NotGranted, "not-granted")]
+    [InlineData(SessionLostReason.Superseded, "superseded")]
+    public void Session_lost_reasons_are_kebab_case(SessionLostReason reason, string expected)
+    {
+        _writer.SessionLost(new SessionLostInfo { SessionId = new SessionId(1, 2), Reason = reason });
+        Assert.Equal(expected, Single()["reason"].GetString());
     }
 
     [Fact]

@@ -71,6 +71,36 @@ public sealed class ProxyEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reset_through_the_proxy_is_reported_as_a_resumed_session()
+    {
+        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _serverPortFile);
+        await server.WaitForStderrAsync(line => line.StartsWith("tether: listening on 127.0.0.1:", StringComparison.Ordinal));
+        var serverPort = ReadPort(_serverPortFile);
+        await using var proxy = CliProcess.Start("proxy", "--target", $"127.0.0.1:{serverPort}", "--port-file", _proxyPortFile);
+        var proxyPort = await WaitForProxyAsync(proxy, $"127.0.0.1:{serverPort}");
+        await using var client = CliProcess.Start("connect", $"127.0.0.1:{proxyPort}", "--json", "--backoff-max", "200ms");
+        await client.WaitForStdoutAsync(line => Event(line) == "connected");
+        await client.Stdin.WriteLineAsync("one");
+        await client.WaitForStdoutAsync(line => Event(line) == "message");
+
+        await proxy.Stdin.WriteLineAsync("reset");
+
+        var resumed = Parse(await client.WaitForStdoutAsync(line => Event(line) == "resumed"));
+        Assert.Matches("^[0-9a-f]{32}$", resumed.GetProperty("sessionId").GetString());
+        Assert.Equal(1, resumed.GetProperty("serverLastReceived").GetInt64());
+        Assert.Equal(0, resumed.GetProperty("resent").GetInt32());
+        await client.WaitForStdoutAsync(line => Event(line) == "connected");
+        await client.Stdin.WriteLineAsync("two");
+        await client.WaitForStdoutAsync(line => Event(line) == "message" && Parse(line).GetProperty("data").GetString() == "two");
+
+        client.Stdin.Close();
+        Assert.Equal(0, await client.WaitForExitAsync());
+        var messages = client.StdoutLines.Where(line => Event(line) == "message").Select(line => Parse(line).GetProperty("data").GetString());
+        Assert.Equal(["one", "two"], messages);
+        Assert.DoesNotContain(client.StdoutLines, line => Event(line) == "session-lost");
+    }
+
+    [Fact]
     public async Task Proxy_acknowledges_commands_in_text_reports_errors_and_exits_0_on_eof()
     {
         await using var proxy = CliProcess.Start("proxy", "--target", "127.0.0.1:9", "--port-file", _proxyPortFile);

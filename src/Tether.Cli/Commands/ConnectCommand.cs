@@ -67,7 +67,9 @@ internal sealed class ConnectCommand : Command
         "--connect-timeout", "Time allowed for TCP connect plus handshake, per attempt.", Defaults.ConnectTimeout);
 
     private readonly Option<TimeSpan?> _sendTimeout = CliOptions.Duration(
-        "--send-timeout", "How long a line typed while reconnecting waits for a connection before it is reported as not sent.", Defaults.DisconnectedSendTimeout);
+        "--send-timeout", "How long a line typed before the first connection (or, with --no-session, while reconnecting) waits for a "
+        + "connection before it is reported as not sent. With a session, lines typed while reconnecting wait in it and go out on resume.",
+        Defaults.DisconnectedSendTimeout);
 
     private readonly Option<EndpointSelection?> _endpointSelection = new("--endpoint-selection")
     {
@@ -95,16 +97,23 @@ internal sealed class ConnectCommand : Command
         TimeSpan.Zero,
         allowZero: true);
 
+    private readonly Option<bool> _noSession = new("--no-session")
+    {
+        Description = "Do not ask for a reliable session: nothing is resumed after a reconnect, and a line sent just "
+            + "before a disconnect may be lost (at-most-once). [default: sessions on]",
+    };
+
     private readonly Option<bool> _json = new("--json")
     {
         Description = "Write every event as one JSON object per line on stdout (connected, message, disconnected, "
-            + "reconnecting, rtt, closed, error), each with 'event' and 'ts'.",
+            + "reconnecting, resumed, session-lost, rtt, closed, error), each with 'event' and 'ts'.",
     };
 
     public ConnectCommand()
         : base("connect", "Connect to a Tether server: each stdin line is sent as a message, each received message is "
-            + "printed as a line (hex, prefixed 'hex:', when not UTF-8). Status goes to stderr. Reconnects by itself; "
-            + "stdin EOF or Ctrl-C closes gracefully.")
+            + "printed as a line (hex, prefixed 'hex:', when not UTF-8). Status goes to stderr. Reconnects by itself "
+            + "and resumes its reliable session, so nothing is lost or repeated across reconnects (a session the server "
+            + "could not resume is reported); stdin EOF or Ctrl-C closes gracefully.")
     {
         Arguments.Add(_endPoints);
         Options.Add(_clientId);
@@ -118,6 +127,7 @@ internal sealed class ConnectCommand : Command
         Options.Add(_sendTimeout);
         Options.Add(_endpointSelection);
         Options.Add(_eofDelay);
+        Options.Add(_noSession);
         Options.Add(_json);
         _endpointSelection.CompletionSources.Add("failover", "round-robin");
         SetAction((result, _) => RunAsync(result));
@@ -140,6 +150,7 @@ internal sealed class ConnectCommand : Command
 
         options.ConnectTimeout = result.GetValue(_connectTimeout) ?? options.ConnectTimeout;
         options.DisconnectedSendTimeout = result.GetValue(_sendTimeout) ?? options.DisconnectedSendTimeout;
+        options.Sessions.Enabled = !result.GetValue(_noSession);
         var reconnect = options.Reconnect;
         reconnect.MaxAttempts = result.GetValue(_maxAttempts);
         reconnect.StableAfter = result.GetValue(_stableAfter) ?? reconnect.StableAfter;

@@ -26,6 +26,8 @@ internal sealed class ConnectSession
         _eofDelay = eofDelay;
         _client.StateChanged += OnStateChanged;
         _client.RoundTripTimeMeasured += (_, e) => _sink.RoundTripTime(e.RoundTripTime);
+        _client.SessionResumed += (_, e) => _sink.SessionResumed(e.SessionId, e.ServerLastReceived, e.Resent);
+        _client.SessionLost += (_, e) => _sink.SessionLost(e.Info);
     }
 
     public async Task<int> RunAsync(ShutdownSignal signal)

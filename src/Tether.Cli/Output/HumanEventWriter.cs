@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using Tether.Protocol;
+using Tether.Sessions;
 
 namespace Tether.Cli.Output;
 
@@ -23,6 +25,20 @@ internal sealed class HumanEventWriter(TextWriter output, TextWriter errors) : I
     }
 
     public void RoundTripTime(TimeSpan roundTripTime) => Status($"rtt {FormatMs(roundTripTime)}");
+
+    public void SessionResumed(SessionId sessionId, ulong serverLastReceived, int resent) =>
+        Status(string.Create(CultureInfo.InvariantCulture, $"session {sessionId} resumed: the server had our messages up to #{serverLastReceived}, resending {resent}"));
+
+    public void SessionLost(SessionLostInfo info)
+    {
+        var serverLost = info.PeerReportedLost is { } lost
+            ? string.Create(CultureInfo.InvariantCulture, $"the server reports {lost} lost")
+            : "the server does not know how many it lost";
+        var detail = info.Description.Length > 0 ? $": {info.Description}" : string.Empty;
+        Status(string.Create(
+            CultureInfo.InvariantCulture,
+            $"session {info.SessionId} lost ({SessionLostReasonText.Format(info.Reason)}): {info.UnacknowledgedSent} sent message(s) unacknowledged, {serverLost}{detail}"));
+    }
 
     public void Message(ReadOnlySpan<byte> message)
     {

@@ -1,4 +1,6 @@
 using System.Net;
+using Tether.Protocol;
+using Tether.Sessions;
 
 namespace Tether.Cli.Output;
 
@@ -17,6 +19,12 @@ internal interface IClientEventSink
     void Reconnecting(int attempt, TimeSpan delay, EndPoint? endPoint, Exception? lastError);
 
     void RoundTripTime(TimeSpan roundTripTime);
+
+    /// <summary>A reconnect resumed the session: nothing was lost, and <paramref name="resent"/> messages the server lacked go out again.</summary>
+    void SessionResumed(SessionId sessionId, ulong serverLastReceived, int resent);
+
+    /// <summary>The session could not be resumed: messages in either direction may be missing; the client goes on in a new one.</summary>
+    void SessionLost(SessionLostInfo info);
 
     void Message(ReadOnlySpan<byte> message);
 

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Tether.Protocol;
+using Tether.Sessions;
 
 namespace Tether.Cli.Output;
 
@@ -74,6 +76,32 @@ internal sealed class JsonEventWriter : IClientEventSink, IDisposable
 
     public void RoundTripTime(TimeSpan roundTripTime) =>
         Write("rtt", roundTripTime, static (json, rtt) => json.WriteNumber("rttMs", Math.Round(rtt.TotalMilliseconds, 3)));
+
+    public void SessionResumed(SessionId sessionId, ulong serverLastReceived, int resent) =>
+        Write("resumed", (sessionId, serverLastReceived, resent), static (json, e) =>
+        {
+            json.WriteString("sessionId", e.sessionId.ToString());
+            json.WriteNumber("serverLastReceived", e.serverLastReceived);
+            json.WriteNumber("resent", e.resent);
+        });
+
+    public void SessionLost(SessionLostInfo info) => Write("session-lost", info, static (json, info) =>
+    {
+        json.WriteString("sessionId", info.SessionId.ToString());
+        json.WriteString("reason", SessionLostReasonText.Format(info.Reason));
+        json.WriteNumber("unacknowledgedSent", info.UnacknowledgedSent);
+        // Null, not absent, when the server does not know (e.g. it restarted): scripts can tell "0 lost" from "unknown".
+        if (info.PeerReportedLost is { } lost)
+        {
+            json.WriteNumber("serverReportedLost", lost);
+        }
+        else
+        {
+            json.WriteNull("serverReportedLost");
+        }
+
+        json.WriteString("description", info.Description);
+    });
 
     public void Message(ReadOnlySpan<byte> message)
     {

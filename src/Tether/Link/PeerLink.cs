@@ -246,7 +246,6 @@ internal sealed class PeerLink
                 }
             }
 
-            Volatile.Write(ref _lastReceived, _time.GetTimestamp());
             var buffer = new ReadOnlySequence<byte>(data);
             var frames = 0;
             var messages = 0;
@@ -272,6 +271,13 @@ internal sealed class PeerLink
                 {
                     return ended;
                 }
+            }
+
+            if (frames > 0)
+            {
+                // Only complete frames prove the peer alive (protocol section 8.2): a peer trickling the bytes of a
+                // frame it never finishes is as dead as a silent one.
+                Volatile.Write(ref _lastReceived, _time.GetTimestamp());
             }
 
             _metrics.FramesReceived.Add(frames);

@@ -10,6 +10,8 @@ namespace Tether.Server;
 /// </summary>
 internal static class SessionHandshake
 {
+    private const long UnknownLost = -1;
+
     public static async Task<SessionPlan> PlanAsync(TetherServer server, TetherConnection connection, HelloFrame hello)
     {
         if (!hello.IsResume)
@@ -48,8 +50,10 @@ internal static class SessionHandshake
             return new SessionPlan(StartNew(server, connection), Resumed: false, 0, ToResetReason(lost.Reason), ToLostCount(lost.LostMessages));
         }
 
-        // Never known here (or the server restarted): both sides must hear about it.
+        // Never known here (or the server restarted): both sides must hear about it, once. Remembering it makes a
+        // retried resume (say, its WELCOME was lost) take the path above instead of reporting it again.
         server.Log.ResumeRefused(connection, id, nameof(SessionLostReason.Unknown));
+        server.Sessions.RememberLost(id, SessionLostReason.Unknown, UnknownLost);
         server.ReportSessionLost(new SessionLostInfo
         {
             SessionId = id,
@@ -102,5 +106,10 @@ internal static class SessionHandshake
         _ => SessionResetReason.Unknown,
     };
 
-    private static uint ToLostCount(long messages) => messages >= ProtocolConstants.UnknownLostCount ? ProtocolConstants.UnknownLostCount - 1 : (uint)messages;
+    private static uint ToLostCount(long messages) => messages switch
+    {
+        < 0 => ProtocolConstants.UnknownLostCount,
+        >= ProtocolConstants.UnknownLostCount => ProtocolConstants.UnknownLostCount - 1,
+        _ => (uint)messages,
+    };
 }

@@ -74,17 +74,21 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
             _byClientId.TryRemove(new KeyValuePair<string, TetherSession>(clientId, session));
         }
 
-        if (_rememberLost > 0)
+        RememberLost(session.Id, reason, lostMessages);
+        return true;
+    }
+
+    /// <summary>Remembers why <paramref name="id"/> was lost (bounded); <paramref name="lostMessages"/> -1 = unknown.</summary>
+    internal void RememberLost(SessionId id, SessionLostReason reason, long lostMessages)
+    {
+        if (_rememberLost > 0 && _lost.TryAdd(id, new LostSession(reason, lostMessages)))
         {
-            _lost[session.Id] = new LostSession(reason, lostMessages);
-            _lostOrder.Enqueue(session.Id);
+            _lostOrder.Enqueue(id);
             while (_lost.Count > _rememberLost && _lostOrder.TryDequeue(out var oldest))
             {
                 _lost.TryRemove(oldest, out _);
             }
         }
-
-        return true;
     }
 
     /// <summary>Why a session this server no longer holds was lost, if it remembers.</summary>

@@ -95,14 +95,23 @@ public sealed class SlowConsumerTests
         var connection = await server.Handler.NextConnectedAsync();
         var session = connection.Session!;
 
-        await SendNumberedAsync(connection, 40).WaitAsync(Timeouts.Event);
+        // Send until the wait gives up: that message is kept over the limit and the connection is closed.
+        var sent = 0;
+        while (connection.State == Tether.Server.ConnectionState.Open && sent < 100)
+        {
+            var message = new byte[1024];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(message, ++sent);
+            await connection.SendAsync(message).AsTask().WaitAsync(Timeouts.Event);
+        }
+
         var (_, info) = await server.Handler.NextDisconnectedAsync();
         Assert.Equal(CloseCode.SlowConsumer, info.Code);
         Assert.False(session.IsLost);
+        Assert.InRange(sent, 16, 18);
 
         stalled.Release();
-        await WaitUntilAsync(() => stalled.Delivered == 40);
-        Assert.Equal(Enumerable.Range(1, 40), stalled.Numbers);
+        await WaitUntilAsync(() => stalled.Delivered == sent);
+        Assert.Equal(Enumerable.Range(1, sent), stalled.Numbers);
         Assert.Equal(0, lost);
     }
 
@@ -188,7 +197,7 @@ public sealed class SlowConsumerTests
 
         public override async ValueTask OnMessageAsync(TetherClient client, ReadOnlySequence<byte> message)
         {
-            await _release.Task;
+            await _release.Task.WaitAsync(Timeouts.Event);
             var number = message.Length >= 4 ? System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(message.FirstSpan) : -1;
             lock (_numbers)
             {

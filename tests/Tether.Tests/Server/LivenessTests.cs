@@ -41,6 +41,28 @@ public sealed class LivenessTests
     }
 
     [Fact]
+    public async Task A_peer_trickling_the_bytes_of_a_frame_it_never_finishes_is_dropped_like_a_silent_one()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = await ServerFixture.StartAsync(o => o.Heartbeat.TickInterval = Tick, time);
+        var (peer, _) = await RawPeer.HandshakeAsync(server.EndPoint, new HelloFrame { HeartbeatIntervalMs = 1000, HeartbeatTimeoutMs = 3000 });
+        await using var __ = peer;
+        var connection = await server.Handler.NextConnectedAsync();
+
+        // A DATA header announcing 1000 bytes, then one byte per tick: bytes keep coming, a frame never completes.
+        await peer.SendRawAsync(new byte[] { 0x03, 0x00, 0x00, 0x00, 0x03, 0xE8 });
+        for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromSeconds(4) && connection.DisconnectInfo is null; elapsed += Tick)
+        {
+            await peer.SendRawAsync(new byte[] { 0x2A });
+            await WaitUntilAsync(() => connection.Transport.HoldsReceiveBuffer);
+            time.Advance(Tick);
+            server.Server.Wheel.Advance();
+        }
+
+        Assert.Equal(DisconnectReason.HeartbeatTimeout, connection.DisconnectInfo?.Reason);
+    }
+
+    [Fact]
     public async Task Server_pings_an_idle_peer_and_a_peer_that_answers_stays_up()
     {
         var time = new FakeTimeProvider();
@@ -105,6 +127,15 @@ public sealed class LivenessTests
         {
             Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
             await Task.Delay(5);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(Timeouts.Event);
+        while (!condition())
+        {
+            await Task.Delay(5, timeout.Token);
         }
     }
 }

@@ -1,0 +1,19 @@
+using System.Diagnostics.Metrics;
+
+namespace Tether.Benchmarks;
+
+/// <summary>A running echo link with sessions on or off, as the session benchmarks and <c>--echo-throughput</c> use it.</summary>
+internal interface IEchoLink : IAsyncDisposable
+{
+    /// <summary>Whether the link runs with reliable sessions.</summary>
+    bool Sessions { get; }
+
+    /// <summary>Echoes received since the link started.</summary>
+    long Received { get; }
+
+    /// <summary>The meters of the link's Tether endpoints (for the wire statistics).</summary>
+    IReadOnlyList<Meter> Meters { get; }
+
+    /// <summary>Sends <paramref name="messages"/> messages and returns once every echo is back; throws if any is missing.</summary>
+    Task RunAsync(int messages);
+}
