@@ -89,9 +89,15 @@ internal static class EchoThroughput
             }
         }
 
-        if (rounds < 1 || seconds <= 0 || (raw && payload != RawEchoLink.PayloadLength))
+        if (rounds < 1 || seconds <= 0)
         {
             Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        if (raw && payload != RawEchoLink.PayloadLength)
+        {
+            Console.Error.WriteLine($"--client raw sends {RawEchoLink.PayloadLength} B messages only");
             return 2;
         }
 
@@ -120,7 +126,6 @@ internal static class EchoThroughput
 
     private static async Task<int> RunRoundsAsync(List<IEchoLink> links, double seconds, double warmup, int rounds, double? minRatio, bool wireStats)
     {
-
         // Tiered compilation, pool warm-up and buffer growth happen here, not in the first measured run.
         foreach (var link in links)
         {

@@ -27,6 +27,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     private long _deadline;
     private long _rttTicks = -1;
     private long _nextLivenessDue = long.MaxValue;
+    private long _wheelDue = long.MaxValue;
     private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal TetherConnection(TetherServer server, Socket socket, long id)
@@ -156,8 +157,11 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
 
     void ILinkHandler.OnAckPending(long deadline)
     {
-        if (_state == (int)ConnectionState.Open)
+        // A wheel visit already due by then will see this ack too: skip the (shared, locked) reschedule, which would
+        // otherwise happen for nearly every message on a request/response link.
+        if (_state == (int)ConnectionState.Open && deadline < Volatile.Read(ref _wheelDue))
         {
+            Volatile.Write(ref _wheelDue, deadline);
             _server.Wheel.Schedule(this, Math.Min(deadline, Volatile.Read(ref _nextLivenessDue)));
         }
     }
@@ -249,7 +253,9 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
             case ConnectionState.Open:
                 var next = CheckLiveness(now);
                 Volatile.Write(ref _nextLivenessDue, next);
-                return Session is { } session ? Math.Min(next, session.Core.FlushAck(_link, force: false, now)) : next;
+                next = Session is { } session ? Math.Min(next, session.Core.FlushAck(_link, force: false, now)) : next;
+                Volatile.Write(ref _wheelDue, next);
+                return next;
             case ConnectionState.Closing when now >= _deadline:
                 _link.Transport.Abort();
                 return long.MaxValue;

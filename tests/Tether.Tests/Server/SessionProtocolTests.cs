@@ -104,6 +104,28 @@ public sealed class SessionProtocolTests
     }
 
     [Fact]
+    public async Task A_lone_message_is_acknowledged_after_the_ack_delay_on_the_timing_wheel()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var server = await ServerFixture.StartAsync(o => o.Sessions.AckDelay = TimeSpan.FromMilliseconds(200), time, new RecordingHandler { Echo = false });
+        var (peer, _) = await RawPeer.HandshakeAsync(server.EndPoint, new HelloFrame { RequestSession = true });
+        await using (peer)
+        {
+            await peer.SendAsync(w => FrameWriter.WriteData(w, "lonely"u8, DataFlags.Sequence, 1, 0));
+            await server.Handler.NextMessageAsync();
+            var ack = NextAckAsync(peer);
+            for (var i = 0; i < 8 && !ack.IsCompleted; i++)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(250));
+                server.Server.Wheel.Advance();
+                await Task.WhenAny(ack, Task.Delay(50));
+            }
+
+            Assert.Equal(1UL, await ack);
+        }
+    }
+
+    [Fact]
     public async Task A_resume_claiming_more_than_the_server_sent_is_a_protocol_error()
     {
         await using var server = await ServerFixture.StartAsync();
