@@ -189,18 +189,10 @@ public sealed class SessionLifecycleTests
         var lost = await clientLost.Task.WaitAsync(Timeouts.Event);
 
         Assert.Equal(SessionLostReason.NotGranted, lost.Info.Reason);
-        await WaitUntilAsync(() => client.State == ClientState.Connected);
+        await Eventually.WaitUntilAsync(() => client.State == ClientState.Connected);
         Assert.Null(client.SessionId);
         await client.SendAsync("plain"u8.ToArray());
         Assert.Equal("plain", Encoding.UTF8.GetString((await second.Handler.NextMessageAsync()).Message));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(Timeouts.Event);
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
-        }
-    }
 }

@@ -69,12 +69,12 @@ public sealed class SlowConsumerTests
         var connection = await server.Handler.NextConnectedAsync();
 
         var sends = SendNumberedAsync(connection, 100);
-        await WaitUntilAsync(() => connection.Session!.UnacknowledgedBytes >= 15 * 1024);
+        await Eventually.WaitUntilAsync(() => connection.Session!.UnacknowledgedBytes >= 15 * 1024);
         Assert.False(sends.IsCompleted);
 
         stalled.Release();
         await sends.WaitAsync(Timeouts.Event);
-        await WaitUntilAsync(() => stalled.Delivered == 100);
+        await Eventually.WaitUntilAsync(() => stalled.Delivered == 100);
         Assert.Equal(Enumerable.Range(1, 100), stalled.Numbers);
     }
 
@@ -110,7 +110,7 @@ public sealed class SlowConsumerTests
         Assert.InRange(sent, 16, 18);
 
         stalled.Release();
-        await WaitUntilAsync(() => stalled.Delivered == sent);
+        await Eventually.WaitUntilAsync(() => stalled.Delivered == sent);
         Assert.Equal(Enumerable.Range(1, sent), stalled.Numbers);
         Assert.Equal(0, lost);
     }
@@ -126,7 +126,7 @@ public sealed class SlowConsumerTests
         healthy.Release();
         await using var fast = new TetherClient(ClientFactory.Options(server.EndPoint), healthy);
         await fast.ConnectAsync();
-        await WaitUntilAsync(() => server.Server.Sessions.Count == 2);
+        await Eventually.WaitUntilAsync(() => server.Server.Sessions.Count == 2);
 
         for (var i = 1; i <= 200; i++)
         {
@@ -136,7 +136,7 @@ public sealed class SlowConsumerTests
             if (i % 20 == 0)
             {
                 // Let the healthy client's acks come back; the broadcast itself never blocks.
-                await WaitUntilAsync(() => healthy.Delivered == i);
+                await Eventually.WaitUntilAsync(() => healthy.Delivered == i);
             }
         }
 
@@ -156,14 +156,6 @@ public sealed class SlowConsumerTests
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(Timeouts.Event);
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
-        }
-    }
 
     /// <summary>A client handler that stops reading on its first message until released.</summary>
     private sealed class StalledHandler : TetherClientHandler

@@ -54,7 +54,7 @@ public sealed class LivenessTests
         for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromSeconds(4) && connection.DisconnectInfo is null; elapsed += Tick)
         {
             await peer.SendRawAsync(new byte[] { 0x2A });
-            await WaitUntilAsync(() => connection.Transport.HoldsReceiveBuffer);
+            await Eventually.WaitUntilAsync(() => connection.Transport.HoldsReceiveBuffer);
             time.Advance(Tick);
             server.Server.Wheel.Advance();
         }
@@ -130,12 +130,4 @@ public sealed class LivenessTests
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(Timeouts.Event);
-        while (!condition())
-        {
-            await Task.Delay(5, timeout.Token);
-        }
-    }
 }
