@@ -49,7 +49,8 @@ public readonly struct TetherFrame
     }
 
     /// <summary>
-    /// The typed view of one whole frame as cut by <see cref="Framing.TetherFraming"/> (header already validated there).
+    /// The typed view of one whole encoded frame whose header was already validated (by <see cref="TryRead"/> or
+    /// <see cref="FrameHeader.TryRead"/>).
     /// </summary>
     public static TetherFrame Parse(ReadOnlySequence<byte> encoded)
     {

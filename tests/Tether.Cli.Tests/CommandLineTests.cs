@@ -14,7 +14,10 @@ public class CommandLineTests
     {
         var options = Serve();
         var defaults = new TetherServerOptions();
-        Assert.Equal([new IPEndPoint(IPAddress.Loopback, 7447)], options.EndPoints);
+        Assert.Empty(options.EndPoints);
+        var listener = Assert.Single(options.Listeners);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 7447), listener.EndPoint);
+        Assert.Null(listener.Framing);
         Assert.Equal(defaults.Heartbeat.Interval, options.Heartbeat.Interval);
         Assert.Equal(defaults.Heartbeat.Timeout, options.Heartbeat.Timeout);
         Assert.Equal(defaults.HandshakeTimeout, options.HandshakeTimeout);
@@ -30,7 +33,7 @@ public class CommandLineTests
             "--listen", "127.0.0.1:0", "--listen", "[::1]:9000", "-l", ":9001",
             "--heartbeat", "5s", "--timeout", "20s", "--handshake-timeout", "2s", "--max-frame-size", "4096",
             "--max-connections", "10", "--drain", "0", "--server-id", "node-a");
-        Assert.Equal(["127.0.0.1:0", "[::1]:9000", "0.0.0.0:9001"], options.EndPoints.Select(e => e.ToString()));
+        Assert.Equal(["127.0.0.1:0", "[::1]:9000", "0.0.0.0:9001"], options.Listeners.Select(l => l.ToString()));
         Assert.Equal(TimeSpan.FromSeconds(5), options.Heartbeat.Interval);
         Assert.Equal(TimeSpan.FromSeconds(20), options.Heartbeat.Timeout);
         Assert.Equal(TimeSpan.FromSeconds(2), options.HandshakeTimeout);
@@ -139,6 +142,9 @@ public class CommandLineTests
     [InlineData("tether: --drain: '-1s' is negative; durations must be zero or more (see 'tether serve --help')", "serve", "--drain", "-1s")]
     [InlineData("tether: --max-frame-size: must be at least 1024, not 10 (see 'tether serve --help')", "serve", "--max-frame-size", "10")]
     [InlineData("tether: --listen: cannot listen on 'nope': use an IP address, localhost, or :PORT for all interfaces (see 'tether serve --help')", "serve", "--listen", "nope:1")]
+    [InlineData("tether: --listen: unknown framing 'bogus' (use tether, lines, length-prefixed or raw) (see 'tether serve --help')", "serve", "--listen", "bogus@1.2.3.4:5")]
+    [InlineData("tether: --listen: unknown key 'foo' for lines (valid: idle-timeout, probe, probe-interval, ping, pong, max-length) (see 'tether serve --help')", "serve", "--listen", "lines@127.0.0.1:0,foo")]
+    [InlineData("tether: --listen: 'probe' is given twice; --listen: header: 'u8' is not u16 or u32 (see 'tether serve --help')", "serve", "--listen", "lines@127.0.0.1:0,probe,probe", "--listen", "length-prefixed@127.0.0.1:0,header=u8")]
     [InlineData("tether: --max-attempts: must be at least 1, not 0 (see 'tether connect --help')", "connect", "127.0.0.1:1", "--max-attempts", "0")]
     [InlineData("tether: --endpoint-selection: 'random' is not one of failover, round-robin (see 'tether connect --help')", "connect", "127.0.0.1:1", "--endpoint-selection", "random")]
     [InlineData("tether: '::1:7447': put IPv6 addresses in brackets, e.g. [::1]:7447 (see 'tether connect --help')", "connect", "::1:7447")]

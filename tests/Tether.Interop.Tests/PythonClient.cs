@@ -17,10 +17,10 @@ internal sealed class PythonClient : IAsyncDisposable
     private PythonClient(ChildProcess process) => _process = process;
 
     /// <summary>Full path of <c>python3</c> on PATH, or null.</summary>
-    public static string? Python3Path { get; } = FindOnPath("python3");
+    public static string? Python3Path { get; } = InteropFiles.FindOnPath("python3");
 
     /// <summary>The client script, found by walking up from the test binaries to the directory holding Tether.slnx.</summary>
-    public static string ScriptPath { get; } = FindScript();
+    public static string ScriptPath { get; } = InteropFiles.InRepository("python", "tether_client.py");
 
     public IReadOnlyList<string> StdoutLines => _process.StdoutLines;
 
@@ -67,34 +67,4 @@ internal sealed class PythonClient : IAsyncDisposable
     public string Describe() => _process.Describe();
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
-
-    private static string? FindOnPath(string name)
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (var candidate in new[] { Path.Combine(dir, name), Path.Combine(dir, name + ".exe") })
-            {
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private static string FindScript()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Tether.slnx")))
-            {
-                return Path.Combine(dir.FullName, "tests", "interop", "python", "tether_client.py");
-            }
-        }
-
-        throw new FileNotFoundException($"Tether.slnx not found above {AppContext.BaseDirectory}; cannot locate tether_client.py");
-    }
 }

@@ -4,6 +4,8 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Tether.Protocol.Tests.Support;
 
+using Tether.Protocol.Tests.Framing;
+
 namespace Tether.Protocol.Tests;
 
 /// <summary>
@@ -19,7 +21,7 @@ public sealed class DecoderProperties
     {
         var encoded = Encode(payloads, sequences);
         var whole = StreamDecoder.DecodeAll(encoded, MaxBody);
-        var streamed = StreamDecoder.DecodeStreaming(Cut(encoded, cuts), MaxBody);
+        var streamed = StreamDecoder.DecodeStreaming(FramingDriver.Cut(encoded, cuts), MaxBody);
 
         return (whole.Error is null
                 && whole.Leftover == 0
@@ -33,7 +35,7 @@ public sealed class DecoderProperties
     {
         // StreamDecoder asserts the decoder's contract at every step and turns only TetherProtocolException into an error.
         var whole = StreamDecoder.DecodeAll(bytes, MaxBody);
-        var streamed = StreamDecoder.DecodeStreaming(Cut(bytes, cuts), MaxBody);
+        var streamed = StreamDecoder.DecodeStreaming(FramingDriver.Cut(bytes, cuts), MaxBody);
 
         return (streamed.ToString() == whole.ToString()).Label("the same result whether read at once or in pieces");
     }
@@ -73,23 +75,5 @@ public sealed class DecoderProperties
         }
 
         return output.WrittenSpan.ToArray();
-    }
-
-    /// <summary>Cuts <paramref name="bytes"/> at the given positions (taken modulo the length, in any order).</summary>
-    private static List<byte[]> Cut(byte[] bytes, int[] cuts)
-    {
-        if (bytes.Length == 0)
-        {
-            return [[]];
-        }
-
-        var points = cuts.Select(c => (int)((uint)c % (uint)bytes.Length)).Append(0).Append(bytes.Length).Distinct().Order().ToArray();
-        var chunks = new List<byte[]>();
-        for (var i = 1; i < points.Length; i++)
-        {
-            chunks.Add(bytes[points[i - 1]..points[i]]);
-        }
-
-        return chunks;
     }
 }

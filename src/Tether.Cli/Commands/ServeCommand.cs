@@ -15,21 +15,29 @@ internal sealed class ServeCommand : Command
     private static readonly TetherServerOptions Defaults = new();
     private static readonly TimeSpan DefaultTickInterval = new HeartbeatOptions().TickInterval;
 
-    private readonly Option<List<IPEndPoint>> _listen = new("--listen", "-l")
+    private readonly Option<List<ListenSpec>> _listen = new("--listen", "-l")
     {
-        Description = "Address to listen on, HOST:PORT; repeat for several. 127.0.0.1:7447, [::1]:7447, 0.0.0.0:7447, "
-            + "localhost:7447 (= 127.0.0.1), :7447 (all IPv4 interfaces), [::]:7447 (IPv6 and IPv4). Port 0 picks a free "
-            + "port (see --port-file). [default: 127.0.0.1:7447]",
-        HelpName = "host:port",
+        Description = $"Where to listen and how peers frame messages: {ListenSyntax.Usage}, repeat for several. HOST:PORT: "
+            + "127.0.0.1:7447, [::1]:7447, 0.0.0.0:7447, localhost:7447 (= 127.0.0.1), :7447 (all IPv4 interfaces), "
+            + "[::]:7447 (IPv6 and IPv4); port 0 picks a free port (see --port-file). FRAMING: tether (the Tether protocol, "
+            + "the default), or a plain framing for programs that do not speak it: lines (one message per line), "
+            + "length-prefixed (a big-endian length, then the message), raw (whatever one read returns). Keys, plain "
+            + "framings only: idle-timeout=DURATION (drop a peer silent this long; default --timeout), probe[=TEXT] "
+            + "(send TEXT, default PING, after each probe-interval=DURATION of silence; default --heartbeat), ping[=TEXT] "
+            + "with pong=TEXT (answer a ping, default PING, with the pong, default PONG; neither is delivered), "
+            + "max-length=BYTES (lines, length-prefixed), header=u16|u32 (length-prefixed, default u32). TEXT may use "
+            + @"\n \r \t \\ \xHH. E.g. --listen 127.0.0.1:7447 --listen lines@127.0.0.1:7448,ping --listen raw@127.0.0.1:8888 "
+            + "[default: 127.0.0.1:7447]",
+        HelpName = "[framing@]host:port",
         Arity = ArgumentArity.OneOrMore,
         CustomParser = result =>
         {
-            var endPoints = new List<IPEndPoint>();
+            var specs = new List<ListenSpec>();
             foreach (var token in result.Tokens)
             {
-                if (EndPointParser.TryParseListen(token.Value, out var endPoint, out var error))
+                if (ListenSpecParser.TryParse(token.Value, out var spec, out var error))
                 {
-                    endPoints.Add(endPoint!);
+                    specs.Add(spec);
                 }
                 else
                 {
@@ -37,25 +45,27 @@ internal sealed class ServeCommand : Command
                 }
             }
 
-            return endPoints;
+            return specs;
         },
     };
 
     private readonly Option<TimeSpan?> _heartbeat = CliOptions.Duration(
         "--heartbeat",
-        "Heartbeat interval for clients that do not propose one: a PING goes out after this much silence.",
+        "Heartbeat interval for clients that do not propose one: a PING goes out after this much silence. Also the "
+            + "probe-interval of plain listeners that set none.",
         Defaults.Heartbeat.Interval);
 
     private readonly Option<TimeSpan?> _timeout = CliOptions.Duration(
         "--timeout",
-        "Heartbeat timeout for clients that do not propose one: a client silent this long is dropped. Without this option it is 2.5 x --heartbeat.",
+        "Heartbeat timeout for clients that do not propose one: a client silent this long is dropped. Also the "
+            + "idle-timeout of plain listeners that set none. Without this option it is 2.5 x --heartbeat.",
         Defaults.Heartbeat.Timeout);
 
     private readonly Option<TimeSpan?> _handshakeTimeout = CliOptions.Duration(
         "--handshake-timeout", "Time a new connection has to complete its HELLO.", Defaults.HandshakeTimeout);
 
     private readonly Option<int> _maxFrameSize = CliOptions.Int(
-        "--max-frame-size", "Largest message body accepted, in bytes (at least 1024).", Defaults.MaxFrameSize, min: 1024, helpName: "bytes");
+        "--max-frame-size", "Largest message body accepted from Tether protocol peers, in bytes (at least 1024); plain listeners use max-length.", Defaults.MaxFrameSize, min: 1024, helpName: "bytes");
 
     private readonly Option<int> _maxConnections = CliOptions.Int(
         "--max-connections", "Connections beyond this are refused with TOO_MANY_CONNECTIONS.", Defaults.MaxConnections, min: 1);
@@ -87,8 +97,11 @@ internal sealed class ServeCommand : Command
     };
 
     public ServeCommand()
-        : base("serve", "Run a Tether server that echoes every message back to its sender. Logs go to stdout; "
-            + "a 'tether: listening on ...' line goes to stderr once it accepts connections.")
+        : base("serve", "Run a Tether server that echoes every message back to its sender. It listens for the Tether "
+            + "protocol, and with --listen FRAMING@HOST:PORT also for plain TCP programs that send lines, length-prefixed "
+            + "messages or raw bytes, e.g. tether serve --listen 127.0.0.1:7447 --listen lines@127.0.0.1:7448,ping "
+            + "--listen raw@127.0.0.1:8888. Logs go to stdout; a 'tether: listening on ...' line goes to stderr once it "
+            + "accepts connections.")
     {
         Options.Add(_listen);
         Options.Add(_heartbeat);
@@ -113,11 +126,15 @@ internal sealed class ServeCommand : Command
             MaxConnections = result.GetValue(_maxConnections),
             Heartbeat = BuildHeartbeat(result.GetValue(_heartbeat), result.GetValue(_timeout)),
         };
-        var listen = result.GetValue(_listen) is { Count: > 0 } given ? given : [new IPEndPoint(IPAddress.Loopback, EndPointParser.DefaultPort)];
-        foreach (var endPoint in listen)
+        var listen = result.GetValue(_listen) is { Count: > 0 } given ? given : [ListenSpec.Default];
+        foreach (var spec in listen)
         {
-            options.EndPoints.Add(endPoint);
+            var listener = spec.ToListenerOptions();
+            CheckProbeBeforeIdle(listener, options.Heartbeat);
+            options.Listeners.Add(listener);
         }
+
+        options.Heartbeat.TickInterval = FinestTick(options.Listeners, options.Heartbeat);
 
         options.HandshakeTimeout = result.GetValue(_handshakeTimeout) ?? options.HandshakeTimeout;
         options.ShutdownDrainTimeout = result.GetValue(_drain) ?? options.ShutdownDrainTimeout;
@@ -161,6 +178,45 @@ internal sealed class ServeCommand : Command
         return heartbeat;
     }
 
+    /// <summary>A probe is only useful if it goes out before the peer is dropped for silence.</summary>
+    private static void CheckProbeBeforeIdle(ListenerOptions listener, HeartbeatOptions heartbeat)
+    {
+        if (listener.Probe.IsEmpty)
+        {
+            return;
+        }
+
+        var interval = listener.ProbeInterval ?? heartbeat.Interval;
+        var idle = listener.IdleTimeout ?? heartbeat.Timeout;
+        if (interval >= idle)
+        {
+            var intervalSource = listener.ProbeInterval is null ? ", from --heartbeat" : string.Empty;
+            var idleSource = listener.IdleTimeout is null ? ", from --timeout" : string.Empty;
+            throw new CliException(
+                $"--listen: {listener}: probe-interval ({DurationParser.Format(interval)}{intervalSource}) must be shorter than "
+                + $"idle-timeout ({DurationParser.Format(idle)}{idleSource}), or peers are dropped before they are probed");
+        }
+    }
+
+    /// <summary>
+    /// A timing wheel tick fine enough for the shortest idle timeout and probe interval of the plain listeners, in the
+    /// same proportions as for the heartbeat (a tenth of the timeout, a quarter of the interval).
+    /// </summary>
+    private static TimeSpan FinestTick(IEnumerable<ListenerOptions> listeners, HeartbeatOptions heartbeat)
+    {
+        var tick = heartbeat.TickInterval;
+        foreach (var listener in listeners.Where(l => l.Framing is not null))
+        {
+            tick = Min(tick, (listener.IdleTimeout ?? heartbeat.Timeout) / 10);
+            if (!listener.Probe.IsEmpty)
+            {
+                tick = Min(tick, (listener.ProbeInterval ?? heartbeat.Interval) / 4);
+            }
+        }
+
+        return Max(TimeSpan.FromMilliseconds(10), tick);
+    }
+
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
@@ -185,7 +241,7 @@ internal sealed class ServeCommand : Command
                 }
 
                 await Console.Error.WriteLineAsync(
-                    $"tether: listening on {string.Join(", ", server.LocalEndPoints)} as {options.ServerId} (Ctrl-C to stop)").ConfigureAwait(false);
+                    $"tether: listening on {DescribeListeners(server.LocalEndPoints, options.Listeners)} as {options.ServerId} (Ctrl-C to stop)").ConfigureAwait(false);
                 await signal.WhenStopping().ConfigureAwait(false);
 
                 await Console.Error.WriteLineAsync(
@@ -204,6 +260,13 @@ internal sealed class ServeCommand : Command
 
         return ExitCodes.Success;
     }
+
+    /// <summary>
+    /// The bound endpoints with their framings, e.g. <c>127.0.0.1:7447 (tether), 127.0.0.1:7448 (lines)</c>. The server
+    /// binds its listeners in the order of <paramref name="listeners"/>, which is the --listen order.
+    /// </summary>
+    internal static string DescribeListeners(IReadOnlyList<IPEndPoint> bound, IEnumerable<ListenerOptions> listeners) =>
+        string.Join(", ", bound.Zip(listeners, (endPoint, listener) => $"{endPoint} ({listener.FramingName})"));
 
     private static async Task StopAsync(TetherServer server, CancellationToken abort)
     {

@@ -5,7 +5,8 @@ using Tether.Server;
 namespace Tether.Cli.Serving;
 
 /// <summary>
-/// The demo application of <c>tether serve</c>: every message goes back to the connection that sent it. Connects and
+/// The demo application of <c>tether serve</c>: every message goes back to the connection that sent it, framed as the
+/// connection's listener frames messages (a Tether DATA frame, a line, a length prefix, raw bytes). Connects and
 /// disconnects are already logged by the server itself, so this only adds per-message detail at debug level.
 /// </summary>
 internal sealed partial class EchoHandler(ILogger<EchoHandler> logger) : TetherServerHandler
@@ -13,9 +14,24 @@ internal sealed partial class EchoHandler(ILogger<EchoHandler> logger) : TetherS
     public override async ValueTask OnMessageAsync(TetherConnection connection, ReadOnlySequence<byte> message)
     {
         LogEcho(logger, message.Length, connection.Id);
+        try
+        {
+            await EchoAsync(connection, message).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            // The message cannot go back as it came: a line that ends in '\r' (the peer sent "\r\r\n"), or more than
+            // the peer accepts. The framing refuses it before writing anything, so the connection is still sound; a
+            // demo should say so and go on rather than fail the connection as a handler error.
+            LogCannotEcho(logger, message.Length, connection.Id, ex.Message);
+        }
+    }
+
+    private static async ValueTask EchoAsync(TetherConnection connection, ReadOnlySequence<byte> message)
+    {
         if (message.IsSingleSegment)
         {
-            // The view stays valid until this method completes, and SendAsync copies before it completes.
+            // The view stays valid until OnMessageAsync completes, and SendAsync copies before it completes.
             await connection.SendAsync(message.First).ConfigureAwait(false);
             return;
         }
@@ -35,4 +51,7 @@ internal sealed partial class EchoHandler(ILogger<EchoHandler> logger) : TetherS
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Echoing {Length} bytes to connection #{ConnectionId}")]
     private static partial void LogEcho(ILogger logger, long length, long connectionId);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Cannot echo {Length} bytes to connection #{ConnectionId}: {Reason}")]
+    private static partial void LogCannotEcho(ILogger logger, long length, long connectionId, string reason);
 }

@@ -9,10 +9,24 @@ internal sealed partial class ServerLog(ILogger logger)
 {
     public ILogger Logger { get; } = logger;
 
-    public void Listening(EndPoint endPoint) => LogListening(Logger, endPoint);
+    public void Listening(EndPoint endPoint, string framing) => LogListening(Logger, endPoint, framing);
 
-    public void Connected(TetherConnection connection) =>
+    public void Connected(TetherConnection connection)
+    {
+        if (connection.IsPlain)
+        {
+            if (!Logger.IsEnabled(LogLevel.Information))
+            {
+                return;
+            }
+
+            var probe = connection.Heartbeat.Interval > TimeSpan.Zero ? $"a probe after {connection.Heartbeat.Interval.TotalMilliseconds} ms of silence" : "no probe";
+            LogPlainConnected(Logger, connection.Id, connection.Listener.FramingName, connection.RemoteEndPoint, connection.Heartbeat.Timeout.TotalMilliseconds, probe);
+            return;
+        }
+
         LogConnected(Logger, connection.Id, connection.ClientId ?? "-", connection.RemoteEndPoint, connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
+    }
 
     public void Disconnected(TetherConnection connection, DisconnectInfo info) =>
         LogDisconnected(Logger, connection.Id, connection.ClientId ?? "-", info.ReasonName, info.Description);
@@ -53,12 +67,15 @@ internal sealed partial class ServerLog(ILogger logger)
 
     public void SessionHandlerFailed(Exception exception) => LogSessionHandlerFailed(Logger, exception);
 
-    public void Stopping(int connections, double drainMs) => LogStopping(Logger, connections, drainMs);
+    public void Stopping(int connections, int plainConnections, double drainMs) => LogStopping(Logger, connections, plainConnections, drainMs);
 
     public void Stopped(int forced) => LogStopped(Logger, forced);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Listening on {EndPoint}")]
-    private static partial void LogListening(ILogger logger, EndPoint endPoint);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Listening on {EndPoint} ({Framing})")]
+    private static partial void LogListening(ILogger logger, EndPoint endPoint, string framing);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Connection #{ConnectionId} ({Framing}) from {RemoteEndPoint} connected (idle timeout {IdleTimeoutMs} ms, {Probe})")]
+    private static partial void LogPlainConnected(ILogger logger, long connectionId, string framing, EndPoint? remoteEndPoint, double idleTimeoutMs, string probe);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Connection #{ConnectionId} client {ClientId} from {RemoteEndPoint} connected (heartbeat {IntervalMs} ms, timeout {TimeoutMs} ms)")]
     private static partial void LogConnected(ILogger logger, long connectionId, string clientId, EndPoint? remoteEndPoint, double intervalMs, double timeoutMs);
@@ -93,8 +110,8 @@ internal sealed partial class ServerLog(ILogger logger)
     [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Accepting on {EndPoint} failed")]
     private static partial void LogAcceptFailed(ILogger logger, Exception exception, EndPoint endPoint);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Stopping: GOAWAY sent to {Connections} connections, draining for up to {DrainMs} ms")]
-    private static partial void LogStopping(ILogger logger, int connections, double drainMs);
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Stopping: GOAWAY sent to {Connections} connections and {PlainConnections} plain connections closed, draining for up to {DrainMs} ms")]
+    private static partial void LogStopping(ILogger logger, int connections, int plainConnections, double drainMs);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Stopped ({Forced} connections closed at the end of the drain)")]
     private static partial void LogStopped(ILogger logger, int forced);

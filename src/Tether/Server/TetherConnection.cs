@@ -17,7 +17,8 @@ namespace Tether.Server;
 public sealed class TetherConnection : IWheelEntry, ILinkHandler
 {
     private readonly TetherServer _server;
-    private readonly PeerLink _link;
+    private readonly ConnectionLink _link;
+    private readonly PeerLink? _peer;
     private readonly TimeProvider _time;
     private readonly long _connectedAt;
     private ConcurrentDictionary<string, object?>? _items;
@@ -30,13 +31,23 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     private long _wheelDue = long.MaxValue;
     private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    internal TetherConnection(TetherServer server, Socket socket, long id)
+    internal TetherConnection(TetherServer server, Socket socket, long id, ServerListener listener)
     {
         _server = server;
         _time = server.TimeProvider;
         Id = id;
+        Listener = listener.Options;
+        ListenerIndex = listener.Index;
         var transport = new SocketTransport(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, server.Metrics);
-        _link = new PeerLink(transport, _time, server.Metrics);
+        if (listener.Plain is { } plain)
+        {
+            _link = new PlainLink(transport, _time, server.Metrics, plain);
+        }
+        else
+        {
+            _link = _peer = new PeerLink(transport, _time, server.Metrics);
+        }
+
         transport.SendFailed = OnSendFailed;
         _connectedAt = _time.GetTimestamp();
         _deadline = _connectedAt + ToTicks(server.Options.HandshakeTimeout);
@@ -45,8 +56,17 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     /// <summary>Server-unique id, also sent to the client in WELCOME.</summary>
     public long Id { get; }
 
-    /// <summary>The client id the peer presented in HELLO, or null for an anonymous client.</summary>
+    /// <summary>
+    /// The client id the peer presented in HELLO, or the one the application gave a plain connection with
+    /// <see cref="AssignClientId"/>; null for an anonymous client.
+    /// </summary>
     public string? ClientId { get; private set; }
+
+    /// <summary>The listener this connection arrived on, and so how its peer talks (<see cref="ListenerOptions.FramingName"/>).</summary>
+    public ListenerOptions Listener { get; }
+
+    /// <summary>True when the peer speaks a plain framing rather than the Tether protocol.</summary>
+    public bool IsPlain => _peer is null;
 
     /// <summary>Where the peer connects from.</summary>
     public EndPoint? RemoteEndPoint => _link.Transport.RemoteEndPoint;
@@ -57,7 +77,10 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     /// <summary>Where the connection is in its lifecycle.</summary>
     public ConnectionState State => (ConnectionState)_state;
 
-    /// <summary>The heartbeat agreed in the handshake (default until then).</summary>
+    /// <summary>
+    /// The heartbeat agreed in the handshake (default until then); for a plain connection, the probe interval (zero
+    /// without a probe) and the idle timeout.
+    /// </summary>
     public HeartbeatSettings Heartbeat => _link.Heartbeat;
 
     /// <summary>The latest round-trip time measured by a server PING, if any.</summary>
@@ -98,6 +121,9 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
 
     internal SocketTransport Transport => _link.Transport;
 
+    /// <summary>Which of the server's listeners accepted this connection.</summary>
+    internal int ListenerIndex { get; }
+
     internal long LastReceivedTimestamp => _link.LastReceived;
 
     /// <summary>
@@ -130,12 +156,43 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
         }
     }
 
-    /// <summary>Sends CLOSE with <paramref name="code"/> and closes the connection gracefully.</summary>
+    /// <summary>
+    /// Sends CLOSE with <paramref name="code"/> (on a plain connection, the framing's farewell, if it has one) and closes
+    /// the connection gracefully.
+    /// </summary>
     public Task CloseAsync(CloseCode code = CloseCode.Normal, string? reason = null)
     {
         var info = new DisconnectInfo(DisconnectReason.ClosedLocally, code, reason ?? "closed by the server");
         BeginClose(info, code, reason ?? string.Empty, 0, immediate: false);
         return _link.Transport.FlushAsync();
+    }
+
+    /// <summary>
+    /// Gives a plain connection a client id (the peer has no HELLO to present one), so that
+    /// <see cref="TetherServer.SendToClientAsync"/> reaches it. As with HELLO, a connection that held the id before is
+    /// closed with REPLACED. Call it once, typically from <see cref="TetherServerHandler.OnMessageAsync"/> when the
+    /// device has said who it is.
+    /// </summary>
+    public void AssignClientId(string clientId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clientId);
+        if (!IsPlain)
+        {
+            throw new InvalidOperationException("a Tether protocol connection's client id comes from its HELLO");
+        }
+
+        if (ClientId is not null)
+        {
+            throw new InvalidOperationException($"connection {Id} already has client id '{ClientId}'");
+        }
+
+        if (State != ConnectionState.Open)
+        {
+            throw new TetherException($"connection {Id} is closed");
+        }
+
+        ClientId = clientId;
+        _server.BindClientId(this);
     }
 
     /// <summary>Closes the socket at once, without a CLOSE frame.</summary>
@@ -179,7 +236,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     {
         if (_state == (int)ConnectionState.Open)
         {
-            _link.SendControl(frame, static (f, writer) => f.Write(writer));
+            _peer?.SendControl(frame, static (f, writer) => f.Write(writer));
         }
     }
 
@@ -206,7 +263,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
         {
             SocketTuning.Apply(_link.Transport.Socket, _server.Options.Tcp);
             _server.Wheel.Schedule(this, _deadline);
-            if (await HandshakeAsync().ConfigureAwait(false))
+            if (_peer is null ? Open() : await HandshakeAsync(_peer).ConfigureAwait(false))
             {
                 opened = true;
                 await _server.Handler.OnConnectedAsync(this).ConfigureAwait(false);
@@ -253,7 +310,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
             case ConnectionState.Open:
                 var next = CheckLiveness(now);
                 Volatile.Write(ref _nextLivenessDue, next);
-                next = Session is { } session ? Math.Min(next, session.Core.FlushAck(_link, force: false, now)) : next;
+                next = Session is { } session ? Math.Min(next, session.Core.FlushAck(_peer!, force: false, now)) : next;
                 Volatile.Write(ref _wheelDue, next);
                 return next;
             case ConnectionState.Closing when now >= _deadline:
@@ -278,9 +335,21 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
         return _deadline;
     }
 
-    private async Task<bool> HandshakeAsync()
+    /// <summary>A plain connection has no handshake: it is open as soon as it is accepted.</summary>
+    private bool Open()
     {
-        var transport = _link.Transport;
+        _state = (int)ConnectionState.Open;
+        _server.OnHandshakeCompleted(this);
+        _link.CheckLiveness(_time.GetTimestamp(), out var next, out _);
+        Volatile.Write(ref _nextLivenessDue, next);
+        Volatile.Write(ref _wheelDue, next);
+        _server.Wheel.Schedule(this, next);
+        return _state == (int)ConnectionState.Open;
+    }
+
+    private async Task<bool> HandshakeAsync(PeerLink link)
+    {
+        var transport = link.Transport;
         while (true)
         {
             var data = await transport.ReceiveAsync().ConfigureAwait(false);
@@ -304,11 +373,11 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
 
             var hello = HelloFrame.Parse(frame);
             transport.Consume(frame.EncodedLength);
-            return await AcceptAsync(hello).ConfigureAwait(false);
+            return await AcceptAsync(link, hello).ConfigureAwait(false);
         }
     }
 
-    private async Task<bool> AcceptAsync(HelloFrame hello)
+    private async Task<bool> AcceptAsync(PeerLink link, HelloFrame hello)
     {
         if (hello.MinVersion > ProtocolConstants.Version || hello.MaxVersion < ProtocolConstants.Version)
         {
@@ -338,14 +407,14 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
         };
 
         var peerMaxFrame = (int)Math.Min(hello.MaxFrameSize, int.MaxValue - ProtocolConstants.HeaderSize);
-        _link.Establish(heartbeat, peerMaxFrame, options.MaxFrameSize);
+        link.Establish(heartbeat, peerMaxFrame, options.MaxFrameSize);
         if (hello.Flags.HasFlag(HelloFlags.Session) && options.Sessions.Enabled)
         {
             var plan = await SessionHandshake.PlanAsync(_server, this, hello).ConfigureAwait(false);
             Session = plan.Session;
             SessionResumed = plan.Resumed;
             plan.Session.Attach(this);
-            var resent = plan.Session.Core.Attach(_link, plan.PeerLastReceived, peerMaxFrame, (link, lastReceived) => link.SendControl(
+            var resent = plan.Session.Core.Attach(link, plan.PeerLastReceived, peerMaxFrame, (link, lastReceived) => link.SendControl(
                 welcome with
                 {
                     SessionActive = true,
@@ -371,7 +440,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
         {
             // No session: a resume request is answered with a session-less connection, which tells the client its
             // session is gone (protocol section 10.1).
-            _link.SendControl(
+            link.SendControl(
                 welcome with
                 {
                     SessionResetReason = hello.IsResume ? SessionResetReason.Unknown : SessionResetReason.None,
@@ -394,7 +463,8 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     /// <summary>Completes when this connection's receive loop has ended (a session taken over waits for it).</summary>
     internal Task ReceiveEnded => _receiveEnded.Task;
 
-    internal PeerLink Link => _link;
+    /// <summary>The protocol link of a Tether protocol connection (sessions only exist there).</summary>
+    internal PeerLink Link => _peer ?? throw new InvalidOperationException("a plain connection has no protocol link");
 
     private void OnSendFailed(Exception exception)
     {
@@ -407,7 +477,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
         _link.TrySetCloseInfo(new DisconnectInfo(DisconnectReason.ConnectionLost, null, "connection ended"));
         _state = (int)ConnectionState.Closing;
         _receiveEnded.TrySetResult();
-        if (Session is { } session && session.Detach(this, _link))
+        if (Session is { } session && session.Detach(this, _peer!))
         {
             _server.Log.SessionDetached(this, session);
         }

@@ -17,7 +17,7 @@ namespace Tether.Server;
 /// </summary>
 public sealed class TetherServer : IAsyncDisposable
 {
-    private readonly List<Socket> _listeners = [];
+    private readonly List<ServerListener> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopCompleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -52,7 +52,7 @@ public sealed class TetherServer : IAsyncDisposable
     public SessionRegistry Sessions { get; }
 
     /// <summary>The endpoints actually bound (port 0 resolved), once started.</summary>
-    public IReadOnlyList<IPEndPoint> LocalEndPoints => [.. _listeners.Select(l => (IPEndPoint)l.LocalEndPoint!)];
+    public IReadOnlyList<IPEndPoint> LocalEndPoints => [.. _listeners.Select(l => l.EndPoint)];
 
     /// <summary>The server's instruments.</summary>
     public TetherMetrics Metrics { get; }
@@ -69,7 +69,8 @@ public sealed class TetherServer : IAsyncDisposable
     internal TimingWheel Wheel { get; }
 
     /// <summary>
-    /// Binds every endpoint and starts accepting. Throws <see cref="TetherException"/> with a one-line message when an
+    /// Binds every endpoint (<see cref="TetherServerOptions.EndPoints"/>, then <see cref="TetherServerOptions.Listeners"/>)
+    /// and starts accepting. Throws <see cref="TetherException"/> with a one-line message when an
     /// endpoint cannot be bound (for example, the port is in use).
     /// </summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
@@ -80,12 +81,20 @@ public sealed class TetherServer : IAsyncDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var endPoints = Options.EndPoints.Count > 0 ? Options.EndPoints : [new IPEndPoint(IPAddress.Loopback, 7447)];
         try
         {
-            foreach (var endPoint in endPoints)
+            foreach (var options in Options.AllListeners())
             {
-                _listeners.Add(Bind(endPoint));
+                var socket = Bind(options.EndPoint);
+                try
+                {
+                    _listeners.Add(new ServerListener(options, socket, Options.Heartbeat, _listeners.Count));
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
             }
         }
         catch
@@ -102,7 +111,7 @@ public sealed class TetherServer : IAsyncDisposable
         Wheel.Start();
         foreach (var listener in _listeners)
         {
-            Log.Listening(listener.LocalEndPoint!);
+            Log.Listening(listener.EndPoint, listener.Options.FramingName);
             _acceptLoops.Add(AcceptLoopAsync(listener));
         }
 
@@ -133,8 +142,8 @@ public sealed class TetherServer : IAsyncDisposable
 
     /// <summary>
     /// Sends <paramref name="message"/> to every open connection and every session (detached sessions get it on
-    /// resume). It never waits for anyone. Without a session, the frame is encoded once and the same bytes are copied
-    /// into each connection's queue; a connection over <see cref="TetherServerOptions.MaxPendingOutboundBytes"/> is
+    /// resume). It never waits for anyone. Without a session, the frame is encoded once per listener (once for the
+    /// Tether protocol, once per plain framing) and the same bytes are copied into each connection's queue; a connection over <see cref="TetherServerOptions.MaxPendingOutboundBytes"/> is
     /// closed as a slow consumer. A session whose replay buffer is full gets the slow-consumer policy
     /// (<see cref="ServerSessionOptions.SlowConsumerPolicy"/>). A connection that announced a smaller maximum frame
     /// size than the message needs is skipped, with a warning and a metric. Returns how many connections and sessions
@@ -144,6 +153,7 @@ public sealed class TetherServer : IAsyncDisposable
     {
         var frameLength = FrameWriter.DataLength(message.Length);
         var frame = ArrayPool<byte>.Shared.Rent(frameLength);
+        BroadcastEncodings? plainFrames = null;
         try
         {
             var headerLength = FrameWriter.WriteDataHeader(frame, message.Length, DataFlags.None, 0, 0);
@@ -158,7 +168,18 @@ public sealed class TetherServer : IAsyncDisposable
                     continue;
                 }
 
-                switch (connection.TrySendEncoded(encoded))
+                ReadOnlySpan<byte> bytes = encoded;
+                if (connection.ListenerIndex is var index && _listeners[index].Plain is { } plain)
+                {
+                    plainFrames ??= new BroadcastEncodings(_listeners.Count);
+                    if (!plainFrames.TryGet(index, plain.Framing, message, out bytes))
+                    {
+                        tooLarge++;
+                        continue;
+                    }
+                }
+
+                switch (connection.TrySendEncoded(bytes))
                 {
                     case SendResult.Queued:
                         delivered++;
@@ -198,6 +219,7 @@ public sealed class TetherServer : IAsyncDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(frame);
+            plainFrames?.Dispose();
         }
     }
 
@@ -224,8 +246,17 @@ public sealed class TetherServer : IAsyncDisposable
 
         var drain = Options.ShutdownDrainTimeout;
         var count = 0;
+        var plainClosed = 0;
         foreach (var connection in Connections)
         {
+            if (connection.IsPlain)
+            {
+                // A plain peer cannot be told to come back later; it is closed now, after what was queued for it.
+                connection.BeginClose(new DisconnectInfo(DisconnectReason.GoingAway, CloseCode.GoingAway, "server stopped"), CloseCode.GoingAway, "server shutting down", 0, immediate: false);
+                plainClosed++;
+                continue;
+            }
+
             connection.SendGoAway(new GoAwayFrame
             {
                 RetryAfterMs = NextRetryAfterMs(),
@@ -236,7 +267,7 @@ public sealed class TetherServer : IAsyncDisposable
         }
 
         Metrics.GoAwaysSent.Add(count);
-        Log.Stopping(count, drain.TotalMilliseconds);
+        Log.Stopping(count, plainClosed, drain.TotalMilliseconds);
         CheckAllClosed();
         try
         {
@@ -294,14 +325,23 @@ public sealed class TetherServer : IAsyncDisposable
 
     internal void OnHandshakeCompleted(TetherConnection connection)
     {
-        if (connection.ClientId is not null && Connections.BindClientId(connection) is { } previous)
+        if (connection.ClientId is not null)
         {
-            Log.Replaced(previous, connection);
-            previous.BeginClose(new DisconnectInfo(DisconnectReason.Replaced, CloseCode.Replaced, $"replaced by connection #{connection.Id}"), CloseCode.Replaced, "replaced by a newer connection with the same client id", 0, immediate: false);
+            BindClientId(connection);
         }
 
         Metrics.ConnectionsActive.Add(1);
         Log.Connected(connection);
+    }
+
+    /// <summary>Makes <paramref name="connection"/> the holder of its client id; an earlier holder is closed with REPLACED.</summary>
+    internal void BindClientId(TetherConnection connection)
+    {
+        if (Connections.BindClientId(connection) is { } previous)
+        {
+            Log.Replaced(previous, connection);
+            previous.BeginClose(new DisconnectInfo(DisconnectReason.Replaced, CloseCode.Replaced, $"replaced by connection #{connection.Id}"), CloseCode.Replaced, "replaced by a newer connection with the same client id", 0, immediate: false);
+        }
     }
 
     internal void OnConnectionClosed(TetherConnection connection, DisconnectInfo info, bool wasOpen)
@@ -403,15 +443,15 @@ public sealed class TetherServer : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync(Socket listener)
+    private async Task AcceptLoopAsync(ServerListener listener)
     {
-        var endPoint = listener.LocalEndPoint!;
+        var endPoint = listener.EndPoint;
         while (!_stopping.IsCancellationRequested)
         {
             Socket socket;
             try
             {
-                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                socket = await listener.Socket.AcceptAsync(_stopping.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
@@ -429,33 +469,42 @@ public sealed class TetherServer : IAsyncDisposable
                 continue;
             }
 
-            Admit(socket);
+            Admit(socket, listener);
         }
     }
 
-    private void Admit(Socket socket)
+    private void Admit(Socket socket, ServerListener listener)
     {
         if (Connections.Count >= Options.MaxConnections)
         {
             Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "max-connections"));
             Log.ConnectionLimit(Options.MaxConnections, socket.RemoteEndPoint);
-            RefuseBusy(socket);
+            RefuseBusy(socket, listener);
             return;
         }
 
-        var connection = new TetherConnection(this, socket, Interlocked.Increment(ref _nextConnectionId));
+        var connection = new TetherConnection(this, socket, Interlocked.Increment(ref _nextConnectionId), listener);
         Connections.Add(connection);
-        Metrics.ConnectionsAccepted.Add(1);
+        Metrics.ConnectionsAccepted.Add(1, new KeyValuePair<string, object?>("framing", listener.Options.FramingName));
         _ = connection.RunAsync();
     }
 
-    private static void RefuseBusy(Socket socket)
+    private static void RefuseBusy(Socket socket, ServerListener listener)
     {
         // Best effort: tell the peer why, then close. The buffer is tiny and the socket is new, so this never blocks long.
         try
         {
             var writer = new ArrayBufferWriter<byte>(64);
-            new CloseFrame { Code = CloseCode.TooManyConnections, RetryAfterMs = 1000, Reason = "connection limit reached" }.Write(writer);
+            const string Reason = "connection limit reached";
+            if (listener.Plain is { } plain)
+            {
+                plain.Framing.WriteFarewell(CloseCode.TooManyConnections, Reason, writer);
+            }
+            else
+            {
+                new CloseFrame { Code = CloseCode.TooManyConnections, RetryAfterMs = 1000, Reason = Reason }.Write(writer);
+            }
+
             socket.Send(writer.WrittenSpan, SocketFlags.None);
             socket.Shutdown(SocketShutdown.Send);
         }

@@ -9,8 +9,17 @@ namespace Tether.Server;
 /// <summary>Settings of a <see cref="TetherServer"/>. Every limit has a default suited to production.</summary>
 public sealed class TetherServerOptions
 {
-    /// <summary>Where to listen. Default: 127.0.0.1:7447.</summary>
+    /// <summary>
+    /// Where to listen for the Tether protocol. When this and <see cref="Listeners"/> are both empty the server listens
+    /// on 127.0.0.1:7447.
+    /// </summary>
     public IList<IPEndPoint> EndPoints { get; } = [];
+
+    /// <summary>
+    /// More listeners, each with its own framing: the Tether protocol, or a plain framing (lines, length-prefixed, raw,
+    /// or your own <see cref="Framing.IFraming"/>) for peers that cannot speak it. Bound after <see cref="EndPoints"/>.
+    /// </summary>
+    public IList<ListenerOptions> Listeners { get; } = [];
 
     /// <summary>Heartbeat policy (interval, timeout, bounds a client may ask for, wheel tick).</summary>
     public HeartbeatOptions Heartbeat { get; set; } = new();
@@ -55,8 +64,28 @@ public sealed class TetherServerOptions
     /// <summary>The node name announced in WELCOME. Default: the machine name.</summary>
     public string ServerId { get; set; } = Environment.MachineName;
 
+    /// <summary>Adds a listener on <paramref name="endPoint"/> with <paramref name="framing"/> (null: the Tether protocol) and returns it to configure.</summary>
+    public ListenerOptions Listen(IPEndPoint endPoint, Framing.IFraming? framing = null)
+    {
+        var listener = new ListenerOptions(endPoint, framing);
+        Listeners.Add(listener);
+        return listener;
+    }
+
+    /// <summary>Every listener in binding order: <see cref="EndPoints"/>, then <see cref="Listeners"/>, or the default endpoint.</summary>
+    internal IReadOnlyList<ListenerOptions> AllListeners()
+    {
+        List<ListenerOptions> all = [.. EndPoints.Select(endPoint => new ListenerOptions(endPoint)), .. Listeners];
+        return all.Count > 0 ? all : [new ListenerOptions(new IPEndPoint(IPAddress.Loopback, 7447))];
+    }
+
     internal void Validate()
     {
+        foreach (var listener in Listeners)
+        {
+            listener.Validate();
+        }
+
         Heartbeat.Validate();
         Sessions.Validate();
         if (MaxFrameSize < ProtocolConstants.MinMaxFrameSize)

@@ -15,6 +15,9 @@ internal sealed class OutboundBuffer : IBufferWriter<byte>
 
     public int Length => _length;
 
+    /// <summary>What has been written so far.</summary>
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
+
     public void Advance(int count) => _length += count;
 
     public Memory<byte> GetMemory(int sizeHint = 0)

@@ -107,6 +107,8 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
     /// </summary>
     public async Task DiscardUntilEndAsync()
     {
+        // What is buffered is being discarded anyway; and a buffer left full by a refused frame has no room to read into.
+        ReleaseReceiveBuffer();
         try
         {
             while (true)

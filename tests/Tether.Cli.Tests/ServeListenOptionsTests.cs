@@ -1,0 +1,146 @@
+using System.Net;
+using System.Text;
+using Tether.Cli.Commands;
+using Tether.Framing;
+using Tether.Server;
+
+namespace Tether.Cli.Tests;
+
+/// <summary>From <c>tether serve --listen ...</c> to the server's listeners, without running anything.</summary>
+public class ServeListenOptionsTests
+{
+    [Fact]
+    public void Every_listener_goes_into_listeners_in_listen_order()
+    {
+        var options = Serve(
+            "--listen", "127.0.0.1:0",
+            "--listen", "lines@127.0.0.1:0,ping",
+            "-l", "length-prefixed@[::1]:9000,header=u16",
+            "--listen", "raw@:8888",
+            "--listen", "tether@127.0.0.1:7447");
+
+        Assert.Empty(options.EndPoints);
+        Assert.Equal(
+            ["127.0.0.1:0", "lines@127.0.0.1:0", "length-prefixed@[::1]:9000", "raw@0.0.0.0:8888", "127.0.0.1:7447"],
+            options.Listeners.Select(l => l.ToString()));
+        Assert.Equal(["tether", "lines", "length-prefixed", "raw", "tether"], options.Listeners.Select(l => l.FramingName));
+        Assert.Null(options.Listeners[0].Framing);
+        Assert.IsType<LineFraming>(options.Listeners[1].Framing);
+        Assert.Equal(LengthPrefix.UInt16, Assert.IsType<LengthPrefixedFraming>(options.Listeners[2].Framing).Prefix);
+        Assert.Same(RawFraming.Instance, options.Listeners[3].Framing);
+        Assert.Null(options.Listeners[4].Framing);
+    }
+
+    [Fact]
+    public void Keys_become_listener_settings()
+    {
+        var listener = Assert.Single(Serve("--listen", @"lines@127.0.0.1:0,max-length=64,idle-timeout=1m,probe=hb,probe-interval=10s,ping=hi,pong=ho").Listeners);
+
+        Assert.Equal(64, Assert.IsType<LineFraming>(listener.Framing).MaxLineLength);
+        Assert.Equal(TimeSpan.FromMinutes(1), listener.IdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(10), listener.ProbeInterval);
+        Assert.Equal("hb", Text(listener.Probe));
+        Assert.Equal("hi", Text(listener.PingMessage));
+        Assert.Equal("ho", Text(listener.PongMessage));
+    }
+
+    [Fact]
+    public void Unset_liveness_settings_are_left_to_the_server_defaults()
+    {
+        // Null falls back to the heartbeat timeout and interval, which --timeout and --heartbeat set.
+        var options = Serve("--listen", "lines@127.0.0.1:0,probe", "--heartbeat", "2s", "--timeout", "5s");
+        var listener = Assert.Single(options.Listeners);
+        Assert.Null(listener.IdleTimeout);
+        Assert.Null(listener.ProbeInterval);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.Heartbeat.Interval);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Heartbeat.Timeout);
+    }
+
+    [Fact]
+    public void Each_build_gets_listener_options_of_its_own()
+    {
+        var parse = CliApp.CreateRootCommand().Parse(["serve", "--listen", "lines@127.0.0.1:0"]);
+        var command = Assert.IsType<ServeCommand>(parse.CommandResult.Command);
+        Assert.NotSame(command.BuildOptions(parse).Listeners[0], command.BuildOptions(parse).Listeners[0]);
+    }
+
+    [Theory]
+    [InlineData("--listen: lines@127.0.0.1:0: probe-interval (5s) must be shorter than idle-timeout (5s), or peers are dropped before they are probed",
+        "--listen", "lines@127.0.0.1:0,probe,probe-interval=5s,idle-timeout=5s")]
+    [InlineData("--listen: raw@127.0.0.1:0: probe-interval (30s, from --heartbeat) must be shorter than idle-timeout (10s), or peers are dropped before they are probed",
+        "--listen", "raw@127.0.0.1:0,probe,idle-timeout=10s")]
+    [InlineData("--listen: lines@127.0.0.1:0: probe-interval (2m) must be shorter than idle-timeout (75s, from --timeout), or peers are dropped before they are probed",
+        "--listen", "lines@127.0.0.1:0,probe,probe-interval=2m")]
+    [InlineData("--listen: lines@127.0.0.1:0: probe-interval (5s, from --heartbeat) must be shorter than idle-timeout (5s, from --timeout), or peers are dropped before they are probed",
+        "--listen", "lines@127.0.0.1:0,probe", "--heartbeat", "5s", "--timeout", "5s")]
+    public void A_probe_that_would_come_after_the_idle_timeout_is_a_usage_error(string expected, params string[] args)
+    {
+        var ex = Assert.Throws<CliException>(() => Serve(args));
+        Assert.Equal(expected, ex.Message);
+        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+    }
+
+    [Fact]
+    public void A_probe_before_the_idle_timeout_is_fine()
+    {
+        Assert.Single(Serve("--listen", "raw@127.0.0.1:0,probe,idle-timeout=31s").Listeners);
+        Assert.Single(Serve("--listen", "lines@127.0.0.1:0,probe,probe-interval=300ms,idle-timeout=5s").Listeners);
+    }
+
+    [Fact]
+    public void Short_plain_timeouts_get_a_finer_timing_wheel()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(250), Serve().Heartbeat.TickInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), Serve("--listen", "lines@127.0.0.1:0,idle-timeout=1s").Heartbeat.TickInterval);
+        Assert.Equal(
+            TimeSpan.FromMilliseconds(75),
+            Serve("--listen", "lines@127.0.0.1:0,probe,probe-interval=300ms,idle-timeout=5s").Heartbeat.TickInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), Serve("--listen", "raw@127.0.0.1:0,idle-timeout=20ms").Heartbeat.TickInterval);
+        // A probe the listener does not send does not need a fine tick.
+        Assert.Equal(TimeSpan.FromMilliseconds(250), Serve("--listen", "lines@127.0.0.1:0,idle-timeout=1h", "--heartbeat", "100ms", "--timeout", "1h").Heartbeat.TickInterval);
+    }
+
+    [Fact]
+    public void The_tether_protocol_keeps_the_heartbeat_tick()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(250), Serve("--listen", "127.0.0.1:0", "--listen", "lines@127.0.0.1:0").Heartbeat.TickInterval);
+    }
+
+    [Fact]
+    public void The_listening_line_names_each_framing()
+    {
+        var options = Serve("--listen", "127.0.0.1:0", "--listen", "lines@127.0.0.1:0,ping", "--listen", "raw@[::1]:0");
+        IPEndPoint[] bound = [new(IPAddress.Loopback, 7447), new(IPAddress.Loopback, 7448), new(IPAddress.IPv6Loopback, 8888)];
+
+        Assert.Equal(
+            "127.0.0.1:7447 (tether), 127.0.0.1:7448 (lines), [::1]:8888 (raw)",
+            ServeCommand.DescribeListeners(bound, options.Listeners));
+    }
+
+    [Fact]
+    public void Help_explains_the_listen_syntax_with_an_example()
+    {
+        var serve = CliApp.CreateRootCommand().Subcommands.Single(c => c.Name == "serve");
+        var listen = serve.Options.Single(o => o.Name == "--listen");
+        const string Example = "--listen 127.0.0.1:7447 --listen lines@127.0.0.1:7448,ping --listen raw@127.0.0.1:8888";
+        Assert.Contains("[FRAMING@]HOST:PORT[,KEY[=VALUE]]...", listen.Description, StringComparison.Ordinal);
+        Assert.Contains(Example, listen.Description, StringComparison.Ordinal);
+        Assert.Contains(Example, serve.Description, StringComparison.Ordinal);
+        foreach (var word in new[] { "lines", "length-prefixed", "raw", "idle-timeout", "probe-interval", "ping", "pong", "max-length", "header=u16|u32" })
+        {
+            Assert.Contains(word, listen.Description, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("idle-timeout", serve.Options.Single(o => o.Name == "--timeout").Description, StringComparison.Ordinal);
+        Assert.Contains("probe-interval", serve.Options.Single(o => o.Name == "--heartbeat").Description, StringComparison.Ordinal);
+    }
+
+    private static TetherServerOptions Serve(params string[] args)
+    {
+        var parse = CliApp.CreateRootCommand().Parse(["serve", .. args]);
+        Assert.Empty(parse.Errors);
+        return Assert.IsType<ServeCommand>(parse.CommandResult.Command).BuildOptions(parse);
+    }
+
+    private static string Text(ReadOnlyMemory<byte> bytes) => Encoding.UTF8.GetString(bytes.Span);
+}
