@@ -2,9 +2,8 @@ using System.Buffers;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Tether.Protocol.Tests.Support;
-
 using Tether.Protocol.Tests.Framing;
+using Tether.Protocol.Tests.Support;
 
 namespace Tether.Protocol.Tests;
 
