@@ -69,7 +69,7 @@ public sealed class ListenerOptions
     /// <inheritdoc/>
     public override string ToString() => Framing is null ? EndPoint.ToString() : $"{FramingName}@{EndPoint}";
 
-    internal void Validate()
+    internal void Validate(Heartbeat.HeartbeatOptions heartbeat)
     {
         if (Framing is null)
         {
@@ -89,6 +89,11 @@ public sealed class ListenerOptions
         if (ProbeInterval is { } probe && probe <= TimeSpan.Zero)
         {
             throw new ArgumentException($"listener {this}: the probe interval must be positive");
+        }
+
+        if (!Probe.IsEmpty && (ProbeInterval ?? heartbeat.Interval) >= (IdleTimeout ?? heartbeat.Timeout))
+        {
+            throw new ArgumentException($"listener {this}: the probe interval ({(ProbeInterval ?? heartbeat.Interval).TotalMilliseconds} ms) must be shorter than the idle timeout ({(IdleTimeout ?? heartbeat.Timeout).TotalMilliseconds} ms), or the peer is dropped before it can answer");
         }
 
         if (!PingMessage.IsEmpty && PongMessage.IsEmpty)

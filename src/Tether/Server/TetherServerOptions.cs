@@ -83,7 +83,7 @@ public sealed class TetherServerOptions
     {
         foreach (var listener in Listeners)
         {
-            listener.Validate();
+            listener.Validate(Heartbeat);
         }
 
         Heartbeat.Validate();
