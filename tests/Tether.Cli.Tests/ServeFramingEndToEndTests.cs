@@ -18,6 +18,39 @@ public sealed class ServeFramingEndToEndTests : IDisposable
     public void Dispose() => File.Delete(_portFile);
 
     [Fact]
+    public async Task The_broadcast_app_sends_every_message_to_every_connection_in_its_own_framing()
+    {
+        await using var server = CliProcess.Start(
+            "serve", "--port-file", _portFile, "--app", "broadcast",
+            "--listen", "127.0.0.1:0",
+            "--listen", "lines@127.0.0.1:0");
+        await server.WaitForStderrAsync(line => line.StartsWith("tether: listening on", StringComparison.Ordinal));
+        var ports = File.ReadAllLines(_portFile).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        using var timeout = new CancellationTokenSource(Timeout);
+        var tetherOptions = new TetherClientOptions();
+        tetherOptions.EndPoints.Add(new IPEndPoint(IPAddress.Loopback, ports[0]));
+        await using var tether = new TetherClient(tetherOptions);
+        await tether.ConnectAsync(timeout.Token);
+        using var first = await ConnectAsync(ports[1], timeout.Token);
+        using var second = await ConnectAsync(ports[1], timeout.Token);
+        await using var messages = tether.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        // The second lines peer may not be accepted yet when the first line is broadcast; it must hear the later one.
+        await SendAsync(first, "to everyone\n", timeout.Token);
+        Assert.Equal("to everyone\n", await ReadLineAsync(first, timeout.Token));
+        Assert.True(await messages.MoveNextAsync());
+        Assert.Equal("to everyone", Encoding.UTF8.GetString(messages.Current.Span));
+        await tether.SendAsync("from the protocol"u8.ToArray(), timeout.Token);
+        var heard = await ReadLineAsync(second, timeout.Token);
+        Assert.True(heard is "to everyone\n" or "from the protocol\n", heard);
+        Assert.Equal("from the protocol\n", heard == "from the protocol\n" ? heard : await ReadLineAsync(second, timeout.Token));
+        Assert.Equal("from the protocol\n", await ReadLineAsync(first, timeout.Token));
+
+        server.Signal(CliProcess.SigTerm);
+        Assert.Equal(0, await server.WaitForExitAsync());
+    }
+
+    [Fact]
     public async Task Every_framing_echoes_on_its_own_listener()
     {
         await using var server = CliProcess.Start(

@@ -90,6 +90,24 @@ internal sealed class ServeCommand : Command
         Description = "Write logs as JSON lines instead of text lines.",
     };
 
+    private readonly Option<ServeApp> _app = new("--app")
+    {
+        Description = "What to do with each message: echo (back to its sender) or broadcast (to every connection, the sender included: a chat room). [default: echo]",
+        HelpName = "echo|broadcast",
+        DefaultValueFactory = _ => ServeApp.Echo,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+            if (Enum.TryParse<ServeApp>(text, ignoreCase: true, out var app) && !int.TryParse(text, out _))
+            {
+                return app;
+            }
+
+            result.AddError($"--app: unknown application '{text}' (use echo or broadcast)");
+            return ServeApp.Echo;
+        },
+    };
+
     private readonly Option<string> _portFile = new("--port-file")
     {
         Description = "Once listening, write the bound port(s) to this file, one per line in --listen order (useful with port 0). Removed when the server stops.",
@@ -113,6 +131,7 @@ internal sealed class ServeCommand : Command
         Options.Add(_serverId);
         Options.Add(_logLevel);
         Options.Add(_jsonLog);
+        Options.Add(_app);
         Options.Add(_portFile);
         SetAction((result, _) => RunAsync(result));
     }
@@ -227,7 +246,7 @@ internal sealed class ServeCommand : Command
         var portFile = result.GetValue(_portFile);
         using var signal = new ShutdownSignal();
         using var loggerFactory = ServerLogging.Create(result.GetValue(_logLevel) ?? LogLevel.Information, result.GetValue(_jsonLog));
-        var server = new TetherServer(options, new EchoHandler(loggerFactory.CreateLogger<EchoHandler>()), loggerFactory);
+        var server = CreateServer(options, result.GetValue(_app), loggerFactory);
         var wrotePortFile = false;
         await using (server.ConfigureAwait(false))
         {
@@ -267,6 +286,19 @@ internal sealed class ServeCommand : Command
     /// </summary>
     internal static string DescribeListeners(IReadOnlyList<IPEndPoint> bound, IEnumerable<ListenerOptions> listeners) =>
         string.Join(", ", bound.Zip(listeners, (endPoint, listener) => $"{endPoint} ({listener.FramingName})"));
+
+    private static TetherServer CreateServer(TetherServerOptions options, ServeApp app, ILoggerFactory loggerFactory)
+    {
+        if (app == ServeApp.Broadcast)
+        {
+            var handler = new BroadcastHandler(loggerFactory.CreateLogger<BroadcastHandler>());
+            var server = new TetherServer(options, handler, loggerFactory);
+            handler.Attach(server);
+            return server;
+        }
+
+        return new TetherServer(options, new EchoHandler(loggerFactory.CreateLogger<EchoHandler>()), loggerFactory);
+    }
 
     private static async Task StopAsync(TetherServer server, CancellationToken abort)
     {
