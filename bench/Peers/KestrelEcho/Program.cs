@@ -1,8 +1,11 @@
 // Kestrel echo peer: ASP.NET Core's Kestrel with a ConnectionHandler and no HTTP; every received byte is written back.
+using System.Buffers;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Tether.Bench.Peers;
 
 var commandLine = PeerCommandLine.Parse(args, "KestrelEcho");
@@ -42,13 +45,18 @@ finally
 
 return 0;
 
-/// <summary>Echoes each connection's bytes: read, write the buffer back, advance, flush.</summary>
+/// <summary>
+/// Echoes each connection's bytes: read, write the buffer back, advance, flush. When the server stops, Kestrel asks each
+/// connection to close (the lifetime notification feature), and the pending read is cancelled so that the handler ends.
+/// </summary>
 internal sealed class EchoConnectionHandler : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;
+        var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+        using var onCloseRequested = closeRequested.Register(input.CancelPendingRead);
         try
         {
             while (true)
@@ -62,7 +70,7 @@ internal sealed class EchoConnectionHandler : ConnectionHandler
 
                 input.AdvanceTo(buffer.End);
                 var flush = await output.FlushAsync();
-                if (result.IsCompleted || flush.IsCompleted)
+                if (result.IsCompleted || result.IsCanceled || flush.IsCompleted)
                 {
                     break;
                 }

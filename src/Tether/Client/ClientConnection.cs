@@ -58,6 +58,18 @@ internal sealed class ClientConnection : ILinkHandler
     /// <summary>Raised when the server sends GOAWAY with an alternate endpoint.</summary>
     public Action<EndPoint>? AlternateEndpoint { get; set; }
 
+    /// <summary>Binds the local address only; the port is left to connect, so binding does not use up ports early.</summary>
+    private static void BindLocal(Socket socket, IPAddress address)
+    {
+        if (OperatingSystem.IsLinux() && address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            // IP_BIND_ADDRESS_NO_PORT (24): without it every bind reserves an ephemeral port for the address.
+            socket.SetRawSocketOption((int)SocketOptionLevel.IP, 24, BitConverter.GetBytes(1));
+        }
+
+        socket.Bind(new IPEndPoint(address, 0));
+    }
+
     /// <summary>
     /// Connects and completes the handshake within <see cref="TetherClientOptions.ConnectTimeout"/>. Throws
     /// <see cref="TetherException"/> carrying the close code when the server refuses, or a socket/timeout error.
@@ -71,6 +83,11 @@ internal sealed class ClientConnection : ILinkHandler
         {
             try
             {
+                if (options.LocalAddress is { } localAddress)
+                {
+                    BindLocal(socket, localAddress);
+                }
+
                 await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

@@ -36,6 +36,13 @@ public sealed class TetherClientOptions
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// The local address to connect from, or null (default) to let the system choose. The port is still chosen per
+    /// connection (Linux: <c>IP_BIND_ADDRESS_NO_PORT</c>), so many clients on one machine can spread over several local
+    /// addresses (load generators, multi-homed hosts).
+    /// </summary>
+    public System.Net.IPAddress? LocalAddress { get; set; }
+
+    /// <summary>
     /// Without a session: how long <see cref="TetherClient.SendAsync"/> waits for a connection while the client is
     /// reconnecting, before it throws. Nothing is queued silently: a send either goes out on a connection or fails.
     /// With a session, messages are accepted into the session while disconnected (up to

@@ -123,23 +123,10 @@ internal abstract class ConnectionLink
 
     /// <summary>
     /// Reads until the link ends and returns why; messages go to <paramref name="handler"/> in order. A protocol
-    /// violation is thrown as <see cref="TetherProtocolException"/> for the owner to close with its code.
+    /// violation is thrown as <see cref="TetherProtocolException"/> for the owner to close with its code. While the
+    /// peer is quiet, the only state held is the loop itself, parked on the socket's zero-byte receive.
     /// </summary>
-    public async Task<DisconnectInfo> RunReceiveLoopAsync(ILinkHandler handler)
-    {
-        DisconnectInfo ended;
-        try
-        {
-            ended = await ReceiveAsync(handler).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsConnectionFailure(ex))
-        {
-            ended = new DisconnectInfo(DisconnectReason.ConnectionLost, null, ex.Message);
-        }
-
-        TrySetCloseInfo(ended);
-        return CloseInfo!;
-    }
+    public Task<DisconnectInfo> RunReceiveLoopAsync(ILinkHandler handler) => ReceiveAsync(handler);
 
     /// <summary>
     /// After the receive loop: if we started the close, read until the peer's FIN (or until the owner's linger deadline
@@ -165,8 +152,19 @@ internal abstract class ConnectionLink
     internal static bool IsConnectionFailure(Exception exception) =>
         exception is SocketException or ObjectDisposedException or IOException;
 
-    /// <summary>Reads until the link ends; returns why, or throws a protocol violation.</summary>
+    /// <summary>
+    /// Reads until the link ends and returns <see cref="Ended"/> of why (a broken connection included), or throws a
+    /// protocol violation. One async method per link, awaiting the socket directly: nested awaits would each keep a
+    /// state machine alive for every idle connection.
+    /// </summary>
     protected abstract Task<DisconnectInfo> ReceiveAsync(ILinkHandler handler);
+
+    /// <summary>Records <paramref name="info"/> unless an earlier reason exists, and returns the reason that stands.</summary>
+    protected DisconnectInfo Ended(DisconnectInfo info)
+    {
+        TrySetCloseInfo(info);
+        return CloseInfo!;
+    }
 
     /// <summary>Writes what the peer reads before the link closes (a CLOSE frame, a farewell line, or nothing).</summary>
     protected abstract void WriteClose(IBufferWriter<byte> writer, CloseCode code, string reason, uint retryAfterMs);

@@ -115,56 +115,68 @@ internal sealed class PeerLink : ConnectionLink
     /// <inheritdoc/>
     protected override async Task<DisconnectInfo> ReceiveAsync(ILinkHandler handler)
     {
-        var data = Transport.Buffered;
-        while (true)
+        try
         {
-            if (data.IsEmpty)
+            var data = Transport.Buffered;
+            while (true)
             {
-                data = await Transport.ReceiveAsync().ConfigureAwait(false);
                 if (data.IsEmpty)
                 {
-                    return new DisconnectInfo(DisconnectReason.ConnectionLost, null, "the peer closed the connection");
-                }
-            }
-
-            var buffer = new ReadOnlySequence<byte>(data);
-            var frames = 0;
-            var messages = 0;
-            while (TetherFrame.TryRead(ref buffer, _maxInboundFrame, out var frame))
-            {
-                frames++;
-                if (frame.Type == FrameType.Data)
-                {
-                    var dataFrame = DataFrame.Parse(frame);
-                    if (!Accept(dataFrame, handler))
+                    do
                     {
-                        continue;
+                        await Transport.WaitReadableAsync().ConfigureAwait(false);
                     }
+                    while (!Transport.TryReceive(out data));
 
-                    messages++;
-                    var pending = handler.OnDataAsync(dataFrame.Payload);
-                    if (!pending.IsCompletedSuccessfully)
+                    if (data.IsEmpty)
                     {
-                        await WaitForConsumerAsync(pending).ConfigureAwait(false);
+                        return Ended(new DisconnectInfo(DisconnectReason.ConnectionLost, null, "the peer closed the connection"));
                     }
                 }
-                else if (HandleControlFrame(frame, handler) is { } ended)
+
+                var buffer = new ReadOnlySequence<byte>(data);
+                var frames = 0;
+                var messages = 0;
+                while (TetherFrame.TryRead(ref buffer, _maxInboundFrame, out var frame))
                 {
-                    return ended;
+                    frames++;
+                    if (frame.Type == FrameType.Data)
+                    {
+                        var dataFrame = DataFrame.Parse(frame);
+                        if (!Accept(dataFrame, handler))
+                        {
+                            continue;
+                        }
+
+                        messages++;
+                        var pending = handler.OnDataAsync(dataFrame.Payload);
+                        if (!pending.IsCompletedSuccessfully)
+                        {
+                            await WaitForConsumerAsync(pending).ConfigureAwait(false);
+                        }
+                    }
+                    else if (HandleControlFrame(frame, handler) is { } ended)
+                    {
+                        return Ended(ended);
+                    }
                 }
-            }
 
-            if (frames > 0)
-            {
-                // Only complete frames prove the peer alive (protocol section 8.2): a peer trickling the bytes of a
-                // frame it never finishes is as dead as a silent one.
-                MarkReceived();
-            }
+                if (frames > 0)
+                {
+                    // Only complete frames prove the peer alive (protocol section 8.2): a peer trickling the bytes of a
+                    // frame it never finishes is as dead as a silent one.
+                    MarkReceived();
+                }
 
-            Metrics.FramesReceived.Add(frames);
-            Metrics.MessagesReceived.Add(messages);
-            Transport.Consume(data.Length - (int)buffer.Length);
-            data = ReadOnlyMemory<byte>.Empty;
+                Metrics.FramesReceived.Add(frames);
+                Metrics.MessagesReceived.Add(messages);
+                Transport.Consume(data.Length - (int)buffer.Length);
+                data = ReadOnlyMemory<byte>.Empty;
+            }
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex))
+        {
+            return Ended(new DisconnectInfo(DisconnectReason.ConnectionLost, null, ex.Message));
         }
     }
 
@@ -269,7 +281,9 @@ internal sealed class PeerLink : ConnectionLink
 
     private void SendPing(long now)
     {
-        using (var scope = Transport.BeginSend())
+        // Inline: the socket is non-blocking, so this never waits, and the frame's buffer goes back to the pool on this
+        // thread instead of thousands of connections' buffers being rented at once when a heartbeat tick fires.
+        using (var scope = Transport.BeginSend(inline: true))
         {
             if (!scope.CanSend)
             {

@@ -78,60 +78,72 @@ internal sealed class PlainLink : ConnectionLink
     /// <inheritdoc/>
     protected override async Task<DisconnectInfo> ReceiveAsync(ILinkHandler handler)
     {
-        var framing = _settings.Framing;
-        var data = Transport.Buffered;
-        while (true)
+        try
         {
-            if (data.IsEmpty)
-            {
-                data = await Transport.ReceiveAsync().ConfigureAwait(false);
-                if (data.IsEmpty)
-                {
-                    // A plain peer has no CLOSE frame: closing its side is how it says goodbye.
-                    return new DisconnectInfo(DisconnectReason.ClosedByPeer, null, "the peer closed the connection");
-                }
-            }
-
-            // Any byte proves the peer alive: plain peers have no heartbeat of their own to wait for.
-            MarkReceived();
-            var buffer = new ReadOnlySequence<byte>(data);
-            var messages = 0;
+            var framing = _settings.Framing;
+            var data = Transport.Buffered;
             while (true)
             {
-                var before = buffer.Length;
-                if (!framing.TryRead(ref buffer, out var message))
+                if (data.IsEmpty)
                 {
-                    break;
+                    do
+                    {
+                        await Transport.WaitReadableAsync().ConfigureAwait(false);
+                    }
+                    while (!Transport.TryReceive(out data));
+
+                    if (data.IsEmpty)
+                    {
+                        // A plain peer has no CLOSE frame: closing its side is how it says goodbye.
+                        return Ended(new DisconnectInfo(DisconnectReason.ClosedByPeer, null, "the peer closed the connection"));
+                    }
                 }
 
-                if (buffer.Length >= before)
+                // Any byte proves the peer alive: plain peers have no heartbeat of their own to wait for.
+                MarkReceived();
+                var buffer = new ReadOnlySequence<byte>(data);
+                var messages = 0;
+                while (true)
                 {
-                    throw new InvalidOperationException($"framing '{framing.Name}' returned a message without consuming any input");
+                    var before = buffer.Length;
+                    if (!framing.TryRead(ref buffer, out var message))
+                    {
+                        break;
+                    }
+
+                    if (buffer.Length >= before)
+                    {
+                        throw new InvalidOperationException($"framing '{framing.Name}' returned a message without consuming any input");
+                    }
+
+                    if (IsKeepAlive(message))
+                    {
+                        continue;
+                    }
+
+                    messages++;
+                    var pending = handler.OnDataAsync(message);
+                    if (!pending.IsCompletedSuccessfully)
+                    {
+                        await WaitForConsumerAsync(pending).ConfigureAwait(false);
+                    }
                 }
 
-                if (IsKeepAlive(message))
+                if (buffer.Length >= framing.MaxFrameLength)
                 {
-                    continue;
+                    // The framing should have refused this from its header; the buffer's bound holds either way.
+                    throw new TetherProtocolException(CloseCode.FrameTooLarge, $"{buffer.Length} bytes without a complete {framing.Name} frame (limit {framing.MaxFrameLength})");
                 }
 
-                messages++;
-                var pending = handler.OnDataAsync(message);
-                if (!pending.IsCompletedSuccessfully)
-                {
-                    await WaitForConsumerAsync(pending).ConfigureAwait(false);
-                }
+                Metrics.FramesReceived.Add(messages);
+                Metrics.MessagesReceived.Add(messages);
+                Transport.Consume(data.Length - (int)buffer.Length);
+                data = ReadOnlyMemory<byte>.Empty;
             }
-
-            if (buffer.Length >= framing.MaxFrameLength)
-            {
-                // The framing should have refused this from its header; the buffer's bound holds either way.
-                throw new TetherProtocolException(CloseCode.FrameTooLarge, $"{buffer.Length} bytes without a complete {framing.Name} frame (limit {framing.MaxFrameLength})");
-            }
-
-            Metrics.FramesReceived.Add(messages);
-            Metrics.MessagesReceived.Add(messages);
-            Transport.Consume(data.Length - (int)buffer.Length);
-            data = ReadOnlyMemory<byte>.Empty;
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex))
+        {
+            return Ended(new DisconnectInfo(DisconnectReason.ConnectionLost, null, ex.Message));
         }
     }
 
@@ -167,7 +179,8 @@ internal sealed class PlainLink : ConnectionLink
 
     private void SendProbe(long now)
     {
-        using (var scope = Transport.BeginSend())
+        // Inline, as PeerLink's PING: a non-blocking send never makes the wheel wait.
+        using (var scope = Transport.BeginSend(inline: true))
         {
             if (!scope.CanSend)
             {

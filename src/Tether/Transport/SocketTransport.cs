@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using Tether.Diagnostics;
 
 namespace Tether.Transport;
@@ -10,8 +9,9 @@ namespace Tether.Transport;
 /// Moves bytes between one socket and the protocol above it; it knows nothing of frames.
 /// Receiving: zero-byte reads park an idle connection without a buffer; a pooled buffer is rented only when data is
 /// ready and returned once every byte is consumed. Sending: frames are encoded into a shared <see cref="OutboundBuffer"/>
-/// and one drain at a time writes them out from the thread pool, so no sender ever blocks on the socket and no task or
-/// buffer exists while there is nothing to send.
+/// and one drain at a time writes them out. The socket is non-blocking, so the drain first writes with a plain
+/// <c>send</c> that never waits; only what the kernel will not take yet goes through an asynchronous send. No sender
+/// ever blocks on the socket, and no task, buffer or event-args object exists while there is nothing to send.
 /// </summary>
 internal sealed class SocketTransport : IThreadPoolWorkItem
 {
@@ -36,6 +36,10 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         _socket = socket;
         _metrics = metrics;
         _maxReceiveBuffer = Math.Max(maxReceiveBuffer, InitialReceiveSize);
+
+        // Synchronous sends then return at once with what the kernel took: most drains complete without an asynchronous
+        // send, and so without the per-socket event-args object it would create and keep (about 360 bytes).
+        socket.Blocking = false;
         RemoteEndPoint = socket.RemoteEndPoint;
         LocalEndPoint = socket.LocalEndPoint;
     }
@@ -72,17 +76,45 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
 
     /// <summary>
     /// Waits for more bytes than are currently buffered and returns everything not yet consumed; empty at end of stream.
-    /// Only one receive may be outstanding. Call <see cref="Consume"/> with what the reader used.
+    /// Only one receive may be outstanding. Call <see cref="Consume"/> with what the reader used. The receive loops use
+    /// <see cref="WaitReadableAsync"/> and <see cref="TryReceive"/> directly, which keeps no state machine of ours alive
+    /// while a connection is idle; this is the convenient form for handshakes.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>> ReceiveAsync()
     {
-        if (_receiveBuffer is null || _receiveStart == _receiveEnd)
+        ReadOnlyMemory<byte> data;
+        do
+        {
+            await WaitReadableAsync().ConfigureAwait(false);
+        }
+        while (!TryReceive(out data));
+
+        return data;
+    }
+
+    /// <summary>
+    /// Completes when bytes, or the end of the stream, are ready to read. An idle connection parks here in the kernel
+    /// (a zero-byte receive), holding no receive buffer once everything it had was consumed.
+    /// </summary>
+    public ValueTask<int> WaitReadableAsync()
+    {
+        if (_receiveBuffer is not null && _receiveStart == _receiveEnd)
         {
             ReleaseReceiveBuffer();
+        }
 
-            // Park without a buffer: the kernel wakes us when bytes arrive (or at end of stream).
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+        return _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+    }
+
+    /// <summary>
+    /// Reads what the kernel has now, without waiting (the socket is non-blocking). True when something happened:
+    /// <paramref name="data"/> is then every byte not yet consumed, or empty at the end of the stream. False when nothing
+    /// was there yet: wait with <see cref="WaitReadableAsync"/> and try again.
+    /// </summary>
+    public bool TryReceive(out ReadOnlyMemory<byte> data)
+    {
+        if (_receiveBuffer is null)
+        {
             _receiveBuffer = ArrayPool<byte>.Shared.Rent(InitialReceiveSize);
         }
         else
@@ -90,15 +122,33 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
             MakeRoom();
         }
 
-        var read = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(_receiveEnd), SocketFlags.None).ConfigureAwait(false);
+        var read = _socket.Receive(_receiveBuffer, _receiveEnd, _receiveBuffer.Length - _receiveEnd, SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            if (_receiveStart == _receiveEnd)
+            {
+                ReleaseReceiveBuffer();
+            }
+
+            data = default;
+            return false;
+        }
+
+        if (error != SocketError.Success)
+        {
+            throw new SocketException((int)error);
+        }
+
         if (read == 0)
         {
-            return ReadOnlyMemory<byte>.Empty;
+            data = ReadOnlyMemory<byte>.Empty;
+            return true;
         }
 
         _receiveEnd += read;
         _metrics.BytesReceived.Add(read);
-        return _receiveBuffer.AsMemory(_receiveStart, _receiveEnd - _receiveStart);
+        data = _receiveBuffer.AsMemory(_receiveStart, _receiveEnd - _receiveStart);
+        return true;
     }
 
     /// <summary>
@@ -314,9 +364,10 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
 
             try
             {
-                var sent = 0;
+                var sent = SendWithoutWaiting(buffer!, length);
                 while (sent < length)
                 {
+                    // The kernel's send buffer is full: wait for room without holding a thread.
                     sent += await _socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None).ConfigureAwait(false);
                 }
 
@@ -340,6 +391,30 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
                 }
             }
         }
+    }
+
+    /// <summary>Writes what the kernel takes right now; returns how much that was (less than asked when its buffer is full).</summary>
+    private int SendWithoutWaiting(byte[] buffer, int length)
+    {
+        var sent = 0;
+        while (sent < length)
+        {
+            var written = _socket.Send(buffer, sent, length - sent, SocketFlags.None, out var error);
+            if (error == SocketError.Success)
+            {
+                sent += written;
+            }
+            else if (error == SocketError.WouldBlock)
+            {
+                return sent;
+            }
+            else
+            {
+                throw new SocketException((int)error);
+            }
+        }
+
+        return sent;
     }
 
     private void CompleteDrainedWaiter()
