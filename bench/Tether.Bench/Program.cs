@@ -5,6 +5,17 @@ using Tether.Bench.Infra;
 
 Console.OutputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 var parse = Commands.Create().Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors.Select(e => e.Message).Distinct())
+    {
+        await Console.Error.WriteLineAsync($"tether-bench: {error}").ConfigureAwait(false);
+    }
+
+    await Console.Error.WriteLineAsync("tether-bench: see --help").ConfigureAwait(false);
+    return Runner.ExitUsage;
+}
+
 var configuration = new InvocationConfiguration
 {
     // The runner handles Ctrl-C and SIGTERM itself (stop the children, then exit).
@@ -14,6 +25,11 @@ var configuration = new InvocationConfiguration
 try
 {
     return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+}
+catch (UsageException ex)
+{
+    await Console.Error.WriteLineAsync($"tether-bench: {ex.Message}").ConfigureAwait(false);
+    return Runner.ExitUsage;
 }
 catch (BenchException ex)
 {

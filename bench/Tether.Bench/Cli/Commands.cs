@@ -116,9 +116,10 @@ internal static class Commands
         var size = Options.Int("--size", "Message size in bytes (at least 16: id and timestamp).", 16, 16, 16, 1024 * 1024);
         var runs = Options.Int("--runs", "Runs; every run restarts the server.", 1, 1, 1, 100);
         var concurrency = Options.Int("--connect-concurrency", "Connects in flight per load-generator process.", 256, 256, 1, 100_000);
+        var drain = Options.Duration("--drain-timeout", "Longest wait, after the last broadcast, for every receiver to have every message.", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15));
         var command = new Command("fanout", "tether serve --app broadcast: one sender, N receivers; per broadcast the time until every receiver has it (p50/p99), delivery latency and messages delivered per second.")
         {
-            connections, processes, messages, interval, size, runs, concurrency,
+            connections, processes, messages, interval, size, runs, concurrency, drain,
         };
         AddCommon(command);
         command.SetAction((result, _) =>
@@ -131,7 +132,8 @@ internal static class Commands
                 Options.Pick(result.GetValue(interval), quick, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(100)),
                 Options.Pick(result.GetValue(size), quick, 16, 16),
                 Options.Pick(result.GetValue(runs), quick, 1, 1),
-                Options.Pick(result.GetValue(concurrency), quick, 256, 256));
+                Options.Pick(result.GetValue(concurrency), quick, 256, 256),
+                Options.Pick(result.GetValue(drain), quick, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15)));
             CheckPerProcess(settings.Connections, settings.Processes, "--processes");
             return Run(result, "fanout", FanoutScenario.Needed, context => FanoutScenario.RunAsync(context, settings));
         });
@@ -202,9 +204,29 @@ internal static class Commands
 
     internal static void CheckPerProcess(int connections, int processes, string option)
     {
+        // Every process started here inherits this process's open-file limit, the server too: one file per connection.
+        if (OpenFileLimit() is { } limit && connections > limit - 100)
+        {
+            throw new UsageException($"{connections:N0} connections do not fit in one server process, which may open {limit:N0} files (ulimit -n): use at most {limit - 100:N0}");
+        }
+
         if ((connections + processes - 1) / processes > ConnectionsScenario.MaxPerProcess)
         {
-            throw new BenchException($"{connections:N0} connections over {processes} processes is more than {ConnectionsScenario.MaxPerProcess:N0} per process (the open-file limit is 20,000): raise {option}");
+            throw new UsageException($"{connections:N0} connections over {processes} processes is more than {ConnectionsScenario.MaxPerProcess:N0} per process (the open-file limit is 20,000): raise {option}");
+        }
+    }
+
+    private static long? OpenFileLimit()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+            var soft = line?["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            return long.TryParse(soft, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 }

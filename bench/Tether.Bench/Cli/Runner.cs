@@ -86,6 +86,13 @@ internal static class Runner
             await Console.Error.WriteLineAsync($"tether-bench: {ex.Message}\ntether-bench: logs of every process are in {workDirectory}").ConfigureAwait(false);
             return ExitFailure;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            ChildProcess.KillAll();
+            progress.Dispose();
+            await Console.Error.WriteLineAsync($"tether-bench: unexpected error: {ex}\ntether-bench: logs of every process are in {workDirectory}").ConfigureAwait(false);
+            return ExitFailure;
+        }
         finally
         {
             ChildProcess.KillAll();

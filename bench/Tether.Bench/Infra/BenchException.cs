@@ -17,3 +17,21 @@ internal sealed class BenchException : Exception
     {
     }
 }
+
+/// <summary>An invalid combination of options that the parser cannot see (exit code 2).</summary>
+internal sealed class UsageException : Exception
+{
+    public UsageException(string message)
+        : base(message)
+    {
+    }
+
+    public UsageException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    public UsageException()
+    {
+    }
+}

@@ -61,9 +61,10 @@ internal static class Binaries
     {
         var built = File.GetLastWriteTimeUtc(binary.FullDllPath(root));
         var projectDirectory = Path.GetDirectoryName(Path.Combine(root, binary.ProjectPath))!;
-        // tether serve is built from src/ as a whole; a peer or the load generator from its own folder (and the shared peer code).
-        var sourceDirectories = binary == Tether
-            ? new[] { Path.Combine(root, "src") }
+        // tether serve is built from src/ as a whole; the load generator from its folder and the libraries (it uses
+        // the client); a peer from its folder and the shared peer code.
+        var sourceDirectories = binary == Tether ? new[] { Path.Combine(root, "src") }
+            : binary == LoadGen ? new[] { projectDirectory, Path.Combine(root, "src", "Tether"), Path.Combine(root, "src", "Tether.Protocol") }
             : new[] { projectDirectory, Path.Combine(root, "bench", "Peers", "Shared") };
         return sourceDirectories.Where(Directory.Exists).Any(directory => NewestSource(directory) > built);
     }

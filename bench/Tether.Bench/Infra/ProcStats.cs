@@ -108,6 +108,35 @@ internal static class ProcStats
         }
     }
 
+    /// <summary>
+    /// The kernel's TcpExt ListenOverflows counter (SYNs or completed handshakes dropped because a listen queue was full),
+    /// machine-wide, from /proc/net/netstat; null when unreadable.
+    /// </summary>
+    public static long? ListenOverflows()
+    {
+        try
+        {
+            var lines = File.ReadAllLines("/proc/net/netstat");
+            for (var i = 0; i + 1 < lines.Length; i += 2)
+            {
+                if (!lines[i].StartsWith("TcpExt:", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var names = lines[i].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var values = lines[i + 1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var index = Array.IndexOf(names, "ListenOverflows");
+                return index > 0 && index < values.Length ? long.Parse(values[index], CultureInfo.InvariantCulture) : null;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+
+        return null;
+    }
+
     private static long ReadClockTicks()
     {
         try

@@ -70,6 +70,50 @@ internal sealed class RunningServer : IAsyncDisposable
     public ValueTask DisposeAsync() => Process.DisposeAsync();
 }
 
+/// <summary>
+/// Watches /proc/net/tcp from a thread of its own for a listening socket on a port, and notes when it first appears.
+/// A server flooded by reconnecting clients the moment it listens may write its port file a little later (its
+/// thread pool is busy with them): the socket is the earlier, truer "listening again".
+/// </summary>
+internal sealed class ListenWatch : IDisposable
+{
+    private readonly int _port;
+    private readonly Thread _thread;
+    private volatile bool _stop;
+    private long _listeningSince;
+
+    public ListenWatch(int port)
+    {
+        _port = port;
+        _thread = new Thread(Run) { IsBackground = true, Name = "listen watch", Priority = ThreadPriority.Highest };
+        _thread.Start();
+    }
+
+    /// <summary>Stopwatch.GetTimestamp() when the listening socket was first seen, or null.</summary>
+    public long? ListeningSince => Interlocked.Read(ref _listeningSince) is var since && since != 0 ? since : null;
+
+    public void Dispose()
+    {
+        _stop = true;
+        _thread.Join(TimeSpan.FromSeconds(5));
+    }
+
+    private void Run()
+    {
+        var deadline = Stopwatch.GetTimestamp() + (60 * Stopwatch.Frequency);
+        while (!_stop && Stopwatch.GetTimestamp() < deadline)
+        {
+            if (ProcStats.IsListening(_port))
+            {
+                Interlocked.Exchange(ref _listeningSince, Stopwatch.GetTimestamp());
+                return;
+            }
+
+            Thread.Sleep(2);
+        }
+    }
+}
+
 /// <summary>Starts servers and waits until they listen (port file, or the listening socket for Mosquitto).</summary>
 internal static class ServerLauncher
 {
@@ -81,7 +125,7 @@ internal static class ServerLauncher
     /// or Mosquitto's port (port 0 otherwise).
     /// </summary>
     public static async Task<RunningServer> StartAsync(BenchContext context, ServerKind kind, string label, IReadOnlyList<string>? tetherArguments = null,
-        int? fixedPort = null)
+        int? fixedPort = null, int? watchPort = null)
     {
         context.CancellationToken.ThrowIfCancellationRequested();
         var logPath = context.WorkFile($"{label}.log");
@@ -110,10 +154,12 @@ internal static class ServerLauncher
 
         var child = await ChildProcess.StartAsync(label, "dotnet", arguments, context.Root, logPath).ConfigureAwait(false);
         context.RecordCommand("server", label, child);
+        using var watch = watchPort is { } port ? new ListenWatch(port) : null;
         try
         {
             var ports = await WaitForPortFileAsync(context, child, kind, portFile, expectedPorts).ConfigureAwait(false);
-            return new RunningServer(kind, child, ports, portFile, Stopwatch.GetTimestamp());
+            var seen = Stopwatch.GetTimestamp();
+            return new RunningServer(kind, child, ports, portFile, watch?.ListeningSince is { } listening && listening < seen ? listening : seen);
         }
         catch
         {
@@ -143,7 +189,7 @@ internal static class ServerLauncher
             }
         }
 
-        return StartAsync(context, ServerKind.Tether, label, pinned);
+        return StartAsync(context, ServerKind.Tether, label, pinned, watchPort: previous.Ports[0]);
     }
 
     /// <summary>Null when Mosquitto can be run; otherwise why not.</summary>

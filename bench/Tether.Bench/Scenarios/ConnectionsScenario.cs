@@ -100,7 +100,7 @@ internal static class ConnectionsScenario
             context.Note("heap columns are empty for mosquitto: it is not a .NET process (its whole footprint is in RSS)");
         }
 
-        context.Note("RSS/conn = (RSS after - RSS before) / connections held; heap = managed heap after a full GC induced over EventPipe (GC + GCHeapCollect keywords), so it excludes garbage; CPU = utime+stime from /proc over the measurement, in % of one core");
+        context.Note("RSS/conn = (RSS after - RSS before) / connections held; heap = managed heap after a full GC induced over EventPipe (GC + GCHeapCollect keywords), so it excludes garbage, and the RSS of .NET servers is sampled right after that GC (a first EventPipe session is opened before the baseline, as it leaves a few MB of buffers behind); CPU = utime+stime from /proc over the measurement, in % of one core");
         return report;
     }
 
@@ -116,12 +116,16 @@ internal static class ConnectionsScenario
 
         // Let start-up work (JIT, first timers) finish before the baseline.
         await Waits.DelayAsync(context, TimeSpan.FromSeconds(context.Quick ? 0.5 : 2), "letting the server settle", server).ConfigureAwait(false);
-        row["rss_before_bytes"] = ProcStats.RssBytes(server.Pid);
         if (kind.IsDotNet && settings.Heap)
         {
+            // The first EventPipe sessions leave a few MB of buffers in the server for good: open one first, so that the
+            // cost is in both samples. Then RSS is sampled right after each induced full GC, the same state both times.
             context.Progress.Status("managed heap before (induced GC)");
+            await HeapAsync(context, server, kind).ConfigureAwait(false);
             row["heap_before_bytes"] = await HeapAsync(context, server, kind).ConfigureAwait(false);
         }
+
+        row["rss_before_bytes"] = ProcStats.RssBytes(server.Pid);
 
         var shares = LoadGenProcess.Split(settings.Connections, settings.Processes);
         var connectTimeout = TimeSpan.FromSeconds(Math.Max(60, settings.Connections / 250.0));
@@ -154,13 +158,14 @@ internal static class ConnectionsScenario
             }
 
             await Waits.DelayAsync(context, settings.Settle, "settling", server).ConfigureAwait(false);
-            row["rss_after_bytes"] = ProcStats.RssBytes(server.Pid);
-            row["threads"] = ProcStats.Threads(server.Pid);
             if (kind.IsDotNet && settings.Heap)
             {
                 context.Progress.Status("managed heap after (induced GC)");
                 row["heap_after_bytes"] = await HeapAsync(context, server, kind).ConfigureAwait(false);
             }
+
+            row["rss_after_bytes"] = ProcStats.RssBytes(server.Pid);
+            row["threads"] = ProcStats.Threads(server.Pid);
 
             context.Progress.Phase($"{phase}: measuring CPU over {Durations.Format(settings.Measure)} of heartbeats");
             var cpu = new CpuMeter(server.Pid);

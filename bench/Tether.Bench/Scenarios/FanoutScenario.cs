@@ -1,18 +1,20 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Tether.Bench.Infra;
 using Tether.Bench.Reporting;
 
 namespace Tether.Bench.Scenarios;
 
 /// <summary>The settings of <c>fanout</c>, after --quick defaults.</summary>
-internal sealed record FanoutSettings(int Connections, int Processes, int Messages, TimeSpan Interval, int Size, int Runs, int ConnectConcurrency);
+internal sealed record FanoutSettings(int Connections, int Processes, int Messages, TimeSpan Interval, int Size, int Runs, int ConnectConcurrency, TimeSpan DrainTimeout);
 
 /// <summary>
 /// <c>fanout</c>: tether serve --app broadcast with N receivers over several processes; one sender (its own process)
 /// sends K messages; per message, the time until every receiver has it is the largest latency any process saw for it.
 /// </summary>
-internal static class FanoutScenario
+internal static partial class FanoutScenario
 {
     private static readonly Metric[] Metrics =
     [
@@ -23,11 +25,13 @@ internal static class FanoutScenario
         new("delivery_p99_ms", "delivery p99", MetricFormat.Milliseconds),
         new("delivery_p999_ms", "delivery p99.9", MetricFormat.Milliseconds),
         new("delivered_per_second", "delivered/s", MetricFormat.Rate),
+        new("incomplete", "broadcasts incomplete", MetricFormat.Count),
         new("receivers", "receivers", MetricFormat.Count),
         new("sent", "sent", MetricFormat.Count),
         new("delivered", "delivered", MetricFormat.Count),
         new("missing", "missing", MetricFormat.Count),
         new("server_cpu_percent", "server CPU", MetricFormat.Percent),
+        new("receivers_cpu_percent", "receivers CPU", MetricFormat.Percent),
     ];
 
     public static IEnumerable<Binary> Needed => [Binaries.Tether, Binaries.LoadGen];
@@ -39,7 +43,7 @@ internal static class FanoutScenario
             + $"{settings.Size} B {Durations.Format(settings.Interval)} apart from one more process, {settings.Runs} run(s)");
         report.AddParameters(("connections", settings.Connections), ("processes", settings.Processes), ("messages", settings.Messages),
             ("interval", settings.Interval), ("size", settings.Size), ("runs", settings.Runs), ("connect_concurrency", settings.ConnectConcurrency),
-            ("quick", context.Quick));
+            ("drain_timeout", settings.DrainTimeout), ("quick", context.Quick));
         var runs = new ResultTable("runs", "every run", Metrics, "run") { TextColumns = { ("error", "error") } };
         for (var run = 1; run <= settings.Runs; run++)
         {
@@ -63,7 +67,8 @@ internal static class FanoutScenario
         }
 
         context.Note("all have it = per broadcast, the largest (arrival - send stamp) over every receiver, p50/p99 over the broadcasts; "
-            + "delivery = per received message; delivered/s = receivers / (median time until all have it), the rate at which one broadcast reaches everyone");
+            + "delivery = per received message; delivered/s = messages delivered / (first send to last arrival, taking message i as sent at i x interval); "
+            + "when delivered/s is below receivers x broadcasts per second, the server fell behind and 'all have it' includes queueing behind earlier broadcasts");
         if (settings.Processes > 1)
         {
             context.Note("delivery percentiles over several processes: p50 is the delivery-weighted mean of theirs, p99/p99.9 the largest of theirs");
@@ -109,6 +114,7 @@ internal static class FanoutScenario
             // every receiver is up, so that the first broadcast already goes to all of them.
             context.Progress.Phase($"{phase}: broadcasting {settings.Messages} messages");
             var cpu = new CpuMeter(server.Pid);
+            var receiverCpu = receivers.Select(r => new CpuMeter(r.Process.Pid)).ToList();
             sender = await LoadGenProcess.StartAsync(context, $"{label}-sender", "fanout", server.Target(), "tether",
                 LoadGenProcess.SourceAddress(shares.Length),
             [
@@ -122,10 +128,37 @@ internal static class FanoutScenario
                 () => $"sending; {sender.Process.LastStderrLine}").ConfigureAwait(false);
             row["server_cpu_percent"] = cpu.PercentOfOneCore();
 
-            // The sender's own receiver has everything (or gave up after 5 s); give the others a moment more, then stop them.
-            await Waits.DelayAsync(context, TimeSpan.FromSeconds(1), "letting the last deliveries arrive", server).ConfigureAwait(false);
+            // The sender's own receiver has everything (or gave up after 5 s); the others may still be catching up. Their
+            // stderr says "fanout: N received" about once a second: wait until every message reached every receiver, or
+            // until no more arrive for 5 s (bounded by --drain-timeout).
+            var expected = (double)settings.Messages * settings.Connections;
+            var drainStart = Stopwatch.GetTimestamp();
+            var lastTotal = -1.0;
+            var lastChange = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(drainStart) < settings.DrainTimeout)
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                server.EnsureRunning();
+                var total = receivers.Sum(r => ReceivedLine(r.Process));
+                if (total != lastTotal)
+                {
+                    (lastTotal, lastChange) = (total, Stopwatch.GetTimestamp());
+                }
+
+                context.Progress.Status($"{total:N0}/{expected:N0} delivered");
+                if (total >= expected || Stopwatch.GetElapsedTime(lastChange) > TimeSpan.FromSeconds(5))
+                {
+                    break;
+                }
+
+                await Task.Delay(250, context.CancellationToken).ConfigureAwait(false);
+            }
+
+            row["receivers_cpu_percent"] = SumCpu(receiverCpu);
             var results = await Waits.StopAllAsync(context, receivers, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-            Compute([.. results, .. senderResult], row);
+            // The sender's process ends 5 s after its last send whatever its one receiver got: only the receiving
+            // processes count as receivers.
+            Compute(results, Json.Number(senderResult[0], "sent") ?? 0, row, settings.Interval);
             row.Extra["loadgen_results"] = new JsonArray([.. results.Concat(senderResult).Select(r => (JsonNode?)r.DeepClone())]);
         }
         finally
@@ -144,10 +177,25 @@ internal static class FanoutScenario
             + $"{ReportWriter.Format(row["missing"], MetricFormat.Count)} missing");
     }
 
-    /// <summary>Combines the per-process results (each with per-message counts and largest latency) into the row.</summary>
-    internal static void Compute(IReadOnlyList<JsonObject> results, ResultRow row)
+    /// <summary>The count in the latest "fanout: N received" line of a receiving process.</summary>
+    private static double ReceivedLine(ChildProcess process) =>
+        process.LastStderrLine is { } line && ReceivedPattern().Match(line) is { Success: true } match
+            ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)
+            : 0;
+
+    [GeneratedRegex(@"fanout: (\d+) received")]
+    private static partial Regex ReceivedPattern();
+
+    private static double? SumCpu(IEnumerable<CpuMeter> meters)
     {
-        var sent = (int)(results.Max(r => Json.Number(r, "sent")) ?? 0);
+        var each = meters.Select(m => m.PercentOfOneCore()).ToList();
+        return each.All(p => p is not null) ? each.Sum() : null;
+    }
+
+    /// <summary>Combines the per-process results (each with per-message counts and largest latency) into the row.</summary>
+    internal static void Compute(IReadOnlyList<JsonObject> results, double sentCount, ResultRow row, TimeSpan interval)
+    {
+        var sent = (int)sentCount;
         var receivers = results.Sum(r => Json.Number(r, "connected") ?? 0);
         row["sent"] = sent;
         row["receivers"] = receivers;
@@ -162,6 +210,7 @@ internal static class FanoutScenario
             Maxima: Json.Array(r, "maxLatencyMs", "maxMs")?.Select(Json.Number).ToArray() ?? [])).ToList();
         var completions = new List<double>();
         var incomplete = 0;
+        var lastArrivalMs = 0.0;
         for (var id = 0; id < sent; id++)
         {
             var complete = true;
@@ -179,6 +228,8 @@ internal static class FanoutScenario
                 }
             }
 
+            // Message id was sent about id x interval after the first (the sender paces them with a periodic timer).
+            lastArrivalMs = Math.Max(lastArrivalMs, (id * interval.TotalMilliseconds) + worst);
             if (complete)
             {
                 completions.Add(worst);
@@ -194,7 +245,7 @@ internal static class FanoutScenario
         row["all_have_it_p99_ms"] = Stats.Percentile(completions, 99);
         row["all_have_it_max_ms"] = completions.Count > 0 ? completions[^1] : null;
         row.Extra["broadcasts_complete"] = completions.Count;
-        row.Extra["broadcasts_incomplete"] = incomplete;
+        row["incomplete"] = incomplete;
         row.Extra["all_have_it_ms"] = new JsonArray([.. completions.Select(c => (JsonNode?)JsonValue.Create(c))]);
 
         var weights = results.Select(r => Json.Number(r, "received") ?? 0).ToList();
@@ -206,9 +257,14 @@ internal static class FanoutScenario
 
         row["delivery_p99_ms"] = results.Where(r => Json.Number(r, "received") > 0).Max(r => Json.Number(r, "p99Ms"));
         row["delivery_p999_ms"] = results.Where(r => Json.Number(r, "received") > 0).Max(r => Json.Number(r, "p999Ms"));
+        if (lastArrivalMs > 0)
+        {
+            row["delivered_per_second"] = delivered / (lastArrivalMs / 1000);
+        }
+
         if (row["all_have_it_p50_ms"] is { } median && median > 0)
         {
-            row["delivered_per_second"] = receivers / (median / 1000);
+            row.Extra["one_broadcast_per_second"] = Math.Round(receivers / (median / 1000), 1);
         }
     }
 }

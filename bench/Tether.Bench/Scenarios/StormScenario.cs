@@ -28,6 +28,7 @@ internal static partial class StormScenario
         new("handshake_p50_ms", "handshake p50", MetricFormat.Milliseconds),
         new("handshake_p99_ms", "handshake p99", MetricFormat.Milliseconds),
         new("never_back", "never back", MetricFormat.Count),
+        new("listen_overflows", "listen overflows", MetricFormat.Count),
         new("attempts", "attempts", MetricFormat.Count),
         new("sessions_lost", "sessions lost", MetricFormat.Count),
         new("sessions_resumed", "sessions resumed", MetricFormat.Count),
@@ -68,8 +69,9 @@ internal static partial class StormScenario
             report.Tables.Add(runs.Medians("medians", $"medians of {settings.Runs} runs", _ => "median"));
         }
 
-        context.Note("back = first Connected state after the restart, minus the orchestrator's timestamp when the restarted server's port file appeared "
-            + "(one monotonic clock for all processes); handshake = Connected minus the client's last connect attempt before it; peak handshakes/s = most reconnects in any 1 s window");
+        context.Note("back = first Connected state after the stop, minus 'listening again': the orchestrator's timestamp when the restarted server's listening socket "
+            + "appeared in /proc/net/tcp (or its port file, if seen first; one monotonic clock for all processes); handshake = Connected minus the client's last connect attempt before it; peak handshakes/s = most reconnects in any 1 s window");
+        context.Note("listen overflows = the kernel's TcpExt ListenOverflows counter (machine-wide) from the stop until all were back: connects dropped because the accept queue was full, which the client's TCP retries after 1, 3, 7 s");
         context.Note("the load generator's attempt times are the Reconnecting event's time plus the delay the client announced (TetherClient raises no event when it dials)");
         context.Note("storm clients send no messages, so no message can be lost; 'sessions lost' counts the sessions the clients were told are gone (a restarted server knows none of them)");
         return report;
@@ -95,9 +97,8 @@ internal static partial class StormScenario
             context.Progress.Phase($"{phase}: connecting {settings.Connections:N0} clients");
             for (var i = 0; i < shares.Length; i++)
             {
-                // No --source: TetherClient cannot bind a source address (the load generator says so and ignores it);
-                // all clients share 127.0.0.1, which has ports enough for one server port.
-                loadGens.Add(await LoadGenProcess.StartAsync(context, $"{label}-storm{i + 1}", "storm", server.Target(), "tether", null,
+                loadGens.Add(await LoadGenProcess.StartAsync(context, $"{label}-storm{i + 1}", "storm", server.Target(), "tether",
+                    LoadGenProcess.SourceAddress(i),
                 [
                     "--connections", shares[i].ToString(CultureInfo.InvariantCulture),
                     "--connect-concurrency", settings.ConnectConcurrency.ToString(CultureInfo.InvariantCulture),
@@ -112,6 +113,7 @@ internal static partial class StormScenario
 
             // Stop the server: SIGKILL, or SIGTERM and wait for its drain to end.
             context.Progress.Phase($"{phase}: {(settings.Graceful ? "SIGTERM to" : "kill -9")} the server");
+            var overflowsBefore = ProcStats.ListenOverflows();
             var stoppedAt = Stopwatch.GetTimestamp();
             server.Process.Signal(settings.Graceful ? "TERM" : "KILL");
             if (!await server.Process.WaitForExitAsync(TimeSpan.FromSeconds(settings.Graceful ? 30 : 10)).ConfigureAwait(false))
@@ -158,6 +160,7 @@ internal static partial class StormScenario
                 context.Note($"run {run}: not every client was back within {Durations.Format(settings.RecoverTimeout)} (--recover-timeout)");
             }
 
+            row["listen_overflows"] = ProcStats.ListenOverflows() - overflowsBefore;
             var results = await Waits.StopAllAsync(context, loadGens, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             Compute(results, row, stoppedAt, listeningAgain, settings.Graceful);
             row.Extra["loadgen_results"] = new JsonArray([.. results.Select(r => (JsonNode?)Summary(r))]);
@@ -234,10 +237,14 @@ internal static partial class StormScenario
                 if (back is { } backAt)
                 {
                     backTimes.Add(backAt);
-                    var last = clientAttempts.Where(a => a >= stoppedAt && a <= backAt).DefaultIfEmpty(-1).Max();
+                    // An attempt's time is predicted (Reconnecting + announced delay), and .NET timers run on a
+                    // millisecond clock, so the real dial can come slightly before it: accept attempts up to 50 ms after
+                    // Connected, and count such a handshake as 0.
+                    var slack = Stopwatch.Frequency / 20;
+                    var last = clientAttempts.Where(a => a >= stoppedAt && a <= backAt + slack).DefaultIfEmpty(-1).Max();
                     if (last >= 0)
                     {
-                        handshakes.Add((backAt - last) * 1000.0 / Stopwatch.Frequency);
+                        handshakes.Add(Math.Max(0, backAt - last) * 1000.0 / Stopwatch.Frequency);
                     }
                 }
 

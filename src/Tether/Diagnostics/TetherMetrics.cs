@@ -40,6 +40,7 @@ public sealed class TetherMetrics : IDisposable
         DuplicatesDropped = _meter.CreateCounter<long>("tether.session.duplicates_dropped", "{message}", "Retransmitted messages dropped because they had been delivered.");
         SessionsStarted = _meter.CreateCounter<long>("tether.session.started", "{session}", "New sessions.");
         SessionsResumed = _meter.CreateCounter<long>("tether.session.resumed", "{session}", "Sessions resumed on a new connection.");
+        SessionsExpired = _meter.CreateCounter<long>("tether.session.expired", "{session}", "Detached sessions discarded after their time to live with nothing undelivered (server).");
         SessionsLost = _meter.CreateCounter<long>("tether.session.lost", "{session}", "Sessions lost with messages possibly undelivered, tagged with reason.");
         MessagesResent = _meter.CreateCounter<long>("tether.session.messages_resent", "{message}", "Messages sent again after a resume.");
         SessionsDetached = _meter.CreateUpDownCounter<long>("tether.session.detached", "{session}", "Sessions kept without a connection, waiting for their client (server).");
@@ -108,6 +109,9 @@ public sealed class TetherMetrics : IDisposable
 
     /// <summary>Sessions resumed.</summary>
     public Counter<long> SessionsResumed { get; }
+
+    /// <summary>Detached sessions that expired with nothing undelivered: an ended session, not a lost one.</summary>
+    public Counter<long> SessionsExpired { get; }
 
     /// <summary>Sessions lost, tag <c>reason</c>.</summary>
     public Counter<long> SessionsLost { get; }

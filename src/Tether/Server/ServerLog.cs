@@ -62,6 +62,14 @@ internal sealed partial class ServerLog(ILogger logger)
     public void SessionTakenOver(TetherSession session, TetherConnection old, TetherConnection replacement) =>
         LogSessionTakenOver(Logger, session.Id.ToString(), old.Id, replacement.Id);
 
+    public void SessionExpired(Sessions.SessionLostInfo info)
+    {
+        if (Logger.IsEnabled(LogLevel.Debug))
+        {
+            LogSessionExpired(Logger, info.SessionId.ToString(), info.ClientId ?? "-");
+        }
+    }
+
     public void SessionLost(Sessions.SessionLostInfo info) =>
         LogSessionLost(Logger, info.SessionId.ToString(), info.ClientId ?? "-", info.Reason.ToString(), info.UnacknowledgedSent, info.Description);
 
@@ -127,6 +135,9 @@ internal sealed partial class ServerLog(ILogger logger)
 
     [LoggerMessage(EventId = 23, Level = LogLevel.Information, Message = "Session {SessionId} taken over: connection #{OldId} replaced by #{NewId}")]
     private static partial void LogSessionTakenOver(ILogger logger, string sessionId, long oldId, long newId);
+
+    [LoggerMessage(EventId = 26, Level = LogLevel.Debug, Message = "Session {SessionId} (client {ClientId}) expired with nothing undelivered")]
+    private static partial void LogSessionExpired(ILogger logger, string sessionId, string clientId);
 
     [LoggerMessage(EventId = 24, Level = LogLevel.Warning, Message = "Session {SessionId} (client {ClientId}) lost: {Reason}, {Unacknowledged} messages to the client unacknowledged ({Description})")]
     private static partial void LogSessionLost(ILogger logger, string sessionId, string clientId, string reason, long unacknowledged, string description);

@@ -388,6 +388,15 @@ public sealed class TetherServer : IAsyncDisposable
         }
 
         session.Retire();
+        if (reason == SessionLostReason.Expired && info.UnacknowledgedSent == 0 && refusedMessages == 0)
+        {
+            // The client left and never came back, and nothing it was sent is missing: the session ended, nothing was
+            // lost. (A late resume still hears EXPIRED with a lost count of 0.) Under churn this is the common case.
+            Metrics.SessionsExpired.Add(1);
+            Log.SessionExpired(info);
+            return;
+        }
+
         ReportSessionLost(refusedMessages > 0 ? info with { UnacknowledgedSent = info.UnacknowledgedSent + refusedMessages } : info);
     }
 

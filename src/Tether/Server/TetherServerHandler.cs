@@ -27,10 +27,12 @@ public abstract class TetherServerHandler
     public virtual ValueTask OnDisconnectedAsync(TetherConnection connection, DisconnectInfo info) => ValueTask.CompletedTask;
 
     /// <summary>
-    /// A session ended with messages possibly undelivered: it expired while detached, overflowed, was superseded by a
-    /// new session of the same client id, or a client asked to resume a session this server does not know (after a
-    /// restart). <see cref="SessionLostInfo.UnacknowledgedSent"/> says how many messages to the client may be missing.
-    /// Called once per lost session, from a background thread; exceptions are logged.
+    /// A session ended with messages possibly undelivered: it expired while detached holding messages the client had not
+    /// acknowledged, overflowed, was superseded by a new session of the same client id, or a client asked to resume a
+    /// session this server does not know (after a restart). <see cref="SessionLostInfo.UnacknowledgedSent"/> says how
+    /// many messages to the client may be missing. A session that expires with nothing undelivered has ended, not been
+    /// lost: it is only counted (<c>tether.session.expired</c>). Called once per lost session, from a background
+    /// thread; exceptions are logged.
     /// </summary>
     public virtual ValueTask OnSessionLostAsync(SessionLostInfo info) => ValueTask.CompletedTask;
 }

@@ -51,6 +51,26 @@ public sealed class SessionLifecycleTests
     }
 
     [Fact]
+    public async Task A_session_that_expires_with_nothing_undelivered_ends_quietly()
+    {
+        var serverTime = new FakeTimeProvider();
+        await using var server = await ServerFixture.StartAsync(o => o.Sessions.DetachedTimeToLive = TimeSpan.FromSeconds(5), serverTime);
+        using var metrics = new MetricRecorder(server.Server.Metrics.Meter, "reason");
+        var (peer, welcome) = await RawPeer.HandshakeAsync(server.EndPoint, new HelloFrame { RequestSession = true, ClientId = "leaves" });
+        await server.Handler.NextConnectedAsync();
+        await peer.DisposeAsync();
+        await server.Handler.NextDisconnectedAsync();
+        Assert.True(server.Server.Sessions.TryGet(welcome.SessionId, out var session));
+
+        await serverTime.AdvanceUntilAsync(() => session.IsLost, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10));
+
+        Assert.Empty(server.Server.Sessions);
+        Assert.Equal(1, metrics.Sum("tether.session.expired"));
+        Assert.Equal(0, metrics.Sum("tether.session.lost", "Expired"));
+        Assert.False(server.Handler.TryGetSessionLost(out _), "nothing was lost, so the handler hears nothing");
+    }
+
+    [Fact]
     public async Task The_server_reports_the_expiry_itself_with_what_the_client_never_acknowledged()
     {
         var serverTime = new FakeTimeProvider();
