@@ -127,16 +127,18 @@ public sealed class SlowConsumerTests
         await using var fast = new TetherClient(ClientFactory.Options(server.EndPoint), healthy);
         await fast.ConnectAsync();
         await Eventually.WaitUntilAsync(() => server.Server.Sessions.Count == 2);
+        Assert.True(server.Server.Sessions.TryGet(fast.SessionId!.Value, out var healthySession));
 
         for (var i = 1; i <= 200; i++)
         {
             var message = new byte[1024];
             System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(message, i);
             server.Server.Broadcast(message);
-            if (i % 20 == 0)
+            if (i % 10 == 0)
             {
-                // Let the healthy client's acks come back; the broadcast itself never blocks.
-                await Eventually.WaitUntilAsync(() => healthy.Delivered == i);
+                // Bursts of 10 KiB stay under the 16 KiB bound once the healthy client has acknowledged the previous
+                // one (its ack waits up to 200 ms). The broadcast itself never blocks; only the stalled session fills.
+                await Eventually.WaitUntilAsync(() => healthy.Delivered == i && healthySession.UnacknowledgedMessages == 0);
             }
         }
 
