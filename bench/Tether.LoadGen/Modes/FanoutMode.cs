@@ -12,7 +12,7 @@ namespace Tether.LoadGen;
 /// <see cref="Stopwatch.GetTimestamp"/> (i64, big-endian), padded to --size. Receivers record, per message id, how many
 /// arrived and the largest arrival − stamp, and the delivery latency over all messages. Receivers without --send run
 /// for --duration (or until SIGTERM / stdin closes); with --send the run ends once this process's receivers have every
-/// message, or 5 s after the last send.
+/// message, or --duration (at least 5 s) after the last send.
 /// </summary>
 internal sealed class FanoutMode : ITetherReceiver
 {
@@ -70,7 +70,9 @@ internal sealed class FanoutMode : ITetherReceiver
         {
             sent = await fanout.SendAsync(sender, options, stop.Token).ConfigureAwait(false);
             var expected = (long)sent * connections.Count;
-            var drainEnd = Stopwatch.GetTimestamp() + (long)(Drain.TotalSeconds * Stopwatch.Frequency);
+            // Wait for our own copies of every message, bounded by --duration, not a fixed few seconds: closing while
+            // the server is still behind would reset the connection, and the server would drop sends it had not read.
+            var drainEnd = Stopwatch.GetTimestamp() + (long)(Math.Max(Drain.TotalSeconds, options.Duration.TotalSeconds) * Stopwatch.Frequency);
             while (Interlocked.Read(ref fanout._received) < expected && Stopwatch.GetTimestamp() < drainEnd && !stop.Token.IsCancellationRequested)
             {
                 await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
