@@ -44,27 +44,7 @@ internal static partial class FanoutScenario
         report.AddParameters(("connections", settings.Connections), ("processes", settings.Processes), ("messages", settings.Messages),
             ("interval", settings.Interval), ("size", settings.Size), ("runs", settings.Runs), ("connect_concurrency", settings.ConnectConcurrency),
             ("drain_timeout", settings.DrainTimeout), ("quick", context.Quick));
-        var runs = new ResultTable("runs", "every run", Metrics, "run") { TextColumns = { ("error", "error") } };
-        for (var run = 1; run <= settings.Runs; run++)
-        {
-            var row = new ResultRow(run.ToString(CultureInfo.InvariantCulture));
-            runs.Rows.Add(row);
-            try
-            {
-                await MeasureAsync(context, settings, run, row).ConfigureAwait(false);
-            }
-            catch (BenchException ex)
-            {
-                row.Texts["error"] = ex.Message;
-                context.Note($"run {run}: {ex.Message}");
-            }
-        }
-
-        report.Tables.Add(runs);
-        if (settings.Runs > 1)
-        {
-            report.Tables.Add(runs.Medians("medians", $"medians of {settings.Runs} runs", _ => "median"));
-        }
+        await RepeatedRuns.AddToAsync(report, context, Metrics, settings.Runs, (run, row) => MeasureAsync(context, settings, run, row)).ConfigureAwait(false);
 
         context.Note("all have it = per broadcast, the largest (arrival - send stamp) over every receiver, p50/p99 over the broadcasts; "
             + "delivery = per received message; delivered/s = messages delivered / (first send to last arrival, taking message i as sent at i x interval); "

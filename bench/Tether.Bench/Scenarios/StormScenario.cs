@@ -47,27 +47,7 @@ internal static partial class StormScenario
         report.AddParameters(("connections", settings.Connections), ("processes", settings.Processes), ("down", settings.Down),
             ("recover_timeout", settings.RecoverTimeout), ("graceful", settings.Graceful), ("runs", settings.Runs),
             ("connect_concurrency", settings.ConnectConcurrency), ("quick", context.Quick));
-        var runs = new ResultTable("runs", "every run", Metrics, "run") { TextColumns = { ("error", "error") } };
-        for (var run = 1; run <= settings.Runs; run++)
-        {
-            var row = new ResultRow(run.ToString(CultureInfo.InvariantCulture));
-            runs.Rows.Add(row);
-            try
-            {
-                await MeasureAsync(context, settings, run, row).ConfigureAwait(false);
-            }
-            catch (BenchException ex)
-            {
-                row.Texts["error"] = ex.Message;
-                context.Note($"run {run}: {ex.Message}");
-            }
-        }
-
-        report.Tables.Add(runs);
-        if (settings.Runs > 1)
-        {
-            report.Tables.Add(runs.Medians("medians", $"medians of {settings.Runs} runs", _ => "median"));
-        }
+        await RepeatedRuns.AddToAsync(report, context, Metrics, settings.Runs, (run, row) => MeasureAsync(context, settings, run, row)).ConfigureAwait(false);
 
         context.Note("back = first Connected state after the stop, minus 'listening again': the orchestrator's timestamp when the restarted server's listening socket "
             + "appeared in /proc/net/tcp (or its port file, if seen first; one monotonic clock for all processes); handshake = Connected minus the client's last connect attempt before it; peak handshakes/s = most reconnects in any 1 s window");

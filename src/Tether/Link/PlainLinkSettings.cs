@@ -17,8 +17,8 @@ internal sealed class PlainLinkSettings
         Ping = ping;
         Pong = pong;
         ProbeInterval = probe.IsEmpty ? TimeSpan.Zero : probeInterval;
-        EncodedProbe = probe.IsEmpty ? [] : Encode(framing, probe.Span, "probe");
-        EncodedPong = pong.IsEmpty ? [] : Encode(framing, pong.Span, "pong message");
+        EncodedProbe = probe.IsEmpty ? [] : Encode(framing, probe.Span);
+        EncodedPong = pong.IsEmpty ? [] : Encode(framing, pong.Span);
     }
 
     public IFraming Framing { get; }
@@ -38,18 +38,11 @@ internal sealed class PlainLinkSettings
 
     public ReadOnlyMemory<byte> EncodedPong { get; }
 
-    private static byte[] Encode(IFraming framing, ReadOnlySpan<byte> message, string what)
+    /// <summary>Frames a keepalive message once; <c>ListenerOptions.Validate</c> has already refused one that cannot be framed.</summary>
+    private static byte[] Encode(IFraming framing, ReadOnlySpan<byte> message)
     {
-        var writer = new ArrayBufferWriter<byte>();
-        try
-        {
-            framing.Write(message, writer);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ArgumentException($"the {what} cannot be written as a {framing.Name} frame: {ex.Message}", ex);
-        }
-
+        var writer = new ArrayBufferWriter<byte>(message.Length + 16);
+        framing.Write(message, writer);
         return writer.WrittenSpan.ToArray();
     }
 }
