@@ -51,7 +51,7 @@ public sealed record HelloFrame
     {
         RequireType(frame, FrameType.Hello);
         var flags = (HelloFlags)frame.Flags;
-        if (flags.HasFlag(HelloFlags.Resume) && !flags.HasFlag(HelloFlags.Session))
+        if ((flags & HelloFlags.Resume) != 0 && (flags & HelloFlags.Session) == 0)
         {
             throw new TetherProtocolException(CloseCode.ProtocolError, "HELLO has RESUME without SESSION");
         }
@@ -79,7 +79,7 @@ public sealed record HelloFrame
 
         var sessionId = reader.ReadSessionId();
         var lastSeq = reader.ReadUInt64();
-        var resume = flags.HasFlag(HelloFlags.Resume);
+        var resume = (flags & HelloFlags.Resume) != 0;
         if (resume && sessionId.IsNone)
         {
             throw new TetherProtocolException(CloseCode.ProtocolError, "HELLO has RESUME but no session id");
@@ -95,7 +95,7 @@ public sealed record HelloFrame
             HeartbeatIntervalMs = interval,
             HeartbeatTimeoutMs = timeout,
             MaxFrameSize = maxFrame,
-            RequestSession = flags.HasFlag(HelloFlags.Session),
+            RequestSession = (flags & HelloFlags.Session) != 0,
             ResumeSessionId = resume ? sessionId : SessionId.None,
             LastReceivedSequence = resume ? lastSeq : 0,
             ClientId = clientId,

@@ -54,7 +54,7 @@ public sealed record WelcomeFrame
     {
         HelloFrame.RequireType(frame, FrameType.Welcome);
         var flags = (WelcomeFlags)frame.Flags;
-        if (flags.HasFlag(WelcomeFlags.Resumed) && !flags.HasFlag(WelcomeFlags.Session))
+        if ((flags & WelcomeFlags.Resumed) != 0 && (flags & WelcomeFlags.Session) == 0)
         {
             throw new TetherProtocolException(CloseCode.ProtocolError, "WELCOME has RESUMED without SESSION");
         }
@@ -86,12 +86,12 @@ public sealed record WelcomeFrame
         var lost = reader.ReadUInt32();
         var serverId = reader.ReadString(ProtocolConstants.MaxIdBytes, "server id");
         var extensions = reader.ReadExtensions();
-        if (flags.HasFlag(WelcomeFlags.Resumed) && resetReason != SessionResetReason.None)
+        if ((flags & WelcomeFlags.Resumed) != 0 && resetReason != SessionResetReason.None)
         {
             throw new TetherProtocolException(CloseCode.ProtocolError, "WELCOME has RESUMED and a session reset reason");
         }
 
-        if (flags.HasFlag(WelcomeFlags.Session) && sessionId.IsNone)
+        if ((flags & WelcomeFlags.Session) != 0 && sessionId.IsNone)
         {
             throw new TetherProtocolException(CloseCode.ProtocolError, "WELCOME has SESSION but no session id");
         }
@@ -103,8 +103,8 @@ public sealed record WelcomeFrame
             HeartbeatTimeoutMs = timeout,
             MaxFrameSize = maxFrame,
             ConnectionId = connectionId,
-            SessionActive = flags.HasFlag(WelcomeFlags.Session),
-            Resumed = flags.HasFlag(WelcomeFlags.Resumed),
+            SessionActive = (flags & WelcomeFlags.Session) != 0,
+            Resumed = (flags & WelcomeFlags.Resumed) != 0,
             SessionId = sessionId,
             LastReceivedSequence = lastSeq,
             SessionResetReason = resetReason,

@@ -111,9 +111,9 @@ internal static class Commands
     {
         var connections = Options.Int("--connections", "Receiving connections, spread over the processes (at most 19,000 each).", 19_000, 200, 1);
         var processes = Options.Int("--processes", "Receiving load-generator processes (sources 127.0.0.2, .3, ...); the sender is one more.", 4, 2, 1, 64);
-        var messages = Options.Int("--messages", "Broadcasts sent (K).", 50, 10, 1, 65_536);
-        var interval = Options.Duration("--interval", "Time between broadcasts.", TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(100));
-        var size = Options.Int("--size", "Message size in bytes (at least 16: id and timestamp).", 16, 16, 16, 1024 * 1024);
+        var messages = Options.Int("--messages", "Broadcasts sent (K).", 20, 10, 1, 65_536);
+        var interval = Options.Duration("--interval", "Time between broadcasts: long enough for one broadcast (and the acknowledgements it causes) to be over before the next, so that 'all have it' is one broadcast's latency, not queueing behind the previous ones.", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
+        var size = Options.Int("--size", "Message size in bytes (at least 16: id and timestamp).", 64, 64, 16, 1024 * 1024);
         var runs = Options.Int("--runs", "Runs; every run restarts the server.", 1, 1, 1, 100);
         var concurrency = Options.Int("--connect-concurrency", "Connects in flight per load-generator process.", 256, 256, 1, 100_000);
         var drain = Options.Duration("--drain-timeout", "Longest wait, after the last broadcast, for every receiver to have every message.", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15));
@@ -128,9 +128,9 @@ internal static class Commands
             var settings = new FanoutSettings(
                 Options.Pick(result.GetValue(connections), quick, 19_000, 200),
                 Options.Pick(result.GetValue(processes), quick, 4, 2),
-                Options.Pick(result.GetValue(messages), quick, 50, 10),
-                Options.Pick(result.GetValue(interval), quick, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(100)),
-                Options.Pick(result.GetValue(size), quick, 16, 16),
+                Options.Pick(result.GetValue(messages), quick, 20, 10),
+                Options.Pick(result.GetValue(interval), quick, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100)),
+                Options.Pick(result.GetValue(size), quick, 64, 64),
                 Options.Pick(result.GetValue(runs), quick, 1, 1),
                 Options.Pick(result.GetValue(concurrency), quick, 256, 256),
                 Options.Pick(result.GetValue(drain), quick, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15)));

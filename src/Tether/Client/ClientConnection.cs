@@ -79,6 +79,7 @@ internal sealed class ClientConnection : ILinkHandler
         using var timeout = new CancellationTokenSource(options.ConnectTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        SocketTransport? transport = null;
         try
         {
             try
@@ -100,8 +101,8 @@ internal sealed class ClientConnection : ILinkHandler
             }
 
             SocketTuning.Apply(socket, options.Tcp);
-            var transport = new SocketTransport(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, metrics);
-            using var abortOnTimeout = linked.Token.Register(static s => ((Socket)s!).Dispose(), socket);
+            transport = new SocketTransport(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, metrics);
+            using var abortOnTimeout = linked.Token.Register(static s => ((SocketTransport)s!).Abort(), transport);
             using (var scope = transport.BeginSend())
             {
                 hello.Write(scope.Writer);
@@ -117,7 +118,7 @@ internal sealed class ClientConnection : ILinkHandler
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
-            socket.Dispose();
+            Close(socket, transport);
             cancellationToken.ThrowIfCancellationRequested();
 
             var what = timeout.IsCancellationRequested ? $"timed out after {options.ConnectTimeout.TotalSeconds:0.###} s" : ex.Message;
@@ -125,8 +126,21 @@ internal sealed class ClientConnection : ILinkHandler
         }
         catch
         {
-            socket.Dispose();
+            Close(socket, transport);
             throw;
+        }
+    }
+
+    /// <summary>A transport also leaves the readiness engine when it closes; a bare socket only needs disposing.</summary>
+    private static void Close(Socket socket, SocketTransport? transport)
+    {
+        if (transport is null)
+        {
+            socket.Dispose();
+        }
+        else
+        {
+            transport.Abort();
         }
     }
 
@@ -271,6 +285,7 @@ internal sealed class ClientConnection : ILinkHandler
                     return;
                 }
 
+                _link.Session?.TrimIfIdle();
                 var wait = TimeSpan.FromSeconds(Math.Max(next - now, 1) / (double)_time.TimestampFrequency);
                 await Task.Delay(wait, _time, _ended.Token).ConfigureAwait(false);
             }

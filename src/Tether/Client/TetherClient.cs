@@ -245,7 +245,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
             var session = Volatile.Read(ref _session);
             if (session is not null)
             {
-                switch (session.TrySend(message.Span, inline: true, overLimit: false, out var sequence))
+                switch (session.TrySend(message.Span, overLimit: false, out var sequence))
                 {
                     case SendResult.Queued:
                         return (session, sequence);
@@ -497,7 +497,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         switch (outcome)
         {
             case ClientSessionOutcome.Resumed:
-                var resent = previous!.Attach(connection.Link, welcome.LastReceivedSequence, peerMaxFrame, null);
+                var resent = previous!.Attach<object?>(connection.Link, welcome.LastReceivedSequence, peerMaxFrame, null, null);
                 Metrics.SessionsResumed.Add(1);
                 Metrics.MessagesResent.Add(resent);
                 _log.SessionResumed(previous.Id.ToString(), resent);
@@ -518,7 +518,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         if (outcome == ClientSessionOutcome.Started)
         {
             var session = new ReliableSession(welcome.SessionId, _options.Sessions, _time);
-            session.Attach(connection.Link, 0, peerMaxFrame, null);
+            session.Attach<object?>(connection.Link, 0, peerMaxFrame, null, null);
             Metrics.SessionsStarted.Add(1);
             Volatile.Write(ref _session, session);
         }

@@ -20,6 +20,11 @@ internal abstract class ConnectionLink
     private volatile bool _consumerBusy;
     private volatile bool _closeStartedHere;
 
+    // Bytes already in the receive buffer that no pass has looked at yet: what came right behind the handshake, or the
+    // frames behind a message whose handler had to be awaited.
+    private bool _parseBufferedFirst = true;
+    private int _consumeAfterHandler;
+
     protected ConnectionLink(SocketTransport transport, TimeProvider time, TetherMetrics metrics)
     {
         Transport = transport;
@@ -64,8 +69,9 @@ internal abstract class ConnectionLink
     public abstract LivenessVerdict CheckLiveness(long now, out long nextDue, out TimeSpan silence);
 
     /// <summary>
-    /// Copies an already encoded frame (one broadcast, many links); the drain runs on the thread pool, so the caller
-    /// never waits on this socket.
+    /// Copies an already encoded frame (one broadcast, many links) and writes it out on the calling thread: the socket is
+    /// non-blocking, so the caller never waits on it, and what the kernel will not take yet is left to an asynchronous
+    /// send. No thread-pool hop per connection, and the pooled buffer goes back on the thread that rented it.
     /// </summary>
     public SendResult TrySendEncoded(ReadOnlySpan<byte> frame, int pendingLimit)
     {
@@ -122,11 +128,115 @@ internal abstract class ConnectionLink
     }
 
     /// <summary>
-    /// Reads until the link ends and returns why; messages go to <paramref name="handler"/> in order. A protocol
-    /// violation is thrown as <see cref="TetherProtocolException"/> for the owner to close with its code. While the
-    /// peer is quiet, the only state held is the loop itself, parked on the socket's zero-byte receive.
+    /// Reads and handles whatever has arrived, without waiting: messages go to <paramref name="handler"/> in order, and
+    /// the replies a batch produces (PONGs, ACKs, a handler's sends) leave in one write. Stops when the kernel has
+    /// nothing more (<see cref="ReadStep.NeedData"/>), when the link ended (<paramref name="ended"/> says why, a broken
+    /// connection included), or when a handler must be awaited (<paramref name="pending"/>). With
+    /// <paramref name="controlOnly"/> (on the readiness engine's thread) it also stops in front of the first message for
+    /// the application (<see cref="ReadStep.NeedsApplication"/>): heartbeats and acks cost no thread-pool hop. A
+    /// protocol violation is thrown as <see cref="TetherProtocolException"/> for the owner to close with its code.
     /// </summary>
-    public Task<DisconnectInfo> RunReceiveLoopAsync(ILinkHandler handler) => ReceiveAsync(handler);
+    public ReadStep ReadAvailable(ILinkHandler handler, bool controlOnly, out ValueTask pending, out DisconnectInfo? ended)
+    {
+        pending = default;
+        ended = null;
+        try
+        {
+            while (true)
+            {
+                ReadOnlyMemory<byte> data;
+                if (_parseBufferedFirst && !Transport.Buffered.IsEmpty)
+                {
+                    data = Transport.Buffered;
+                }
+                else if (!Transport.TryReceive(out data))
+                {
+                    return ReadStep.NeedData;
+                }
+                else if (data.IsEmpty)
+                {
+                    ended = Ended(EndOfStream());
+                    return ReadStep.Ended;
+                }
+
+                _parseBufferedFirst = false;
+                ParseResult result;
+                int consumed;
+                Transport.Cork();
+                try
+                {
+                    result = ParseFrames(data, handler, controlOnly, out consumed, out pending, out ended);
+                }
+                finally
+                {
+                    Transport.Uncork();
+                }
+
+                if (result == ParseResult.HandlerPending)
+                {
+                    _consumeAfterHandler = consumed;
+                    return ReadStep.HandlerPending;
+                }
+
+                Transport.Consume(consumed);
+                if (result == ParseResult.NeedsApplication)
+                {
+                    _parseBufferedFirst = true;
+                    return ReadStep.NeedsApplication;
+                }
+
+                if (result == ParseResult.Ended)
+                {
+                    ended = Ended(ended!);
+                    return ReadStep.Ended;
+                }
+            }
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex))
+        {
+            ended = Ended(new DisconnectInfo(DisconnectReason.ConnectionLost, null, ex.Message));
+            return ReadStep.Ended;
+        }
+    }
+
+    /// <summary>After <see cref="ReadStep.HandlerPending"/>: awaits the handler, then lets go of the bytes it was given.</summary>
+    public async Task ResumeAfterHandlerAsync(ValueTask pending)
+    {
+        await WaitForConsumerAsync(pending).ConfigureAwait(false);
+        Transport.Consume(_consumeAfterHandler);
+        _consumeAfterHandler = 0;
+        _parseBufferedFirst = true;
+    }
+
+    /// <summary>
+    /// Reads until the link ends and returns why, awaiting readiness in between (the client's form; the server drives
+    /// <see cref="ReadAvailable"/> from readiness callbacks so that an idle connection holds no state machine).
+    /// </summary>
+    public async Task<DisconnectInfo> RunReceiveLoopAsync(ILinkHandler handler)
+    {
+        while (true)
+        {
+            switch (ReadAvailable(handler, controlOnly: false, out var pending, out var ended))
+            {
+                case ReadStep.Ended:
+                    return ended!;
+                case ReadStep.HandlerPending:
+                    await ResumeAfterHandlerAsync(pending).ConfigureAwait(false);
+                    break;
+                default:
+                    try
+                    {
+                        await Transport.WaitReadableAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (IsConnectionFailure(ex))
+                    {
+                        return Ended(new DisconnectInfo(DisconnectReason.ConnectionLost, null, ex.Message));
+                    }
+
+                    break;
+            }
+        }
+    }
 
     /// <summary>
     /// After the receive loop: if we started the close, read until the peer's FIN (or until the owner's linger deadline
@@ -153,11 +263,14 @@ internal abstract class ConnectionLink
         exception is SocketException or ObjectDisposedException or IOException;
 
     /// <summary>
-    /// Reads until the link ends and returns <see cref="Ended"/> of why (a broken connection included), or throws a
-    /// protocol violation. One async method per link, awaiting the socket directly: nested awaits would each keep a
-    /// state machine alive for every idle connection.
+    /// Handles the complete frames at the start of <paramref name="data"/>; <paramref name="consumed"/> is how many bytes
+    /// they took. Stops early when a control frame ends the link, a handler returns an unfinished task, or (with
+    /// <paramref name="controlOnly"/>) in front of a message for the application.
     /// </summary>
-    protected abstract Task<DisconnectInfo> ReceiveAsync(ILinkHandler handler);
+    protected abstract ParseResult ParseFrames(ReadOnlyMemory<byte> data, ILinkHandler handler, bool controlOnly, out int consumed, out ValueTask pending, out DisconnectInfo? ended);
+
+    /// <summary>Why the link ended when the peer closed its side without a word.</summary>
+    protected abstract DisconnectInfo EndOfStream();
 
     /// <summary>Records <paramref name="info"/> unless an earlier reason exists, and returns the reason that stands.</summary>
     protected DisconnectInfo Ended(DisconnectInfo info)
@@ -192,7 +305,7 @@ internal abstract class ConnectionLink
     }
 
     /// <summary>Awaits a handler that did not finish at once, without counting the pause against the peer.</summary>
-    protected async ValueTask WaitForConsumerAsync(ValueTask pending)
+    private async ValueTask WaitForConsumerAsync(ValueTask pending)
     {
         _consumerBusy = true;
         try

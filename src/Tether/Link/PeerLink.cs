@@ -49,7 +49,7 @@ internal sealed class PeerLink : ConnectionLink
             throw new ArgumentException($"a message of {message.Length} bytes exceeds the peer's frame limit of {_peerMaxFrame} bytes", nameof(message));
         }
 
-        using (var scope = Transport.BeginSend(inline: true))
+        using (var scope = Transport.BeginSend())
         {
             if (!scope.CanSend || IsClosing)
             {
@@ -113,71 +113,64 @@ internal sealed class PeerLink : ConnectionLink
     }
 
     /// <inheritdoc/>
-    protected override async Task<DisconnectInfo> ReceiveAsync(ILinkHandler handler)
+    protected override DisconnectInfo EndOfStream() => new(DisconnectReason.ConnectionLost, null, "the peer closed the connection");
+
+    /// <inheritdoc/>
+    protected override ParseResult ParseFrames(ReadOnlyMemory<byte> data, ILinkHandler handler, bool controlOnly, out int consumed, out ValueTask pending, out DisconnectInfo? ended)
     {
-        try
+        pending = default;
+        ended = null;
+        var result = ParseResult.Done;
+        var buffer = new ReadOnlySequence<byte>(data);
+        var frames = 0;
+        var messages = 0;
+        var unread = buffer;
+        while (TetherFrame.TryRead(ref buffer, _maxInboundFrame, out var frame))
         {
-            var data = Transport.Buffered;
-            while (true)
+            if (frame.Type == FrameType.Data && controlOnly)
             {
-                if (data.IsEmpty)
-                {
-                    do
-                    {
-                        await Transport.WaitReadableAsync().ConfigureAwait(false);
-                    }
-                    while (!Transport.TryReceive(out data));
+                buffer = unread;
+                result = ParseResult.NeedsApplication;
+                break;
+            }
 
-                    if (data.IsEmpty)
-                    {
-                        return Ended(new DisconnectInfo(DisconnectReason.ConnectionLost, null, "the peer closed the connection"));
-                    }
+            unread = buffer;
+            frames++;
+            if (frame.Type == FrameType.Data)
+            {
+                var dataFrame = DataFrame.Parse(frame);
+                if (!Accept(dataFrame, handler))
+                {
+                    continue;
                 }
 
-                var buffer = new ReadOnlySequence<byte>(data);
-                var frames = 0;
-                var messages = 0;
-                while (TetherFrame.TryRead(ref buffer, _maxInboundFrame, out var frame))
+                messages++;
+                pending = handler.OnDataAsync(dataFrame.Payload);
+                if (!pending.IsCompletedSuccessfully)
                 {
-                    frames++;
-                    if (frame.Type == FrameType.Data)
-                    {
-                        var dataFrame = DataFrame.Parse(frame);
-                        if (!Accept(dataFrame, handler))
-                        {
-                            continue;
-                        }
-
-                        messages++;
-                        var pending = handler.OnDataAsync(dataFrame.Payload);
-                        if (!pending.IsCompletedSuccessfully)
-                        {
-                            await WaitForConsumerAsync(pending).ConfigureAwait(false);
-                        }
-                    }
-                    else if (HandleControlFrame(frame, handler) is { } ended)
-                    {
-                        return Ended(ended);
-                    }
+                    result = ParseResult.HandlerPending;
+                    break;
                 }
-
-                if (frames > 0)
-                {
-                    // Only complete frames prove the peer alive (protocol section 8.2): a peer trickling the bytes of a
-                    // frame it never finishes is as dead as a silent one.
-                    MarkReceived();
-                }
-
-                Metrics.FramesReceived.Add(frames);
-                Metrics.MessagesReceived.Add(messages);
-                Transport.Consume(data.Length - (int)buffer.Length);
-                data = ReadOnlyMemory<byte>.Empty;
+            }
+            else if (HandleControlFrame(frame, handler) is { } info)
+            {
+                ended = info;
+                result = ParseResult.Ended;
+                break;
             }
         }
-        catch (Exception ex) when (IsConnectionFailure(ex))
+
+        if (frames > 0)
         {
-            return Ended(new DisconnectInfo(DisconnectReason.ConnectionLost, null, ex.Message));
+            // Only complete frames prove the peer alive (protocol section 8.2): a peer trickling the bytes of a frame it
+            // never finishes is as dead as a silent one.
+            MarkReceived();
         }
+
+        Metrics.FramesReceived.Add(frames);
+        Metrics.MessagesReceived.Add(messages);
+        consumed = data.Length - (int)buffer.Length;
+        return result;
     }
 
     /// <summary>Applies the session rules to a DATA frame; false when it is a duplicate to drop.</summary>
@@ -247,7 +240,7 @@ internal sealed class PeerLink : ConnectionLink
         switch (frame.Type)
         {
             case FrameType.Ping:
-                using (var scope = Transport.BeginSend(inline: true))
+                using (var scope = Transport.BeginSend())
                 {
                     if (scope.CanSend)
                     {
@@ -283,7 +276,7 @@ internal sealed class PeerLink : ConnectionLink
     {
         // Inline: the socket is non-blocking, so this never waits, and the frame's buffer goes back to the pool on this
         // thread instead of thousands of connections' buffers being rented at once when a heartbeat tick fires.
-        using (var scope = Transport.BeginSend(inline: true))
+        using (var scope = Transport.BeginSend())
         {
             if (!scope.CanSend)
             {

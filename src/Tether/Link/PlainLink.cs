@@ -31,7 +31,7 @@ internal sealed class PlainLink : ConnectionLink
     /// <inheritdoc/>
     public override SendResult TrySendData(ReadOnlySpan<byte> message, int pendingLimit)
     {
-        using (var scope = Transport.BeginSend(inline: true))
+        using (var scope = Transport.BeginSend())
         {
             if (!scope.CanSend || IsClosing)
             {
@@ -76,75 +76,67 @@ internal sealed class PlainLink : ConnectionLink
         _settings.Framing.WriteFarewell(code, reason, writer);
 
     /// <inheritdoc/>
-    protected override async Task<DisconnectInfo> ReceiveAsync(ILinkHandler handler)
+    protected override DisconnectInfo EndOfStream() =>
+        // A plain peer has no CLOSE frame: closing its side is how it says goodbye.
+        new(DisconnectReason.ClosedByPeer, null, "the peer closed the connection");
+
+    /// <inheritdoc/>
+    protected override ParseResult ParseFrames(ReadOnlyMemory<byte> data, ILinkHandler handler, bool controlOnly, out int consumed, out ValueTask pending, out DisconnectInfo? ended)
     {
-        try
+        pending = default;
+        ended = null;
+        var result = ParseResult.Done;
+        var framing = _settings.Framing;
+
+        // Any byte proves the peer alive: plain peers have no heartbeat of their own to wait for.
+        MarkReceived();
+        var buffer = new ReadOnlySequence<byte>(data);
+        var messages = 0;
+        while (true)
         {
-            var framing = _settings.Framing;
-            var data = Transport.Buffered;
-            while (true)
+            var unread = buffer;
+            var before = buffer.Length;
+            if (!framing.TryRead(ref buffer, out var message))
             {
-                if (data.IsEmpty)
-                {
-                    do
-                    {
-                        await Transport.WaitReadableAsync().ConfigureAwait(false);
-                    }
-                    while (!Transport.TryReceive(out data));
+                break;
+            }
 
-                    if (data.IsEmpty)
-                    {
-                        // A plain peer has no CLOSE frame: closing its side is how it says goodbye.
-                        return Ended(new DisconnectInfo(DisconnectReason.ClosedByPeer, null, "the peer closed the connection"));
-                    }
-                }
+            if (buffer.Length >= before)
+            {
+                throw new InvalidOperationException($"framing '{framing.Name}' returned a message without consuming any input");
+            }
 
-                // Any byte proves the peer alive: plain peers have no heartbeat of their own to wait for.
-                MarkReceived();
-                var buffer = new ReadOnlySequence<byte>(data);
-                var messages = 0;
-                while (true)
-                {
-                    var before = buffer.Length;
-                    if (!framing.TryRead(ref buffer, out var message))
-                    {
-                        break;
-                    }
+            if (IsKeepAlive(message))
+            {
+                continue;
+            }
 
-                    if (buffer.Length >= before)
-                    {
-                        throw new InvalidOperationException($"framing '{framing.Name}' returned a message without consuming any input");
-                    }
+            if (controlOnly)
+            {
+                buffer = unread;
+                result = ParseResult.NeedsApplication;
+                break;
+            }
 
-                    if (IsKeepAlive(message))
-                    {
-                        continue;
-                    }
-
-                    messages++;
-                    var pending = handler.OnDataAsync(message);
-                    if (!pending.IsCompletedSuccessfully)
-                    {
-                        await WaitForConsumerAsync(pending).ConfigureAwait(false);
-                    }
-                }
-
-                if (buffer.Length >= framing.MaxFrameLength)
-                {
-                    // The framing should have refused this from its header; the buffer's bound holds either way.
-                    throw new TetherProtocolException(CloseCode.FrameTooLarge, $"{buffer.Length} bytes without a complete {framing.Name} frame (limit {framing.MaxFrameLength})");
-                }
-
-                Metrics.FramesReceived.Add(messages);
-                Metrics.MessagesReceived.Add(messages);
-                Transport.Consume(data.Length - (int)buffer.Length);
-                data = ReadOnlyMemory<byte>.Empty;
+            messages++;
+            pending = handler.OnDataAsync(message);
+            if (!pending.IsCompletedSuccessfully)
+            {
+                result = ParseResult.HandlerPending;
+                break;
             }
         }
-        catch (Exception ex) when (IsConnectionFailure(ex))
+
+        if (result == ParseResult.Done && buffer.Length >= framing.MaxFrameLength)
         {
-            return Ended(new DisconnectInfo(DisconnectReason.ConnectionLost, null, ex.Message));
+            // The framing should have refused this from its header; the buffer's bound holds either way.
+            throw new TetherProtocolException(CloseCode.FrameTooLarge, $"{buffer.Length} bytes without a complete {framing.Name} frame (limit {framing.MaxFrameLength})");
         }
+
+        Metrics.FramesReceived.Add(messages);
+        Metrics.MessagesReceived.Add(messages);
+        consumed = data.Length - (int)buffer.Length;
+        return result;
     }
 
     private static bool Matches(in ReadOnlySequence<byte> message, ReadOnlySpan<byte> expected) =>
@@ -155,7 +147,7 @@ internal sealed class PlainLink : ConnectionLink
     {
         if (!_settings.Ping.IsEmpty && Matches(message, _settings.Ping.Span))
         {
-            using (var scope = Transport.BeginSend(inline: true))
+            using (var scope = Transport.BeginSend())
             {
                 if (scope.CanSend)
                 {
@@ -180,7 +172,7 @@ internal sealed class PlainLink : ConnectionLink
     private void SendProbe(long now)
     {
         // Inline, as PeerLink's PING: a non-blocking send never makes the wheel wait.
-        using (var scope = Transport.BeginSend(inline: true))
+        using (var scope = Transport.BeginSend())
         {
             if (!scope.CanSend)
             {

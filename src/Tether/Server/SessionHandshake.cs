@@ -12,7 +12,7 @@ internal static class SessionHandshake
 {
     private const long UnknownLost = -1;
 
-    public static async Task<SessionPlan> PlanAsync(TetherServer server, TetherConnection connection, HelloFrame hello)
+    public static async ValueTask<SessionPlan> PlanAsync(TetherServer server, TetherConnection connection, HelloFrame hello)
     {
         if (!hello.IsResume)
         {

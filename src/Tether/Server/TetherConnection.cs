@@ -6,6 +6,7 @@ using Tether.Heartbeat;
 using Tether.Link;
 using Tether.Protocol;
 using Tether.Transport;
+using Tether.Transport.Readiness;
 
 namespace Tether.Server;
 
@@ -14,7 +15,7 @@ namespace Tether.Server;
 /// or close it. It runs the server side of the protocol: the handshake, liveness through the server's timing wheel,
 /// and dispatch of messages to the <see cref="TetherServerHandler"/>.
 /// </summary>
-public sealed class TetherConnection : IWheelEntry, ILinkHandler
+public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWorkItem, IReadinessReader, ISendFailureObserver
 {
     private readonly TetherServer _server;
     private readonly ConnectionLink _link;
@@ -29,7 +30,9 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     private long _rttTicks = -1;
     private long _nextLivenessDue = long.MaxValue;
     private long _wheelDue = long.MaxValue;
-    private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _receiveEnded;
+    private volatile bool _receiveDone;
+    private bool _finishOnWorker;
 
     internal TetherConnection(TetherServer server, Socket socket, long id, ServerListener listener)
     {
@@ -48,7 +51,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
             _link = _peer = new PeerLink(transport, _time, server.Metrics);
         }
 
-        transport.SendFailed = OnSendFailed;
+        transport.SendFailed = this;
         _connectedAt = _time.GetTimestamp();
         _deadline = _connectedAt + ToTicks(server.Options.HandshakeTimeout);
     }
@@ -256,6 +259,10 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
         _server.Wheel.Schedule(this, _deadline);
     }
 
+    /// <summary>
+    /// Runs the handshake and <see cref="TetherServerHandler.OnConnectedAsync"/>, then hands the connection to readiness
+    /// callbacks: from then on nothing of it waits anywhere (no task, no state machine) until bytes arrive.
+    /// </summary>
     internal async Task RunAsync()
     {
         var opened = false;
@@ -267,31 +274,127 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
             {
                 opened = true;
                 await _server.Handler.OnConnectedAsync(this).ConfigureAwait(false);
-                await _link.RunReceiveLoopAsync(this).ConfigureAwait(false);
-                _receiveEnded.TrySetResult();
             }
-        }
-        catch (TetherProtocolException ex)
-        {
-            if (ex.Code == CloseCode.FrameTooLarge)
-            {
-                _server.Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "max-frame-size"));
-            }
-
-            BeginClose(new DisconnectInfo(DisconnectReason.ProtocolError, ex.Code, ex.Message), ex.Code, ex.Message, 0, immediate: false);
-        }
-        catch (Exception ex) when (PeerLink.IsConnectionFailure(ex))
-        {
-            _link.TrySetCloseInfo(new DisconnectInfo(DisconnectReason.ConnectionLost, null, ex.Message));
         }
         catch (Exception ex)
         {
-            _server.Log.HandlerFailed(this, ex);
-            BeginClose(new DisconnectInfo(DisconnectReason.ApplicationError, CloseCode.InternalError, ex.Message, ex), CloseCode.InternalError, "internal error", 0, immediate: false);
-        }
-        finally
-        {
+            OnReceiveFailed(ex);
             await FinishAsync(opened).ConfigureAwait(false);
+            return;
+        }
+
+        if (opened)
+        {
+            ReadWhileAvailable(onEngineThread: false);
+        }
+        else
+        {
+            await FinishAsync(opened: false).ConfigureAwait(false);
+        }
+    }
+
+    void IReadinessReader.OnReadable() => ReadWhileAvailable(onEngineThread: true);
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (_finishOnWorker)
+        {
+            _ = FinishAsync(opened: true);
+        }
+        else
+        {
+            ReadWhileAvailable(onEngineThread: false);
+        }
+    }
+
+    /// <summary>
+    /// Handles what has arrived; then either arms the readiness callback (idle), or ends the connection. On the readiness
+    /// engine's thread only control frames are handled: the first message for the application, or the end of the
+    /// connection (whose handlers are application code too), moves the work to the thread pool.
+    /// </summary>
+    private void ReadWhileAvailable(bool onEngineThread)
+    {
+        try
+        {
+            while (true)
+            {
+                switch (_link.ReadAvailable(this, controlOnly: onEngineThread, out var pending, out _))
+                {
+                    case ReadStep.NeedData:
+                        if (_link.Transport.ArmReadable(this))
+                        {
+                            return;
+                        }
+
+                        continue;
+                    case ReadStep.NeedsApplication:
+                        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                        return;
+                    case ReadStep.HandlerPending:
+                        _ = ResumeAfterHandlerAsync(pending);
+                        return;
+                    default:
+                        EndReceiving(onEngineThread);
+                        return;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            OnReceiveFailed(ex);
+            EndReceiving(onEngineThread);
+        }
+    }
+
+    private void EndReceiving(bool onEngineThread)
+    {
+        if (onEngineThread)
+        {
+            _finishOnWorker = true;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+        else
+        {
+            _ = FinishAsync(opened: true);
+        }
+    }
+
+    private async Task ResumeAfterHandlerAsync(ValueTask pending)
+    {
+        try
+        {
+            await _link.ResumeAfterHandlerAsync(pending).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            OnReceiveFailed(ex);
+            await FinishAsync(opened: true).ConfigureAwait(false);
+            return;
+        }
+
+        ReadWhileAvailable(onEngineThread: false);
+    }
+
+    /// <summary>Closes with the code that fits what went wrong while receiving (or in the handshake, or a handler).</summary>
+    private void OnReceiveFailed(Exception exception)
+    {
+        switch (exception)
+        {
+            case TetherProtocolException ex:
+                if (ex.Code == CloseCode.FrameTooLarge)
+                {
+                    _server.Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "max-frame-size"));
+                }
+
+                BeginClose(new DisconnectInfo(DisconnectReason.ProtocolError, ex.Code, ex.Message), ex.Code, ex.Message, 0, immediate: false);
+                break;
+            case var ex when PeerLink.IsConnectionFailure(ex):
+                _link.TrySetCloseInfo(new DisconnectInfo(DisconnectReason.ConnectionLost, null, ex.Message));
+                break;
+            default:
+                _server.Log.HandlerFailed(this, exception);
+                BeginClose(new DisconnectInfo(DisconnectReason.ApplicationError, CloseCode.InternalError, exception.Message, exception), CloseCode.InternalError, "internal error", 0, immediate: false);
+                break;
         }
     }
 
@@ -310,7 +413,12 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
             case ConnectionState.Open:
                 var next = CheckLiveness(now);
                 Volatile.Write(ref _nextLivenessDue, next);
-                next = Session is { } session ? Math.Min(next, session.Core.FlushAck(_peer!, force: false, now)) : next;
+                if (Session is { } session)
+                {
+                    next = Math.Min(next, session.Core.FlushAck(_peer!, force: false, now));
+                    session.Core.TrimIfIdle();
+                }
+
                 Volatile.Write(ref _wheelDue, next);
                 return next;
             case ConnectionState.Closing when now >= _deadline:
@@ -397,33 +505,16 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
         var options = _server.Options;
         var heartbeat = HeartbeatNegotiation.Decide(options.Heartbeat, hello.HeartbeatIntervalMs, hello.HeartbeatTimeoutMs);
         ClientId = hello.ClientId.Length == 0 ? null : hello.ClientId;
-        var welcome = new WelcomeFrame
-        {
-            HeartbeatIntervalMs = (uint)heartbeat.Interval.TotalMilliseconds,
-            HeartbeatTimeoutMs = (uint)heartbeat.Timeout.TotalMilliseconds,
-            MaxFrameSize = (uint)options.MaxFrameSize,
-            ConnectionId = (ulong)Id,
-            ServerId = options.ServerId,
-        };
-
         var peerMaxFrame = (int)Math.Min(hello.MaxFrameSize, int.MaxValue - ProtocolConstants.HeaderSize);
         link.Establish(heartbeat, peerMaxFrame, options.MaxFrameSize);
-        if (hello.Flags.HasFlag(HelloFlags.Session) && options.Sessions.Enabled)
+        if ((hello.Flags & HelloFlags.Session) != 0 && options.Sessions.Enabled)
         {
             var plan = await SessionHandshake.PlanAsync(_server, this, hello).ConfigureAwait(false);
             Session = plan.Session;
             SessionResumed = plan.Resumed;
             plan.Session.Attach(this);
-            var resent = plan.Session.Core.Attach(link, plan.PeerLastReceived, peerMaxFrame, (link, lastReceived) => link.SendControl(
-                welcome with
-                {
-                    SessionActive = true,
-                    Resumed = plan.Resumed,
-                    SessionId = plan.Session.Id,
-                    LastReceivedSequence = plan.Resumed ? lastReceived : 0,
-                    SessionResetReason = plan.ResetReason,
-                    LostCount = plan.LostCount,
-                },
+            var resent = plan.Session.Core.Attach(link, plan.PeerLastReceived, peerMaxFrame, (Connection: this, Plan: plan), static (link, lastReceived, state) => link.SendControl(
+                state.Connection.CreateWelcome(state.Plan.Session.Id, state.Plan.Resumed, state.Plan.Resumed ? lastReceived : 0, state.Plan.ResetReason, state.Plan.LostCount),
                 static (w, writer) => w.Write(writer)));
             _server.Metrics.MessagesResent.Add(resent);
             if (plan.Resumed)
@@ -441,11 +532,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
             // No session: a resume request is answered with a session-less connection, which tells the client its
             // session is gone (protocol section 10.1).
             link.SendControl(
-                welcome with
-                {
-                    SessionResetReason = hello.IsResume ? SessionResetReason.Unknown : SessionResetReason.None,
-                    LostCount = hello.IsResume ? ProtocolConstants.UnknownLostCount : 0,
-                },
+                CreateWelcome(SessionId.None, resumed: false, 0, hello.IsResume ? SessionResetReason.Unknown : SessionResetReason.None, hello.IsResume ? ProtocolConstants.UnknownLostCount : 0),
                 static (w, writer) => w.Write(writer));
         }
 
@@ -460,13 +547,41 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
         return _state == (int)ConnectionState.Open;
     }
 
+    /// <summary>The WELCOME for the heartbeat this link agreed (<see cref="Heartbeat"/>) and the session outcome given.</summary>
+    private WelcomeFrame CreateWelcome(SessionId sessionId, bool resumed, ulong lastReceived, SessionResetReason resetReason, uint lostCount) => new()
+    {
+        HeartbeatIntervalMs = (uint)Heartbeat.Interval.TotalMilliseconds,
+        HeartbeatTimeoutMs = (uint)Heartbeat.Timeout.TotalMilliseconds,
+        MaxFrameSize = (uint)_server.Options.MaxFrameSize,
+        ConnectionId = (ulong)Id,
+        ServerId = _server.Options.ServerId,
+        SessionActive = !sessionId.IsNone,
+        Resumed = resumed,
+        SessionId = sessionId,
+        LastReceivedSequence = lastReceived,
+        SessionResetReason = resetReason,
+        LostCount = lostCount,
+    };
+
     /// <summary>Completes when this connection's receive loop has ended (a session taken over waits for it).</summary>
-    internal Task ReceiveEnded => _receiveEnded.Task;
+    internal Task ReceiveEnded
+    {
+        get
+        {
+            var ended = LazyInitializer.EnsureInitialized(ref _receiveEnded, static () => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            if (_receiveDone)
+            {
+                ended.TrySetResult();
+            }
+
+            return ended.Task;
+        }
+    }
 
     /// <summary>The protocol link of a Tether protocol connection (sessions only exist there).</summary>
     internal PeerLink Link => _peer ?? throw new InvalidOperationException("a plain connection has no protocol link");
 
-    private void OnSendFailed(Exception exception)
+    void ISendFailureObserver.OnSendFailed(Exception exception)
     {
         _link.TrySetCloseInfo(new DisconnectInfo(DisconnectReason.ConnectionLost, null, exception.Message));
         _link.Transport.Abort();
@@ -476,7 +591,8 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler
     {
         _link.TrySetCloseInfo(new DisconnectInfo(DisconnectReason.ConnectionLost, null, "connection ended"));
         _state = (int)ConnectionState.Closing;
-        _receiveEnded.TrySetResult();
+        _receiveDone = true;
+        Volatile.Read(ref _receiveEnded)?.TrySetResult();
         if (Session is { } session && session.Detach(this, _peer!))
         {
             _server.Log.SessionDetached(this, session);

@@ -108,6 +108,13 @@ public sealed class TetherServer : IAsyncDisposable
             throw;
         }
 
+        if (Options.Sessions.Enabled)
+        {
+            // Session ids come from the system's cryptographic generator, whose first use loads the crypto library
+            // (megabytes of code): pay that at start, not on the first client's handshake.
+            _ = SessionId.NewRandom();
+        }
+
         Wheel.Start();
         foreach (var listener in _listeners)
         {

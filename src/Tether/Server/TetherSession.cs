@@ -101,7 +101,7 @@ public sealed class TetherSession : IWheelEntry
     /// <summary>A broadcast: never waits; a full buffer applies the policy at once.</summary>
     internal bool TrySendBroadcast(ReadOnlySpan<byte> message)
     {
-        switch (Core.TrySend(message, inline: false, overLimit: false, out _))
+        switch (Core.TrySend(message, overLimit: false, out _))
         {
             case SendResult.Queued:
                 return true;
@@ -160,7 +160,7 @@ public sealed class TetherSession : IWheelEntry
         long? waitUntil = null;
         while (true)
         {
-            switch (Core.TrySend(message.Span, inline: true, overLimit: false, out var sequence))
+            switch (Core.TrySend(message.Span, overLimit: false, out var sequence))
             {
                 case SendResult.Queued:
                     return sequence;
@@ -206,7 +206,7 @@ public sealed class TetherSession : IWheelEntry
         var connection = Connection;
         if (connection is not null && _server.Options.Sessions.SlowConsumerPolicy != SlowConsumerPolicy.DropSession)
         {
-            var accepted = Core.TrySend(message, inline: false, overLimit: true, out sequence) == SendResult.Queued;
+            var accepted = Core.TrySend(message, overLimit: true, out sequence) == SendResult.Queued;
             _server.CloseSlowConsumer(connection, UnacknowledgedBytes, _server.Options.Sessions.MaxUnacknowledgedBytes);
             return accepted;
         }

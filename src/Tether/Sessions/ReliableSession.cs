@@ -11,7 +11,6 @@ namespace Tether.Sessions;
 /// </summary>
 internal sealed class ReliableSession
 {
-    private readonly Lock _lock = new();
     private readonly ReplayBuffer _outbound = new();
     private readonly InboundSequence _inbound;
     private readonly TimeProvider _time;
@@ -21,6 +20,9 @@ internal sealed class ReliableSession
     private Queue<(ulong Sequence, TaskCompletionSource Done)>? _ackWaiters;
     private SessionLostInfo? _lost;
     private int _peerMaxFrame = ProtocolConstants.MinMaxFrameSize;
+
+    // The monitor of this object guards the session: a separate Lock would cost 40 bytes per idle session.
+    private object SyncRoot => this;
 
     public ReliableSession(SessionId id, SessionOptions options, TimeProvider time)
     {
@@ -37,7 +39,7 @@ internal sealed class ReliableSession
     {
         get
         {
-            lock (_lock)
+            lock (SyncRoot)
             {
                 return _link;
             }
@@ -51,7 +53,7 @@ internal sealed class ReliableSession
     {
         get
         {
-            lock (_lock)
+            lock (SyncRoot)
             {
                 return _outbound.LastSequence;
             }
@@ -62,7 +64,7 @@ internal sealed class ReliableSession
     {
         get
         {
-            lock (_lock)
+            lock (SyncRoot)
             {
                 return _outbound.Acknowledged;
             }
@@ -73,7 +75,7 @@ internal sealed class ReliableSession
     {
         get
         {
-            lock (_lock)
+            lock (SyncRoot)
             {
                 return _inbound.LastReceived;
             }
@@ -84,7 +86,7 @@ internal sealed class ReliableSession
     {
         get
         {
-            lock (_lock)
+            lock (SyncRoot)
             {
                 return _outbound.Count;
             }
@@ -95,7 +97,7 @@ internal sealed class ReliableSession
     {
         get
         {
-            lock (_lock)
+            lock (SyncRoot)
             {
                 return _outbound.Bytes;
             }
@@ -106,7 +108,7 @@ internal sealed class ReliableSession
     {
         get
         {
-            lock (_lock)
+            lock (SyncRoot)
             {
                 return _inbound.Duplicates;
             }
@@ -118,10 +120,10 @@ internal sealed class ReliableSession
     /// <see cref="SendResult.Full"/> when it does not fit in the replay buffer (unless <paramref name="overLimit"/>), and
     /// <see cref="SendResult.Closed"/> once the session is lost.
     /// </summary>
-    public SendResult TrySend(ReadOnlySpan<byte> payload, bool inline, bool overLimit, out ulong sequence)
+    public SendResult TrySend(ReadOnlySpan<byte> payload, bool overLimit, out ulong sequence)
     {
         sequence = 0;
-        lock (_lock)
+        lock (SyncRoot)
         {
             if (_lost is not null)
             {
@@ -141,7 +143,7 @@ internal sealed class ReliableSession
             sequence = _outbound.Append(payload);
             if (_link is { } link)
             {
-                using var scope = link.Transport.BeginSend(inline);
+                using var scope = link.Transport.BeginSend();
                 if (scope.CanSend && !link.IsClosing)
                 {
                     WriteData(link, scope.Writer, sequence, payload, default);
@@ -158,7 +160,7 @@ internal sealed class ReliableSession
     /// <summary>Completes when an ack frees room, the session is attached again, or it is lost.</summary>
     public Task WaitForRoomAsync(CancellationToken cancellationToken)
     {
-        lock (_lock)
+        lock (SyncRoot)
         {
             if (_lost is not null || _outbound.Count == 0)
             {
@@ -173,7 +175,7 @@ internal sealed class ReliableSession
     /// <summary>Completes when the peer has acknowledged <paramref name="sequence"/>; faults if the session is lost first.</summary>
     public Task WaitForAckAsync(ulong sequence, CancellationToken cancellationToken)
     {
-        lock (_lock)
+        lock (SyncRoot)
         {
             if (sequence <= _outbound.Acknowledged)
             {
@@ -196,14 +198,14 @@ internal sealed class ReliableSession
     /// <paramref name="writeHandshake"/> queue the handshake frame (the server's WELCOME) first, then queues every
     /// message the peer lacks, in order. The caller has checked that <paramref name="peerLastReceived"/> is between
     /// <see cref="LastAcknowledged"/> and <see cref="LastSent"/>; the handshake callback gets our own receive
-    /// position. Returns how many messages were resent.
+    /// position (and <paramref name="state"/>, so that it need not be a closure). Returns how many messages were resent.
     /// </summary>
-    public int Attach(PeerLink link, ulong peerLastReceived, int peerMaxFrame, Action<PeerLink, ulong>? writeHandshake)
+    public int Attach<TState>(PeerLink link, ulong peerLastReceived, int peerMaxFrame, TState state, Action<PeerLink, ulong, TState>? writeHandshake)
     {
-        lock (_lock)
+        lock (SyncRoot)
         {
             Acknowledge(peerLastReceived);
-            writeHandshake?.Invoke(link, _inbound.LastReceived);
+            writeHandshake?.Invoke(link, _inbound.LastReceived, state);
             Volatile.Write(ref _peerMaxFrame, peerMaxFrame);
             // The handshake carried our receive position, so the peer needs no separate ack for it.
             _inbound.MarkAcknowledgedInHandshake();
@@ -230,7 +232,7 @@ internal sealed class ReliableSession
     /// <summary>Detaches <paramref name="link"/> if it is the attached one; its frames no longer count.</summary>
     public bool Detach(PeerLink link)
     {
-        lock (_lock)
+        lock (SyncRoot)
         {
             if (!ReferenceEquals(_link, link))
             {
@@ -251,7 +253,7 @@ internal sealed class ReliableSession
     {
         ackDue = false;
         ackDeadline = long.MaxValue;
-        lock (_lock)
+        lock (SyncRoot)
         {
             if (!ReferenceEquals(_link, link))
             {
@@ -282,7 +284,7 @@ internal sealed class ReliableSession
     /// <summary>An ack from <paramref name="link"/>; throws a protocol error for an ack of something never sent.</summary>
     public void OnAck(PeerLink link, ulong ack)
     {
-        lock (_lock)
+        lock (SyncRoot)
         {
             if (!ReferenceEquals(_link, link))
             {
@@ -302,7 +304,7 @@ internal sealed class ReliableSession
     /// </summary>
     public long FlushAck(PeerLink link, bool force, long now)
     {
-        lock (_lock)
+        lock (SyncRoot)
         {
             if (!ReferenceEquals(_link, link) || !_inbound.HasPendingAck)
             {
@@ -324,6 +326,15 @@ internal sealed class ReliableSession
         }
     }
 
+    /// <summary>Gives the replay buffer's arrays back when the session has been quiet since the previous call.</summary>
+    public void TrimIfIdle()
+    {
+        lock (SyncRoot)
+        {
+            _outbound.TrimIfUnused();
+        }
+    }
+
     /// <summary>
     /// Discards the session: waiters fail, nothing more is accepted. Returns what was lost (the first call decides),
     /// with a copy of the unacknowledged payloads when <paramref name="keepPayloads"/> is set.
@@ -331,7 +342,7 @@ internal sealed class ReliableSession
     public SessionLostInfo MarkLost(SessionLostReason reason, string? clientId, long? peerReportedLost, string description, bool keepPayloads, out IReadOnlyList<ReadOnlyMemory<byte>> unacknowledged)
     {
         unacknowledged = [];
-        lock (_lock)
+        lock (SyncRoot)
         {
             if (_lost is { } already)
             {

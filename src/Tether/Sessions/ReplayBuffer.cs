@@ -5,13 +5,16 @@ namespace Tether.Sessions;
 /// <summary>
 /// The messages one side of a session has sent and the peer has not acknowledged yet, oldest first, numbered
 /// contiguously from <see cref="Acknowledged"/> + 1 to <see cref="LastSequence"/>. Payloads live in one pooled byte
-/// ring and their lengths in a pooled int ring, so appending and acknowledging allocate nothing in steady state, and an
-/// empty buffer (everything acknowledged) holds no arrays at all. Not thread-safe: the session serialises access.
+/// ring and their lengths in a pooled int ring, so appending and acknowledging allocate nothing in steady state. An
+/// empty buffer keeps its arrays until <see cref="TrimIfUnused"/> finds it quiet (the heartbeat calls it), so a session
+/// idle for a heartbeat interval holds no arrays. Not thread-safe: the session serialises access.
 /// </summary>
 internal sealed class ReplayBuffer
 {
-    private const int MinimumBytes = 4096;
-    private const int MinimumEntries = 64;
+    // Small on purpose: a broadcast to many sessions rents one of each per session until the peer acknowledges, and
+    // the buffers double when a session really holds more.
+    private const int MinimumBytes = 256;
+    private const int MinimumEntries = 16;
 
     private byte[]? _bytes;
     private int _byteHead;
@@ -21,6 +24,7 @@ internal sealed class ReplayBuffer
     private int _count;
     private ulong _lastSequence;
     private ulong _acknowledged;
+    private bool _appendedSinceTrim;
 
     /// <summary>Highest sequence number appended (0 before the first).</summary>
     public ulong LastSequence => _lastSequence;
@@ -48,6 +52,7 @@ internal sealed class ReplayBuffer
 
         var lengths = _lengths!;
         lengths[(_head + _count) % lengths.Length] = payload.Length;
+        _appendedSinceTrim = true;
         _count++;
         return ++_lastSequence;
     }
@@ -83,7 +88,9 @@ internal sealed class ReplayBuffer
         _acknowledged = ack;
         if (_count == 0)
         {
-            Release();
+            // The arrays stay for the next message (a stream of broadcasts would otherwise rent and return them for
+            // every one); TrimIfUnused gives them back once the session has been quiet for a while.
+            _head = 0;
         }
 
         return AckOutcome.Freed;
@@ -119,6 +126,23 @@ internal sealed class ReplayBuffer
         }
 
         return copies;
+    }
+
+    /// <summary>True while the ring's arrays are rented (for tests of the idle-memory guarantee).</summary>
+    public bool HoldsArrays => _bytes is not null || _lengths is not null;
+
+    /// <summary>
+    /// Returns the arrays to the pool if nothing is held and nothing was appended since the previous call: called on
+    /// each heartbeat visit, an idle session holds no arrays after at most two of them.
+    /// </summary>
+    public void TrimIfUnused()
+    {
+        if (_count == 0 && !_appendedSinceTrim)
+        {
+            Release();
+        }
+
+        _appendedSinceTrim = false;
     }
 
     /// <summary>Drops everything held and returns the arrays to the pool; numbering is unchanged.</summary>

@@ -2,23 +2,28 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Tether.Diagnostics;
+using Tether.Transport.Readiness;
 
 namespace Tether.Transport;
 
 /// <summary>
 /// Moves bytes between one socket and the protocol above it; it knows nothing of frames.
-/// Receiving: zero-byte reads park an idle connection without a buffer; a pooled buffer is rented only when data is
-/// ready and returned once every byte is consumed. Sending: frames are encoded into a shared <see cref="OutboundBuffer"/>
+/// Receiving: the socket is registered with the <see cref="ReadinessEngine"/>, so an idle connection waits without a
+/// buffer, a pending operation or a state machine; a pooled buffer is rented only when data is ready and returned once
+/// every byte is consumed. (Where the engine is unavailable, a zero-byte receive does the waiting.) Sending: frames are encoded into a shared <see cref="OutboundBuffer"/>
 /// and one drain at a time writes them out. The socket is non-blocking, so the drain first writes with a plain
 /// <c>send</c> that never waits; only what the kernel will not take yet goes through an asynchronous send. No sender
 /// ever blocks on the socket, and no task, buffer or event-args object exists while there is nothing to send.
 /// </summary>
-internal sealed class SocketTransport : IThreadPoolWorkItem
+internal sealed class SocketTransport : IReadinessListener
 {
     private const int InitialReceiveSize = 4096;
+    private const int ReadIdle = 0;
+    private const int ReadSignaled = 1;
+    private const int ReadAwaited = 2;
+    private const int ReadCallback = 3;
 
     private readonly Socket _socket;
-    private readonly Lock _sendLock = new();
     private readonly OutboundBuffer _outbound = new();
     private readonly TetherMetrics _metrics;
     private byte[]? _receiveBuffer;
@@ -29,7 +34,16 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
     private bool _sendsCompleted;
     private bool _sendFailed;
     private int _inflightBytes;
+    private bool _corked;
+    private EndPoint? _localEndPoint;
     private TaskCompletionSource? _drained;
+    private int _readState;
+    private readonly long _registration = -1;
+    private ReadableAwaiter? _awaiter;
+    private IReadinessReader? _readCallback;
+
+    // The monitor of this object guards sending: a separate Lock would cost 40 bytes per idle connection.
+    private object SendLock => this;
 
     public SocketTransport(Socket socket, int maxReceiveBuffer, TetherMetrics metrics)
     {
@@ -37,19 +51,45 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         _metrics = metrics;
         _maxReceiveBuffer = Math.Max(maxReceiveBuffer, InitialReceiveSize);
 
-        // Synchronous sends then return at once with what the kernel took: most drains complete without an asynchronous
-        // send, and so without the per-socket event-args object it would create and keep (about 360 bytes).
-        socket.Blocking = false;
+        // Non-blocking: a send returns at once with what the kernel took, so most drains complete without an asynchronous
+        // send and the per-socket event-args object it would create and keep (about 360 bytes); a receive returns at once
+        // with what is there.
         RemoteEndPoint = socket.RemoteEndPoint;
-        LocalEndPoint = socket.LocalEndPoint;
+        if (ReadinessEngine.Shared is { } engine)
+        {
+            SocketSyscalls.SetNonBlocking(socket.SafeHandle);
+            _registration = engine.Register(socket, this);
+        }
+        else
+        {
+            socket.Blocking = false;
+        }
     }
 
-    /// <summary>Called (once) when a send fails, from the draining thread.</summary>
-    public Action<Exception>? SendFailed { get; set; }
+    /// <summary>Told (once) when a send fails, from the draining thread.</summary>
+    public ISendFailureObserver? SendFailed { get; set; }
 
     public EndPoint? RemoteEndPoint { get; }
 
-    public EndPoint? LocalEndPoint { get; }
+    /// <summary>Looked up on first use: few ask, and the lookup allocates (an address buffer and an endpoint).</summary>
+    public EndPoint? LocalEndPoint
+    {
+        get
+        {
+            if (_localEndPoint is null)
+            {
+                try
+                {
+                    _localEndPoint = _socket.LocalEndPoint;
+                }
+                catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+                {
+                }
+            }
+
+            return _localEndPoint;
+        }
+    }
 
     public Socket Socket => _socket;
 
@@ -58,12 +98,18 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
     {
         get
         {
-            lock (_sendLock)
+            lock (SendLock)
             {
                 return _outbound.Length + _inflightBytes;
             }
         }
     }
+
+    /// <summary>True when the socket waits on the <see cref="ReadinessEngine"/> (always, on Linux).</summary>
+    public bool UsesReadinessEngine => _registration >= 0;
+
+    /// <summary>True while a reader is armed and nothing has arrived since (for tests of the idle-connection guarantee).</summary>
+    public bool IsArmed => Volatile.Read(ref _readState) == ReadCallback;
 
     /// <summary>True while a receive buffer is rented (for tests of the idle-memory guarantee).</summary>
     public bool HoldsReceiveBuffer => _receiveBuffer is not null;
@@ -77,24 +123,24 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
     /// <summary>
     /// Waits for more bytes than are currently buffered and returns everything not yet consumed; empty at end of stream.
     /// Only one receive may be outstanding. Call <see cref="Consume"/> with what the reader used. The receive loops use
-    /// <see cref="WaitReadableAsync"/> and <see cref="TryReceive"/> directly, which keeps no state machine of ours alive
-    /// while a connection is idle; this is the convenient form for handshakes.
+    /// <see cref="TryReceive"/> with <see cref="ArmReadable"/> or <see cref="WaitReadableAsync"/> directly; this is the
+    /// convenient form for handshakes.
     /// </summary>
     public async ValueTask<ReadOnlyMemory<byte>> ReceiveAsync()
     {
         ReadOnlyMemory<byte> data;
-        do
+        while (!TryReceive(out data))
         {
             await WaitReadableAsync().ConfigureAwait(false);
         }
-        while (!TryReceive(out data));
 
         return data;
     }
 
     /// <summary>
-    /// Completes when bytes, or the end of the stream, are ready to read. An idle connection parks here in the kernel
-    /// (a zero-byte receive), holding no receive buffer once everything it had was consumed.
+    /// Completes when bytes, or the end of the stream, may have arrived since <see cref="TryReceive"/> last found
+    /// nothing (a wake-up can be spurious: try again, and wait again if it still finds nothing). Readiness is reported
+    /// once per arrival, so call this only after <see cref="TryReceive"/> returned false.
     /// </summary>
     public ValueTask<int> WaitReadableAsync()
     {
@@ -103,7 +149,64 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
             ReleaseReceiveBuffer();
         }
 
-        return _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+        if (_registration < 0)
+        {
+            return _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+        }
+
+        var wait = (_awaiter ??= new ReadableAwaiter()).Begin();
+        if (Interlocked.CompareExchange(ref _readState, ReadAwaited, ReadIdle) == ReadSignaled)
+        {
+            Volatile.Write(ref _readState, ReadIdle);
+            return new ValueTask<int>(0);
+        }
+
+        return wait;
+    }
+
+    /// <summary>
+    /// The callback form of <see cref="WaitReadableAsync"/> for a connection that holds no state machine while idle:
+    /// after <see cref="TryReceive"/> found nothing, either returns true and later calls <paramref name="reader"/> (on
+    /// the engine's thread) when bytes may have arrived, or returns false when they already may have (read again now).
+    /// </summary>
+    public bool ArmReadable(IReadinessReader reader)
+    {
+        _awaiter = null;
+        _readCallback = reader;
+        if (_registration < 0)
+        {
+            _ = QueueWhenReadableAsync(reader);
+            return true;
+        }
+
+        if (Interlocked.CompareExchange(ref _readState, ReadCallback, ReadIdle) == ReadSignaled)
+        {
+            Volatile.Write(ref _readState, ReadIdle);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>From the <see cref="ReadinessEngine"/>: wakes whoever waits to read, or remembers for the next wait.</summary>
+    public void OnReadable()
+    {
+        while (true)
+        {
+            switch (Volatile.Read(ref _readState))
+            {
+                case ReadSignaled:
+                    return;
+                case ReadIdle when Interlocked.CompareExchange(ref _readState, ReadSignaled, ReadIdle) == ReadIdle:
+                    return;
+                case ReadAwaited when Interlocked.CompareExchange(ref _readState, ReadIdle, ReadAwaited) == ReadAwaited:
+                    _awaiter!.Complete();
+                    return;
+                case ReadCallback when Interlocked.CompareExchange(ref _readState, ReadIdle, ReadCallback) == ReadCallback:
+                    _readCallback!.OnReadable();
+                    return;
+            }
+        }
     }
 
     /// <summary>
@@ -122,7 +225,17 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
             MakeRoom();
         }
 
-        var read = _socket.Receive(_receiveBuffer, _receiveEnd, _receiveBuffer.Length - _receiveEnd, SocketFlags.None, out var error);
+        int read;
+        SocketError error;
+        if (_registration >= 0)
+        {
+            error = SocketSyscalls.Receive(_socket.SafeHandle, _receiveBuffer.AsSpan(_receiveEnd), out read);
+        }
+        else
+        {
+            read = _socket.Receive(_receiveBuffer, _receiveEnd, _receiveBuffer.Length - _receiveEnd, SocketFlags.None, out error);
+        }
+
         if (error == SocketError.WouldBlock)
         {
             if (_receiveStart == _receiveEnd)
@@ -188,21 +301,40 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
     }
 
     /// <summary>
-    /// Opens the outbound buffer for writing frames; disposing the scope sends them. With <paramref name="inline"/> the
-    /// first write to the socket happens on the calling thread (lowest latency for a single send or a PONG); without it
-    /// the write is handed to the thread pool, so one caller pushing to many connections (broadcast, the heartbeat
-    /// wheel) never waits on a socket.
+    /// Opens the outbound buffer for writing frames; disposing the scope sends them on the calling thread. That never
+    /// waits (the socket is non-blocking; what the kernel will not take yet is left to an asynchronous send), so it is
+    /// right for a single send, a PONG, a broadcast or the heartbeat wheel alike, and the pooled buffer goes back to the
+    /// pool on the thread that rented it.
     /// </summary>
-    public SendScope BeginSend(bool inline = false)
+    public SendScope BeginSend()
     {
-        _sendLock.Enter();
-        return new SendScope(this, inline);
+        Monitor.Enter(SendLock);
+        return new SendScope(this);
+    }
+
+    /// <summary>
+    /// Holds back the writing of what is queued until <see cref="Uncork"/>, so that the replies to a batch of received
+    /// frames leave in one send instead of one each. Only the receive loop corks, and never across an await.
+    /// </summary>
+    public void Cork()
+    {
+        Monitor.Enter(SendLock);
+        _corked = true;
+        Monitor.Exit(SendLock);
+    }
+
+    /// <summary>Ends <see cref="Cork"/>: writes out what the batch queued, on this thread.</summary>
+    public void Uncork()
+    {
+        Monitor.Enter(SendLock);
+        _corked = false;
+        EndSend();
     }
 
     /// <summary>Writes out everything queued so far, then completes. Never throws; completes early if the connection broke.</summary>
     public Task FlushAsync()
     {
-        lock (_sendLock)
+        lock (SendLock)
         {
             if ((!_draining && _outbound.Length == 0) || _sendFailed)
             {
@@ -217,7 +349,7 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
     /// <summary>Flushes, then sends FIN: the peer reads everything we queued, then end of stream.</summary>
     public async Task ShutdownSendAsync()
     {
-        lock (_sendLock)
+        lock (SendLock)
         {
             _sendsCompleted = true;
         }
@@ -243,7 +375,7 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
     /// </summary>
     public void Shutdown()
     {
-        lock (_sendLock)
+        lock (SendLock)
         {
             _sendsCompleted = true;
         }
@@ -258,12 +390,14 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         catch (ObjectDisposedException)
         {
         }
+
+        OnReadable();
     }
 
     /// <summary>Closes the socket now; pending sends are dropped and a pending receive ends.</summary>
     public void Abort()
     {
-        lock (_sendLock)
+        lock (SendLock)
         {
             _sendsCompleted = true;
             _sendFailed = true;
@@ -276,6 +410,13 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         }
 
         _socket.Dispose();
+        if (_registration >= 0)
+        {
+            ReadinessEngine.Shared!.Unregister(_registration);
+
+            // A closed socket leaves the epoll set without an event: wake the reader, whose next receive then fails.
+            OnReadable();
+        }
     }
 
     /// <summary>Returns the pooled receive buffer once the receive loop has ended.</summary>
@@ -290,8 +431,6 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         _receiveStart = 0;
         _receiveEnd = 0;
     }
-
-    void IThreadPoolWorkItem.Execute() => _ = DrainAsync();
 
     private void MakeRoom()
     {
@@ -317,29 +456,22 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         }
     }
 
-    private void EndSend(bool inline)
+    private void EndSend()
     {
         var schedule = false;
-        if (_outbound.Length > 0 && !_draining && !_sendFailed)
+        if (_outbound.Length > 0 && !_draining && !_sendFailed && !_corked)
         {
             _draining = true;
             schedule = true;
         }
 
-        _sendLock.Exit();
+        Monitor.Exit(SendLock);
         if (!schedule)
         {
             return;
         }
 
-        if (inline)
-        {
-            _ = DrainAsync();
-        }
-        else
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-        }
+        _ = DrainAsync();
     }
 
     private async Task DrainAsync()
@@ -348,7 +480,7 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         {
             byte[]? buffer;
             int length;
-            lock (_sendLock)
+            lock (SendLock)
             {
                 if (_outbound.Length == 0 || _sendFailed)
                 {
@@ -375,17 +507,17 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
-                lock (_sendLock)
+                lock (SendLock)
                 {
                     _sendFailed = true;
                 }
 
-                SendFailed?.Invoke(ex);
+                SendFailed?.OnSendFailed(ex);
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer!);
-                lock (_sendLock)
+                lock (SendLock)
                 {
                     _inflightBytes = 0;
                 }
@@ -399,7 +531,17 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         var sent = 0;
         while (sent < length)
         {
-            var written = _socket.Send(buffer, sent, length - sent, SocketFlags.None, out var error);
+            int written;
+            SocketError error;
+            if (_registration >= 0)
+            {
+                error = SocketSyscalls.Send(_socket.SafeHandle, buffer.AsSpan(sent, length - sent), out written);
+            }
+            else
+            {
+                written = _socket.Send(buffer, sent, length - sent, SocketFlags.None, out error);
+            }
+
             if (error == SocketError.Success)
             {
                 sent += written;
@@ -417,6 +559,20 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
         return sent;
     }
 
+    private async Task QueueWhenReadableAsync(IReadinessReader reader)
+    {
+        try
+        {
+            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The reader's next receive reports it.
+        }
+
+        reader.OnReadable();
+    }
+
     private void CompleteDrainedWaiter()
     {
         var waiter = _drained;
@@ -428,12 +584,10 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
     public readonly ref struct SendScope
     {
         private readonly SocketTransport _transport;
-        private readonly bool _inline;
 
-        internal SendScope(SocketTransport transport, bool inline)
+        internal SendScope(SocketTransport transport)
         {
             _transport = transport;
-            _inline = inline;
         }
 
         /// <summary>False once the connection is closing or broken: anything written is discarded.</summary>
@@ -444,6 +598,6 @@ internal sealed class SocketTransport : IThreadPoolWorkItem
 
         public IBufferWriter<byte> Writer => _transport._outbound;
 
-        public void Dispose() => _transport.EndSend(_inline);
+        public void Dispose() => _transport.EndSend();
     }
 }

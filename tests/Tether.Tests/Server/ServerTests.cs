@@ -250,10 +250,12 @@ public sealed class ServerTests
         await client.ConnectAsync();
         var connection = await server.Handler.NextConnectedAsync();
 
-        // Thirty intervals (ten timeouts) of an idle link: every one of them is bridged by a PING/PONG exchange.
+        // Thirty intervals (ten timeouts) of an idle link: every one of them is bridged by a PING/PONG exchange. Quarter
+        // steps give the sockets and the thread pool real time to run on a loaded test host (whole-second steps let
+        // two seconds of fake time pass in a fifth of a second of real time).
         for (var i = 1; i <= 30; i++)
         {
-            await time.AdvanceUntilAsync(() => Volatile.Read(ref rtts) >= i, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+            await time.AdvanceUntilAsync(() => Volatile.Read(ref rtts) >= i, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(2));
         }
 
         Assert.Equal(ClientState.Connected, client.State);

@@ -1,0 +1,118 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Tether.Transport.Readiness;
+
+/// <summary>
+/// Non-blocking <c>recv</c> and <c>send</c> on a socket the runtime considers blocking. The runtime's own non-blocking
+/// mode (<see cref="Socket.Blocking"/> = false), and its synchronous calls on a blocking socket, both create the
+/// per-socket asynchronous context this transport exists to avoid; so with the <see cref="ReadinessEngine"/> the socket
+/// is switched to O_NONBLOCK here and read and written here. The handle is referenced for the duration of each call, so
+/// a concurrent close can never make a call land on a reused descriptor.
+/// </summary>
+internal static unsafe partial class SocketSyscalls
+{
+    private const string LibC = "libc.so.6";
+    private const int GetFlags = 3;
+    private const int SetFlags = 4;
+    private const int NonBlocking = 0x800;
+    private const int NoSignal = 0x4000;
+
+    public static void SetNonBlocking(SafeHandle handle)
+    {
+        var added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            var fd = (int)handle.DangerousGetHandle();
+            var flags = Fcntl(fd, GetFlags, 0);
+            if (flags < 0 || Fcntl(fd, SetFlags, flags | NonBlocking) < 0)
+            {
+                throw new SocketException((int)ToSocketError(Marshal.GetLastPInvokeError()));
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>One <c>recv</c>: <see cref="SocketError.WouldBlock"/> when nothing is there; 0 bytes at end of stream.</summary>
+    public static SocketError Receive(SafeHandle handle, Span<byte> buffer, out int received)
+    {
+        fixed (byte* pointer = buffer)
+        {
+            return Transfer(handle, pointer, buffer.Length, send: false, out received);
+        }
+    }
+
+    /// <summary>One <c>send</c>: how much the kernel took, or <see cref="SocketError.WouldBlock"/> when its buffer is full.</summary>
+    public static SocketError Send(SafeHandle handle, ReadOnlySpan<byte> buffer, out int sent)
+    {
+        fixed (byte* pointer = buffer)
+        {
+            return Transfer(handle, pointer, buffer.Length, send: true, out sent);
+        }
+    }
+
+    private static SocketError Transfer(SafeHandle handle, byte* pointer, int length, bool send, out int count)
+    {
+        var added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            var fd = (int)handle.DangerousGetHandle();
+            while (true)
+            {
+                var result = send ? SendNative(fd, pointer, (nuint)length, NoSignal) : Recv(fd, pointer, (nuint)length, 0);
+                if (result >= 0)
+                {
+                    count = (int)result;
+                    return SocketError.Success;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Interrupted)
+                {
+                    count = 0;
+                    return ToSocketError(errno);
+                }
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private const int Interrupted = 4;
+
+    private static SocketError ToSocketError(int errno) => errno switch
+    {
+        11 => SocketError.WouldBlock,
+        32 => SocketError.Shutdown,
+        101 => SocketError.NetworkUnreachable,
+        103 => SocketError.ConnectionAborted,
+        104 => SocketError.ConnectionReset,
+        107 => SocketError.NotConnected,
+        110 => SocketError.TimedOut,
+        113 => SocketError.HostUnreachable,
+        9 => SocketError.OperationAborted,
+        _ => SocketError.SocketError,
+    };
+
+    [LibraryImport(LibC, EntryPoint = "recv", SetLastError = true)]
+    private static partial nint Recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(LibC, EntryPoint = "send", SetLastError = true)]
+    private static partial nint SendNative(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(LibC, EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
+}

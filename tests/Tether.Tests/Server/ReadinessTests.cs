@@ -1,0 +1,90 @@
+using System.Net.Sockets;
+using System.Reflection;
+using Tether.Protocol;
+using Tether.Tests.Support;
+
+namespace Tether.Tests.Server;
+
+/// <summary>
+/// The idle-connection guarantee of the readiness engine: a quiet connection is armed on epoll and holds nothing of
+/// the runtime's asynchronous socket machinery, and whatever ends it (the peer, an abort) still wakes its reader.
+/// </summary>
+public class ReadinessTests
+{
+    [Fact]
+    public async Task An_idle_connection_is_armed_on_the_engine_without_the_runtime_socket_context_or_a_buffer()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        await using var server = await ServerFixture.StartAsync();
+        var (peer, _) = await RawPeer.HandshakeAsync(server.EndPoint, new HelloFrame { RequestSession = true });
+        await using var __ = peer;
+        var connection = await server.Handler.NextConnectedAsync();
+
+        await peer.SendAsync(w => FrameWriter.WriteData(w, "hello"u8, DataFlags.Sequence, 1, 0));
+        await server.Handler.NextMessageAsync();
+        await LivenessTests.WaitForAsync(() => connection.Transport.IsArmed && !connection.Transport.HoldsReceiveBuffer);
+
+        Assert.True(connection.Transport.UsesReadinessEngine);
+        Assert.False(HasRuntimeAsyncContext(connection.Transport.Socket), "the runtime created its per-socket async context");
+    }
+
+    [Fact]
+    public async Task Pings_are_answered_on_the_engine_thread_and_messages_still_reach_the_handler_in_order()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        var (peer, _) = await RawPeer.HandshakeAsync(server.EndPoint);
+        await using var __ = peer;
+        await server.Handler.NextConnectedAsync();
+
+        // One write: PING, DATA, PING, DATA. The first PING is answered before the work moves to the thread pool; the
+        // rest follow in order there.
+        await peer.SendAsync(w =>
+        {
+            FrameWriter.WritePing(w, 1);
+            FrameWriter.WriteData(w, "a"u8);
+            FrameWriter.WritePing(w, 2);
+            FrameWriter.WriteData(w, "b"u8);
+        });
+
+        Assert.Equal("a"u8.ToArray(), (await server.Handler.NextMessageAsync()).Message);
+        Assert.Equal("b"u8.ToArray(), (await server.Handler.NextMessageAsync()).Message);
+
+        // The handler echoes: the replies come back in the order of what they answer.
+        var replies = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var frame = (await peer.ReadFrameAsync()).ToFrame();
+            replies.Add(frame.Type == FrameType.Pong ? $"PONG {frame.ReadUInt64Body()}" : $"DATA {System.Text.Encoding.UTF8.GetString(System.Buffers.BuffersExtensions.ToArray(DataFrame.Parse(frame).Payload))}");
+        }
+
+        Assert.Equal(["PONG 1", "DATA a", "PONG 2", "DATA b"], replies);
+    }
+
+    [Fact]
+    public async Task Aborting_an_idle_connection_wakes_its_reader_and_the_disconnect_is_reported()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        var (peer, _) = await RawPeer.HandshakeAsync(server.EndPoint);
+        await using var __ = peer;
+        var connection = await server.Handler.NextConnectedAsync();
+        await LivenessTests.WaitForAsync(() => connection.Transport.IsArmed || !connection.Transport.UsesReadinessEngine);
+
+        connection.Abort();
+
+        var (closed, info) = await server.Handler.NextDisconnectedAsync();
+        Assert.Same(connection, closed);
+        Assert.Equal(DisconnectReason.ClosedLocally, info.Reason);
+        await LivenessTests.WaitForAsync(() => server.Server.Connections.Count == 0);
+    }
+
+    private static bool HasRuntimeAsyncContext(Socket socket)
+    {
+        var field = typeof(SafeSocketHandle).GetField("_asyncContext", BindingFlags.NonPublic | BindingFlags.Instance);
+        Assert.NotNull(field);
+        return field.GetValue(socket.SafeHandle) is not null;
+    }
+}
