@@ -408,7 +408,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
                 });
                 try
                 {
-                    await Task.Delay(delay, _time, stop).ConfigureAwait(false);
+                    await WaitAtLeastAsync(delay, stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -422,6 +422,20 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         {
             _log.Crashed(ex);
             Finish(new TetherException($"the client stopped: {ex.Message}", ex), null);
+        }
+    }
+
+    /// <summary>
+    /// Waits <paramref name="delay"/>, never less: timers count in whole milliseconds and may fire a fraction of one
+    /// early, and a retry-after from the server is a promise not to come back sooner.
+    /// </summary>
+    private async Task WaitAtLeastAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        for (var waited = _time.GetElapsedTime(started); waited < delay; waited = _time.GetElapsedTime(started))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling((delay - waited).TotalMilliseconds)), _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
