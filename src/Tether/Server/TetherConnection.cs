@@ -263,12 +263,13 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     /// Runs the handshake and <see cref="TetherServerHandler.OnConnectedAsync"/>, then hands the connection to readiness
     /// callbacks: from then on nothing of it waits anywhere (no task, no state machine) until bytes arrive.
     /// </summary>
-    internal async Task RunAsync()
+    internal async Task RunAsync(Socket socket)
     {
         var opened = false;
         try
         {
-            SocketTuning.Apply(_link.Transport.Socket, _server.Options.Tcp);
+            // The accepted Socket object is not kept (the transport works on its handle): tune it while it is here.
+            SocketTuning.Apply(socket, _server.Options.Tcp);
             _server.Wheel.Schedule(this, _deadline);
             if (_peer is null ? Open() : await HandshakeAsync(_peer).ConfigureAwait(false))
             {

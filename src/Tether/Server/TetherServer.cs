@@ -502,7 +502,7 @@ public sealed class TetherServer : IAsyncDisposable
         var connection = new TetherConnection(this, socket, Interlocked.Increment(ref _nextConnectionId), listener);
         Connections.Add(connection);
         Metrics.ConnectionsAccepted.Add(1, new KeyValuePair<string, object?>("framing", listener.Options.FramingName));
-        _ = connection.RunAsync();
+        _ = connection.RunAsync(socket);
     }
 
     private static void RefuseBusy(Socket socket, ServerListener listener)

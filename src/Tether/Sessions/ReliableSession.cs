@@ -240,6 +240,9 @@ internal sealed class ReliableSession
             }
 
             _link = null;
+
+            // Nobody visits a detached session until it resumes or expires: give back arrays that hold nothing now.
+            _outbound.ReleaseIfEmpty();
             return true;
         }
     }

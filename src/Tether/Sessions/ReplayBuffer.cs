@@ -145,6 +145,15 @@ internal sealed class ReplayBuffer
         _appendedSinceTrim = false;
     }
 
+    /// <summary>Returns the arrays to the pool if nothing is held.</summary>
+    public void ReleaseIfEmpty()
+    {
+        if (_count == 0)
+        {
+            Release();
+        }
+    }
+
     /// <summary>Drops everything held and returns the arrays to the pool; numbering is unchanged.</summary>
     public void Clear()
     {

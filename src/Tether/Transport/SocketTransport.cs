@@ -23,7 +23,8 @@ internal sealed class SocketTransport : IReadinessListener
     private const int ReadAwaited = 2;
     private const int ReadCallback = 3;
 
-    private readonly Socket _socket;
+    private readonly SafeSocketHandle _handle;
+    private Socket? _socket;
     private readonly OutboundBuffer _outbound = new();
     private readonly TetherMetrics _metrics;
     private byte[]? _receiveBuffer;
@@ -47,7 +48,7 @@ internal sealed class SocketTransport : IReadinessListener
 
     public SocketTransport(Socket socket, int maxReceiveBuffer, TetherMetrics metrics)
     {
-        _socket = socket;
+        _handle = socket.SafeHandle;
         _metrics = metrics;
         _maxReceiveBuffer = Math.Max(maxReceiveBuffer, InitialReceiveSize);
 
@@ -57,11 +58,17 @@ internal sealed class SocketTransport : IReadinessListener
         RemoteEndPoint = socket.RemoteEndPoint;
         if (ReadinessEngine.Shared is { } engine)
         {
-            SocketSyscalls.SetNonBlocking(socket.SafeHandle);
-            _registration = engine.Register(socket, this);
+            // Everything goes through the handle from here on: the Socket object (112 bytes) is not kept. Its finalizer
+            // would close the handle, which now belongs to this transport.
+#pragma warning disable CA1816 // Not a Dispose pattern: ownership of the handle moves from the Socket to this transport.
+            GC.SuppressFinalize(socket);
+#pragma warning restore CA1816
+            SocketSyscalls.SetNonBlocking(_handle);
+            _registration = engine.Register(_handle, this);
         }
         else
         {
+            _socket = socket;
             socket.Blocking = false;
         }
     }
@@ -80,7 +87,7 @@ internal sealed class SocketTransport : IReadinessListener
             {
                 try
                 {
-                    _localEndPoint = _socket.LocalEndPoint;
+                    _localEndPoint = Socket.LocalEndPoint;
                 }
                 catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
                 {
@@ -91,7 +98,31 @@ internal sealed class SocketTransport : IReadinessListener
         }
     }
 
-    public Socket Socket => _socket;
+    /// <summary>
+    /// The socket as a <see cref="System.Net.Sockets.Socket"/>: with the readiness engine it is created again over the
+    /// handle when something asks (socket options, an asynchronous send to a slow reader), not kept per connection.
+    /// </summary>
+    public Socket Socket
+    {
+        get
+        {
+            if (_socket is { } socket)
+            {
+                return socket;
+            }
+
+            // Created over our handle, so it must not close it when collected (the handle closes in Abort).
+            var created = new Socket(_handle);
+#pragma warning disable CA1816 // Not a Dispose pattern: the handle belongs to this transport, not to the view over it.
+            GC.SuppressFinalize(created);
+#pragma warning restore CA1816
+            Interlocked.CompareExchange(ref _socket, created, null);
+            return _socket!;
+        }
+    }
+
+    /// <summary>The operating-system handle of the socket.</summary>
+    public SafeSocketHandle Handle => _handle;
 
     /// <summary>Bytes queued or being written, not yet handed to the kernel.</summary>
     public int PendingBytes
@@ -151,7 +182,7 @@ internal sealed class SocketTransport : IReadinessListener
 
         if (_registration < 0)
         {
-            return _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+            return _socket!.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
         }
 
         var wait = (_awaiter ??= new ReadableAwaiter()).Begin();
@@ -229,11 +260,11 @@ internal sealed class SocketTransport : IReadinessListener
         SocketError error;
         if (_registration >= 0)
         {
-            error = SocketSyscalls.Receive(_socket.SafeHandle, _receiveBuffer.AsSpan(_receiveEnd), out read);
+            error = SocketSyscalls.Receive(_handle, _receiveBuffer.AsSpan(_receiveEnd), out read);
         }
         else
         {
-            read = _socket.Receive(_receiveBuffer, _receiveEnd, _receiveBuffer.Length - _receiveEnd, SocketFlags.None, out error);
+            read = _socket!.Receive(_receiveBuffer, _receiveEnd, _receiveBuffer.Length - _receiveEnd, SocketFlags.None, out error);
         }
 
         if (error == SocketError.WouldBlock)
@@ -357,7 +388,7 @@ internal sealed class SocketTransport : IReadinessListener
         await FlushAsync().ConfigureAwait(false);
         try
         {
-            _socket.Shutdown(SocketShutdown.Send);
+            Shutdown(SocketShutdown.Send);
         }
         catch (SocketException)
         {
@@ -382,7 +413,7 @@ internal sealed class SocketTransport : IReadinessListener
 
         try
         {
-            _socket.Shutdown(SocketShutdown.Both);
+            Shutdown(SocketShutdown.Both);
         }
         catch (SocketException)
         {
@@ -409,7 +440,17 @@ internal sealed class SocketTransport : IReadinessListener
             CompleteDrainedWaiter();
         }
 
-        _socket.Dispose();
+        if (_registration >= 0)
+        {
+            // Not through a Socket created over the handle: disposing one of those closes abortively (RST), and the
+            // peer would lose what it had not read yet.
+            _handle.Dispose();
+        }
+        else
+        {
+            _socket!.Dispose();
+        }
+
         if (_registration >= 0)
         {
             ReadinessEngine.Shared!.Unregister(_registration);
@@ -500,7 +541,7 @@ internal sealed class SocketTransport : IReadinessListener
                 while (sent < length)
                 {
                     // The kernel's send buffer is full: wait for room without holding a thread.
-                    sent += await _socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None).ConfigureAwait(false);
+                    sent += await Socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None).ConfigureAwait(false);
                 }
 
                 _metrics.BytesSent.Add(length);
@@ -535,11 +576,11 @@ internal sealed class SocketTransport : IReadinessListener
             SocketError error;
             if (_registration >= 0)
             {
-                error = SocketSyscalls.Send(_socket.SafeHandle, buffer.AsSpan(sent, length - sent), out written);
+                error = SocketSyscalls.Send(_handle, buffer.AsSpan(sent, length - sent), out written);
             }
             else
             {
-                written = _socket.Send(buffer, sent, length - sent, SocketFlags.None, out error);
+                written = _socket!.Send(buffer, sent, length - sent, SocketFlags.None, out error);
             }
 
             if (error == SocketError.Success)
@@ -563,7 +604,7 @@ internal sealed class SocketTransport : IReadinessListener
     {
         try
         {
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+            await _socket!.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -571,6 +612,18 @@ internal sealed class SocketTransport : IReadinessListener
         }
 
         reader.OnReadable();
+    }
+
+    private void Shutdown(SocketShutdown how)
+    {
+        if (_registration >= 0)
+        {
+            SocketSyscalls.Shutdown(_handle, how);
+        }
+        else
+        {
+            _socket!.Shutdown(how);
+        }
     }
 
     private void CompleteDrainedWaiter()

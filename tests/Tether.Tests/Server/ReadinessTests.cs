@@ -29,7 +29,7 @@ public class ReadinessTests
         await LivenessTests.WaitForAsync(() => connection.Transport.IsArmed && !connection.Transport.HoldsReceiveBuffer);
 
         Assert.True(connection.Transport.UsesReadinessEngine);
-        Assert.False(HasRuntimeAsyncContext(connection.Transport.Socket), "the runtime created its per-socket async context");
+        Assert.False(HasRuntimeAsyncContext(connection.Transport.Handle), "the runtime created its per-socket async context");
     }
 
     [Fact]
@@ -81,10 +81,10 @@ public class ReadinessTests
         await LivenessTests.WaitForAsync(() => server.Server.Connections.Count == 0);
     }
 
-    private static bool HasRuntimeAsyncContext(Socket socket)
+    private static bool HasRuntimeAsyncContext(SafeSocketHandle handle)
     {
         var field = typeof(SafeSocketHandle).GetField("_asyncContext", BindingFlags.NonPublic | BindingFlags.Instance);
         Assert.NotNull(field);
-        return field.GetValue(socket.SafeHandle) is not null;
+        return field.GetValue(handle) is not null;
     }
 }

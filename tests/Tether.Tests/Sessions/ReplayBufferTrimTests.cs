@@ -45,4 +45,18 @@ public class ReplayBufferTrimTests
         Assert.Equal([(3UL, "ccc")], held);
         Assert.Equal(3, buffer.Bytes);
     }
+
+    [Fact]
+    public void ReleaseIfEmpty_gives_the_arrays_back_at_once_but_only_when_nothing_is_held()
+    {
+        var buffer = new ReplayBuffer();
+        buffer.Append("a"u8);
+        buffer.ReleaseIfEmpty();
+        Assert.True(buffer.HoldsArrays);
+
+        buffer.Acknowledge(1);
+        buffer.ReleaseIfEmpty();
+        Assert.False(buffer.HoldsArrays);
+        Assert.Equal(2UL, buffer.Append("b"u8));
+    }
 }

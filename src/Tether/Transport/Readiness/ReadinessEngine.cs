@@ -36,7 +36,7 @@ internal sealed unsafe class ReadinessEngine
     public static ReadinessEngine? Shared => Instance.Value;
 
     /// <summary>Registers <paramref name="socket"/>; returns the token that <see cref="Unregister"/> takes.</summary>
-    public long Register(Socket socket, IReadinessListener listener)
+    public long Register(SafeSocketHandle socket, IReadinessListener listener)
     {
         int slot;
         uint generation;
@@ -63,7 +63,7 @@ internal sealed unsafe class ReadinessEngine
         var epollEvent = stackalloc byte[16];
         *(uint*)epollEvent = EpollInterop.In | EpollInterop.ReadHangUp | EpollInterop.EdgeTriggered;
         *(long*)(epollEvent + EpollInterop.DataOffset) = token;
-        var fd = (int)socket.SafeHandle.DangerousGetHandle();
+        var fd = (int)socket.DangerousGetHandle();
         if (EpollInterop.Control(_epollFd, EpollInterop.ControlAdd, fd, epollEvent) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();

@@ -58,6 +58,28 @@ internal static unsafe partial class SocketSyscalls
         }
     }
 
+    /// <summary><c>shutdown</c>: throws <see cref="SocketException"/> (for example when not connected any more).</summary>
+    public static void Shutdown(SafeHandle handle, SocketShutdown how)
+    {
+        var added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            // SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2, the same values as SocketShutdown.
+            if (ShutdownNative((int)handle.DangerousGetHandle(), (int)how) != 0)
+            {
+                throw new SocketException((int)ToSocketError(Marshal.GetLastPInvokeError()));
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
     private static SocketError Transfer(SafeHandle handle, byte* pointer, int length, bool send, out int count)
     {
         var added = false;
@@ -112,6 +134,9 @@ internal static unsafe partial class SocketSyscalls
 
     [LibraryImport(LibC, EntryPoint = "send", SetLastError = true)]
     private static partial nint SendNative(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(LibC, EntryPoint = "shutdown", SetLastError = true)]
+    private static partial int ShutdownNative(int fd, int how);
 
     [LibraryImport(LibC, EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
