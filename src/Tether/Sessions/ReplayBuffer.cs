@@ -137,9 +137,9 @@ internal sealed class ReplayBuffer
     /// </summary>
     public void TrimIfUnused()
     {
-        if (_count == 0 && !_appendedSinceTrim)
+        if (!_appendedSinceTrim)
         {
-            Release();
+            ReleaseIfEmpty();
         }
 
         _appendedSinceTrim = false;

@@ -20,23 +20,11 @@ internal static unsafe partial class SocketSyscalls
 
     public static void SetNonBlocking(SafeHandle handle)
     {
-        var added = false;
-        handle.DangerousAddRef(ref added);
-        try
+        using var lease = new FdLease(handle);
+        var flags = Fcntl(lease.Fd, GetFlags, 0);
+        if (flags < 0 || Fcntl(lease.Fd, SetFlags, flags | NonBlocking) < 0)
         {
-            var fd = (int)handle.DangerousGetHandle();
-            var flags = Fcntl(fd, GetFlags, 0);
-            if (flags < 0 || Fcntl(fd, SetFlags, flags | NonBlocking) < 0)
-            {
-                throw new SocketException((int)ToSocketError(Marshal.GetLastPInvokeError()));
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            throw new SocketException((int)ToSocketError(Marshal.GetLastPInvokeError()));
         }
     }
 
@@ -61,54 +49,32 @@ internal static unsafe partial class SocketSyscalls
     /// <summary><c>shutdown</c>: throws <see cref="SocketException"/> (for example when not connected any more).</summary>
     public static void Shutdown(SafeHandle handle, SocketShutdown how)
     {
-        var added = false;
-        handle.DangerousAddRef(ref added);
-        try
+        using var lease = new FdLease(handle);
+
+        // SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2, the same values as SocketShutdown.
+        if (ShutdownNative(lease.Fd, (int)how) != 0)
         {
-            // SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2, the same values as SocketShutdown.
-            if (ShutdownNative((int)handle.DangerousGetHandle(), (int)how) != 0)
-            {
-                throw new SocketException((int)ToSocketError(Marshal.GetLastPInvokeError()));
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            throw new SocketException((int)ToSocketError(Marshal.GetLastPInvokeError()));
         }
     }
 
     private static SocketError Transfer(SafeHandle handle, byte* pointer, int length, bool send, out int count)
     {
-        var added = false;
-        handle.DangerousAddRef(ref added);
-        try
+        using var lease = new FdLease(handle);
+        while (true)
         {
-            var fd = (int)handle.DangerousGetHandle();
-            while (true)
+            var result = send ? SendNative(lease.Fd, pointer, (nuint)length, NoSignal) : Recv(lease.Fd, pointer, (nuint)length, 0);
+            if (result >= 0)
             {
-                var result = send ? SendNative(fd, pointer, (nuint)length, NoSignal) : Recv(fd, pointer, (nuint)length, 0);
-                if (result >= 0)
-                {
-                    count = (int)result;
-                    return SocketError.Success;
-                }
-
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != Interrupted)
-                {
-                    count = 0;
-                    return ToSocketError(errno);
-                }
+                count = (int)result;
+                return SocketError.Success;
             }
-        }
-        finally
-        {
-            if (added)
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Interrupted)
             {
-                handle.DangerousRelease();
+                count = 0;
+                return ToSocketError(errno);
             }
         }
     }
@@ -128,6 +94,28 @@ internal static unsafe partial class SocketSyscalls
         9 => SocketError.OperationAborted,
         _ => SocketError.SocketError,
     };
+
+    /// <summary>
+    /// The descriptor, referenced for the duration of one call: a concurrent close waits for it, so the call can never
+    /// land on a descriptor number the kernel has meanwhile given to another socket. Throws ObjectDisposedException
+    /// when the handle is already closed.
+    /// </summary>
+    private readonly ref struct FdLease
+    {
+        private readonly SafeHandle _handle;
+
+        public FdLease(SafeHandle handle)
+        {
+            var added = false;
+            handle.DangerousAddRef(ref added);
+            _handle = handle;
+            Fd = (int)handle.DangerousGetHandle();
+        }
+
+        public int Fd { get; }
+
+        public void Dispose() => _handle.DangerousRelease();
+    }
 
     [LibraryImport(LibC, EntryPoint = "recv", SetLastError = true)]
     private static partial nint Recv(int fd, byte* buffer, nuint length, int flags);
