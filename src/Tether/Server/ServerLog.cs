@@ -25,7 +25,11 @@ internal sealed partial class ServerLog(ILogger logger)
             return;
         }
 
-        LogConnected(Logger, connection.Id, connection.ClientId ?? "-", connection.RemoteEndPoint, connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
+        // Checked here, not only inside the generated method: the remote endpoint is built for each call.
+        if (Logger.IsEnabled(LogLevel.Information))
+        {
+            LogConnected(Logger, connection.Id, connection.ClientId ?? "-", connection.RemoteEndPoint, connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
+        }
     }
 
     public void Disconnected(TetherConnection connection, DisconnectInfo info) =>

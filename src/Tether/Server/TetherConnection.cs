@@ -19,8 +19,6 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
 {
     private readonly TetherServer _server;
     private readonly ConnectionLink _link;
-    private readonly PeerLink? _peer;
-    private readonly TimeProvider _time;
     private readonly long _connectedAt;
     private ConcurrentDictionary<string, object?>? _items;
     private CancellationTokenSource? _closedSource;
@@ -34,25 +32,28 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     private volatile bool _receiveDone;
     private bool _finishOnWorker;
 
+    // Looked up rather than kept: every field of a connection is paid for 19,000 times over.
+    private TimeProvider Time => _server.TimeProvider;
+
+    private PeerLink? Peer => _link as PeerLink;
+
     internal TetherConnection(TetherServer server, Socket socket, long id, ServerListener listener)
     {
         _server = server;
-        _time = server.TimeProvider;
         Id = id;
-        Listener = listener.Options;
         ListenerIndex = listener.Index;
         var transport = new SocketTransport(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, server.Metrics);
         if (listener.Plain is { } plain)
         {
-            _link = new PlainLink(transport, _time, server.Metrics, plain);
+            _link = new PlainLink(transport, server.TimeProvider, server.Metrics, plain);
         }
         else
         {
-            _link = _peer = new PeerLink(transport, _time, server.Metrics);
+            _link = new PeerLink(transport, server.TimeProvider, server.Metrics);
         }
 
         transport.SendFailed = this;
-        _connectedAt = _time.GetTimestamp();
+        _connectedAt = Time.GetTimestamp();
         _deadline = _connectedAt + ToTicks(server.Options.HandshakeTimeout);
     }
 
@@ -66,10 +67,10 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     public string? ClientId { get; private set; }
 
     /// <summary>The listener this connection arrived on, and so how its peer talks (<see cref="ListenerOptions.FramingName"/>).</summary>
-    public ListenerOptions Listener { get; }
+    public ListenerOptions Listener => _server.ListenerAt(ListenerIndex).Options;
 
     /// <summary>True when the peer speaks a plain framing rather than the Tether protocol.</summary>
-    public bool IsPlain => _peer is null;
+    public bool IsPlain => Peer is null;
 
     /// <summary>Where the peer connects from.</summary>
     public EndPoint? RemoteEndPoint => _link.Transport.RemoteEndPoint;
@@ -90,7 +91,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     public TimeSpan? RoundTripTime => Volatile.Read(ref _rttTicks) is var ticks and >= 0 ? TimeSpan.FromTicks(ticks) : null;
 
     /// <summary>How long ago the connection was accepted.</summary>
-    public TimeSpan Age => _time.GetElapsedTime(_connectedAt);
+    public TimeSpan Age => Time.GetElapsedTime(_connectedAt);
 
     /// <summary>Application state for this connection (created on first use).</summary>
     public IDictionary<string, object?> Items => LazyInitializer.EnsureInitialized(ref _items);
@@ -239,7 +240,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     {
         if (_state == (int)ConnectionState.Open)
         {
-            _peer?.SendControl(frame, static (f, writer) => f.Write(writer));
+            Peer?.SendControl(frame, static (f, writer) => f.Write(writer));
         }
     }
 
@@ -255,7 +256,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
         }
 
         _state = (int)ConnectionState.Closing;
-        _deadline = _time.GetTimestamp() + ToTicks(_server.Options.CloseLinger);
+        _deadline = Time.GetTimestamp() + ToTicks(_server.Options.CloseLinger);
         _server.Wheel.Schedule(this, _deadline);
     }
 
@@ -271,7 +272,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
             // The accepted Socket object is not kept (the transport works on its handle): tune it while it is here.
             SocketTuning.Apply(socket, _server.Options.Tcp);
             _server.Wheel.Schedule(this, _deadline);
-            if (_peer is null ? Open() : await HandshakeAsync(_peer).ConfigureAwait(false))
+            if (Peer is null ? Open() : await HandshakeAsync(Peer).ConfigureAwait(false))
             {
                 opened = true;
                 await _server.Handler.OnConnectedAsync(this).ConfigureAwait(false);
@@ -416,7 +417,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
                 Volatile.Write(ref _nextLivenessDue, next);
                 if (Session is { } session)
                 {
-                    next = Math.Min(next, session.Core.FlushAck(_peer!, force: false, now));
+                    next = Math.Min(next, session.Core.FlushAck(Peer!, force: false, now));
                     session.Core.TrimIfIdle();
                 }
 
@@ -449,7 +450,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     {
         _state = (int)ConnectionState.Open;
         _server.OnHandshakeCompleted(this);
-        _link.CheckLiveness(_time.GetTimestamp(), out var next, out _);
+        _link.CheckLiveness(Time.GetTimestamp(), out var next, out _);
         Volatile.Write(ref _nextLivenessDue, next);
         Volatile.Write(ref _wheelDue, next);
         _server.Wheel.Schedule(this, next);
@@ -544,7 +545,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
 
         _state = (int)ConnectionState.Open;
         _server.OnHandshakeCompleted(this);
-        _server.Wheel.Schedule(this, _time.GetTimestamp() + ToTicks(heartbeat.Interval));
+        _server.Wheel.Schedule(this, Time.GetTimestamp() + ToTicks(heartbeat.Interval));
         return _state == (int)ConnectionState.Open;
     }
 
@@ -580,7 +581,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     }
 
     /// <summary>The protocol link of a Tether protocol connection (sessions only exist there).</summary>
-    internal PeerLink Link => _peer ?? throw new InvalidOperationException("a plain connection has no protocol link");
+    internal PeerLink Link => Peer ?? throw new InvalidOperationException("a plain connection has no protocol link");
 
     void ISendFailureObserver.OnSendFailed(Exception exception)
     {
@@ -594,7 +595,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
         _state = (int)ConnectionState.Closing;
         _receiveDone = true;
         Volatile.Read(ref _receiveEnded)?.TrySetResult();
-        if (Session is { } session && session.Detach(this, _peer!))
+        if (Session is { } session && session.Detach(this, Peer!))
         {
             _server.Log.SessionDetached(this, session);
         }
@@ -627,5 +628,5 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
         }
     }
 
-    private long ToTicks(TimeSpan time) => (long)(time.TotalSeconds * _time.TimestampFrequency);
+    private long ToTicks(TimeSpan time) => (long)(time.TotalSeconds * Time.TimestampFrequency);
 }

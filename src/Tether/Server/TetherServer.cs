@@ -68,6 +68,8 @@ public sealed class TetherServer : IAsyncDisposable
 
     internal TimingWheel Wheel { get; }
 
+    internal ServerListener ListenerAt(int index) => _listeners[index];
+
     /// <summary>
     /// Binds every endpoint (<see cref="TetherServerOptions.EndPoints"/>, then <see cref="TetherServerOptions.Listeners"/>)
     /// and starts accepting. Throws <see cref="TetherException"/> with a one-line message when an

@@ -81,6 +81,58 @@ public class ReadinessTests
         await LivenessTests.WaitForAsync(() => server.Server.Connections.Count == 0);
     }
 
+    [Fact]
+    public async Task Data_and_the_end_of_stream_in_one_arrival_are_both_seen()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        for (var round = 0; round < 20; round++)
+        {
+            var (peer, _) = await RawPeer.HandshakeAsync(server.EndPoint);
+            await using var __ = peer;
+            var connection = await server.Handler.NextConnectedAsync();
+            await LivenessTests.WaitForAsync(() => connection.Transport.IsArmed || !connection.Transport.UsesReadinessEngine);
+
+            // A short read that empties the socket must not be taken for "nothing more": the FIN came with the frame,
+            // so no further readiness report will follow it.
+            await peer.SendAsync(w => FrameWriter.WriteData(w, "last"u8));
+            peer.ShutdownSend();
+
+            Assert.Equal("last"u8.ToArray(), (await server.Handler.NextMessageAsync()).Message);
+            var (closed, info) = await server.Handler.NextDisconnectedAsync();
+            Assert.Same(connection, closed);
+            Assert.Equal(DisconnectReason.ConnectionLost, info.Reason);
+        }
+    }
+
+    [Fact]
+    public async Task Frames_arriving_one_at_a_time_after_short_reads_all_arrive()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        var (peer, _) = await RawPeer.HandshakeAsync(server.EndPoint);
+        await using var __ = peer;
+        await server.Handler.NextConnectedAsync();
+
+        // Each frame is a read shorter than the buffer, after which the socket is empty; the next one must still wake
+        // the connection, whether it arrives while the reader is busy or after it has gone back to waiting.
+        for (var i = 0; i < 200; i++)
+        {
+            await peer.SendAsync(w => FrameWriter.WritePing(w, (ulong)i));
+            if (i % 2 == 0)
+            {
+                var pong = (await peer.ReadFrameAsync()).ToFrame();
+                Assert.Equal(FrameType.Pong, pong.Type);
+                Assert.Equal((ulong)i, pong.ReadUInt64Body());
+            }
+            else
+            {
+                await peer.SendAsync(w => FrameWriter.WriteData(w, "x"u8));
+                Assert.Equal((ulong)i, (await peer.ReadFrameAsync()).ToFrame().ReadUInt64Body());
+                Assert.Equal("x"u8.ToArray(), (await server.Handler.NextMessageAsync()).Message);
+                Assert.Equal(FrameType.Data, (await peer.ReadFrameAsync()).ToFrame().Type);
+            }
+        }
+    }
+
     private static bool HasRuntimeAsyncContext(SafeSocketHandle handle)
     {
         var field = typeof(SafeSocketHandle).GetField("_asyncContext", BindingFlags.NonPublic | BindingFlags.Instance);

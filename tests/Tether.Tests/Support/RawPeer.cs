@@ -91,6 +91,9 @@ internal sealed class RawPeer : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends FIN: the server sees the end of the stream after whatever was sent.</summary>
+    public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
+
     public ValueTask DisposeAsync()
     {
         _socket.Dispose();

@@ -7,8 +7,9 @@ namespace Tether.Transport.Readiness;
 /// One epoll instance and one thread that tell sockets when they become readable. It exists so that an idle connection
 /// costs a registration (a slot in a table) instead of the runtime's per-socket asynchronous machinery: a socket
 /// context, a receive event-args object, an operation and a pinned continuation, about 650 bytes each, kept for as long
-/// as a zero-byte receive is pending. Sockets are registered edge-triggered for input and hang-up; a listener is told
-/// "something happened", and its owner reads with non-blocking receives until the kernel has nothing more. Linux only:
+/// as a zero-byte receive is pending. Sockets are registered edge-triggered for input and hang-up; a transport is told
+/// "something happened", and its owner reads with non-blocking receives until the kernel has nothing more (or one came
+/// back short of what it asked for, which with edge triggering says the same). Linux only:
 /// elsewhere <see cref="Shared"/> is null and transports wait with the runtime's zero-byte receive.
 /// </summary>
 internal sealed unsafe class ReadinessEngine
@@ -36,7 +37,7 @@ internal sealed unsafe class ReadinessEngine
     public static ReadinessEngine? Shared => Instance.Value;
 
     /// <summary>Registers <paramref name="socket"/>; returns the token that <see cref="Unregister"/> takes.</summary>
-    public long Register(SafeSocketHandle socket, IReadinessListener listener)
+    public long Register(SafeSocketHandle socket, SocketTransport listener)
     {
         int slot;
         uint generation;
@@ -138,11 +139,12 @@ internal sealed unsafe class ReadinessEngine
             var slots = Volatile.Read(ref _slots);
             for (var i = 0; i < count; i++)
             {
+                var flags = *(uint*)(events + (i * size));
                 var token = *(long*)(events + (i * size) + dataOffset);
                 var slot = (int)(uint)token;
                 if (slot < slots.Length && slots[slot].Generation == (uint)(token >> 32))
                 {
-                    slots[slot].Listener?.OnReadable();
+                    slots[slot].Listener?.OnReadable((flags & (EpollInterop.ReadHangUp | EpollInterop.HangUp | EpollInterop.Error)) != 0);
                 }
             }
         }
@@ -150,7 +152,8 @@ internal sealed unsafe class ReadinessEngine
 
     private struct Slot
     {
-        public IReadinessListener? Listener;
+        // The transport itself, not an interface: a direct call on every readiness report instead of a dispatch stub.
+        public SocketTransport? Listener;
         public uint Generation;
     }
 }
