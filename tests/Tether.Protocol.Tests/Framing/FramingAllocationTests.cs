@@ -20,16 +20,11 @@ public sealed class FramingAllocationTests
         var single = new ReadOnlySequence<byte>(stream);
         var segmented = Sequences.Segmented(Sequences.FixedChunks(stream, 5));
 
-        ReadEverything(framing, single);
-        ReadEverything(framing, segmented);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Rounds; i++)
+        Assert.Equal(0, SteadyStateAllocation(() =>
         {
             ReadEverything(framing, single);
             ReadEverything(framing, segmented);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }));
     }
 
     [Theory]
@@ -40,16 +35,34 @@ public sealed class FramingAllocationTests
         var output = new ArrayBufferWriter<byte>(64 * 1024);
         var message = "a message of some length"u8.ToArray();
 
-        framing.Write(message, output);
-        output.ResetWrittenCount();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Rounds; i++)
+        Assert.Equal(0, SteadyStateAllocation(() =>
         {
             framing.Write(message, output);
             output.ResetWrittenCount();
+        }));
+    }
+
+    /// <summary>
+    /// Bytes allocated by <see cref="Rounds"/> calls of <paramref name="round"/> after a warm-up: the least of three
+    /// measurements, because the runtime may allocate once on this thread while it recompiles a hot method (seen once
+    /// in CI: 4.5 KB over 1,000 rounds). Anything allocated per round shows in all three.
+    /// </summary>
+    private static long SteadyStateAllocation(Action round)
+    {
+        round();
+        var least = long.MaxValue;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < Rounds; i++)
+            {
+                round();
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        return least;
     }
 
     private static IFraming Create(string name) => name switch
