@@ -22,6 +22,7 @@ internal static class CliApp
         new ConnectCommand(),
         new ProxyCommand(),
         new SoakCommand(),
+        new TokenCommand(),
     };
 
     public static async Task<int> RunAsync(string[] args, TextWriter errors)

@@ -45,6 +45,13 @@ internal sealed class ConnectCommand : Command
         HelpName = "id",
     };
 
+    private readonly Option<string> _token = new("--token")
+    {
+        Description = "Credentials presented in HELLO, e.g. from tether token create. A server that rejects them closes with "
+            + "AUTH_FAILED or AUTH_EXPIRED, and the client does not retry. [default: none]",
+        HelpName = "token",
+    };
+
     private readonly Option<TimeSpan?> _heartbeat = CliOptions.Duration(
         "--heartbeat", "Heartbeat interval to propose to the server (it may clamp it). [default: the server decides]");
 
@@ -117,6 +124,7 @@ internal sealed class ConnectCommand : Command
     {
         Arguments.Add(_endPoints);
         Options.Add(_clientId);
+        Options.Add(_token);
         Options.Add(_heartbeat);
         Options.Add(_timeout);
         Options.Add(_maxAttempts);
@@ -139,6 +147,7 @@ internal sealed class ConnectCommand : Command
         var options = new TetherClientOptions
         {
             ClientId = result.GetValue(_clientId),
+            Token = result.GetValue(_token) is { } token ? System.Text.Encoding.UTF8.GetBytes(token) : default,
             HeartbeatInterval = result.GetValue(_heartbeat),
             HeartbeatTimeout = result.GetValue(_timeout),
             EndpointSelection = result.GetValue(_endpointSelection) ?? Defaults.EndpointSelection,

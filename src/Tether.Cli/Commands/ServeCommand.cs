@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Tether.Authentication;
+using Tether.Cli.Auth;
 using Tether.Cli.Hosting;
 using Tether.Cli.Parsing;
 using Tether.Cli.Serving;
@@ -108,6 +110,14 @@ internal sealed class ServeCommand : Command
         },
     };
 
+    private readonly Option<string> _authSecretFile = new("--auth-secret-file")
+    {
+        Description = "Require every Tether protocol client to present a token signed with the secret in this file (see "
+            + "tether token create): a missing, forged or tampered token is closed with AUTH_FAILED, an expired one with "
+            + "AUTH_EXPIRED, and the connection's client id is the token's. [default: no authentication]",
+        HelpName = "path",
+    };
+
     private readonly Option<string> _portFile = new("--port-file")
     {
         Description = "Once listening, write the bound port(s) to this file, one per line in --listen order (useful with port 0). Removed when the server stops.",
@@ -132,6 +142,7 @@ internal sealed class ServeCommand : Command
         Options.Add(_logLevel);
         Options.Add(_jsonLog);
         Options.Add(_app);
+        Options.Add(_authSecretFile);
         Options.Add(_portFile);
         SetAction((result, _) => RunAsync(result));
     }
@@ -156,6 +167,11 @@ internal sealed class ServeCommand : Command
         options.Heartbeat.TickInterval = FinestTick(options.Listeners, options.Heartbeat);
 
         options.HandshakeTimeout = result.GetValue(_handshakeTimeout) ?? options.HandshakeTimeout;
+        if (result.GetValue(_authSecretFile) is { } secretFile)
+        {
+            options.Authenticator = new SignedTokenAuthenticator(SecretFile.Read(secretFile, "--auth-secret-file"));
+        }
+
         options.ShutdownDrainTimeout = result.GetValue(_drain) ?? options.ShutdownDrainTimeout;
         if (result.GetValue(_serverId) is { } serverId)
         {

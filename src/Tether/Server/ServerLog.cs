@@ -40,6 +40,14 @@ internal sealed partial class ServerLog(ILogger logger)
     public void ProtocolViolation(TetherConnection connection, CloseCode code, string message) =>
         LogProtocolViolation(Logger, connection.Id, connection.RemoteEndPoint, code.ToWireName(), message);
 
+    public void AuthenticationFailed(TetherConnection connection, CloseCode code, string reason)
+    {
+        if (Logger.IsEnabled(LogLevel.Information))
+        {
+            LogAuthenticationFailed(Logger, connection.Id, connection.RemoteEndPoint, code.ToWireName(), reason);
+        }
+    }
+
     public void HandshakeTimeout(TetherConnection connection, double timeoutMs) => LogHandshakeTimeout(Logger, connection.Id, connection.RemoteEndPoint, timeoutMs);
 
     public void HandlerFailed(TetherConnection connection, Exception exception) => LogHandlerFailed(Logger, exception, connection.Id);
@@ -100,6 +108,9 @@ internal sealed partial class ServerLog(ILogger logger)
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Connection #{ConnectionId} from {RemoteEndPoint} broke the protocol ({Code}): {Detail}")]
     private static partial void LogProtocolViolation(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string code, string detail);
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "Connection #{ConnectionId} from {RemoteEndPoint} refused: {Code} ({Reason})")]
+    private static partial void LogAuthenticationFailed(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string code, string reason);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Connection #{ConnectionId} from {RemoteEndPoint} did not complete its handshake within {TimeoutMs} ms; closing it")]
     private static partial void LogHandshakeTimeout(ILogger logger, long connectionId, EndPoint? remoteEndPoint, double timeoutMs);

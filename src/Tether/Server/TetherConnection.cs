@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Tether.Authentication;
 using Tether.Heartbeat;
 using Tether.Link;
 using Tether.Protocol;
@@ -505,8 +506,25 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
         }
 
         var options = _server.Options;
+        var claimedId = hello.ClientId.Length == 0 ? null : hello.ClientId;
+        if (options.Authenticator is { } authenticator)
+        {
+            var verdict = await AuthenticateAsync(authenticator, claimedId, hello.Token).ConfigureAwait(false);
+            if (!verdict.IsAccepted)
+            {
+                var failure = verdict.Code == CloseCode.AuthExpired ? "auth-expired" : "auth-failed";
+                _server.Metrics.HandshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", failure));
+                _server.Log.AuthenticationFailed(this, verdict.Code, verdict.Reason);
+                BeginClose(new DisconnectInfo(DisconnectReason.HandshakeRejected, verdict.Code, verdict.Reason), verdict.Code, verdict.Reason, 0, immediate: false);
+                return false;
+            }
+
+            // The id comes from the credentials, never from what the peer merely claims.
+            claimedId = verdict.ClientId;
+        }
+
         var heartbeat = HeartbeatNegotiation.Decide(options.Heartbeat, hello.HeartbeatIntervalMs, hello.HeartbeatTimeoutMs);
-        ClientId = hello.ClientId.Length == 0 ? null : hello.ClientId;
+        ClientId = claimedId;
         var peerMaxFrame = (int)Math.Min(hello.MaxFrameSize, int.MaxValue - ProtocolConstants.HeaderSize);
         link.Establish(heartbeat, peerMaxFrame, options.MaxFrameSize);
         if ((hello.Flags & HelloFlags.Session) != 0 && options.Sessions.Enabled)
@@ -547,6 +565,20 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
         _server.OnHandshakeCompleted(this);
         _server.Wheel.Schedule(this, Time.GetTimestamp() + ToTicks(heartbeat.Interval));
         return _state == (int)ConnectionState.Open;
+    }
+
+    private async ValueTask<AuthenticationResult> AuthenticateAsync(IConnectionAuthenticator authenticator, string? claimedId, ReadOnlyMemory<byte> token)
+    {
+        try
+        {
+            return await authenticator.AuthenticateAsync(new AuthenticationRequest(claimedId, token, RemoteEndPoint), Closed).ConfigureAwait(false)
+                ?? AuthenticationResult.Reject("the authenticator gave no verdict");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _server.Log.HandlerFailed(this, ex);
+            return AuthenticationResult.Reject("authentication failed");
+        }
     }
 
     /// <summary>The WELCOME for the heartbeat this link agreed (<see cref="Heartbeat"/>) and the session outcome given.</summary>

@@ -30,6 +30,12 @@ public sealed class TetherServerOptions
     /// <summary>TCP settings applied to every accepted socket.</summary>
     public TcpOptions Tcp { get; set; } = new();
 
+    /// <summary>
+    /// Decides from each HELLO whether the client may connect and under which client id (for example a
+    /// <see cref="Authentication.SignedTokenAuthenticator"/>). Default null: every client is let in under the id it claims.
+    /// </summary>
+    public Authentication.IConnectionAuthenticator? Authenticator { get; set; }
+
     /// <summary>A peer must complete HELLO within this time after connecting, or it is closed. Default 10 s.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
