@@ -135,6 +135,25 @@ public class ServeListenOptionsTests
         Assert.Contains("probe-interval", serve.Options.Single(o => o.Name == "--heartbeat").Description, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Per_address_limit_and_token_secret_reach_the_server_options()
+    {
+        Assert.Equal(int.MaxValue, Serve().MaxConnectionsPerAddress);
+        Assert.Null(Serve().Authenticator);
+        Assert.Equal(5, Serve("--max-connections-per-address", "5").MaxConnectionsPerAddress);
+
+        var secret = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(secret, "sixteen bytes or more\n");
+            Assert.IsType<Tether.Authentication.SignedTokenAuthenticator>(Serve("--auth-secret-file", secret).Authenticator);
+        }
+        finally
+        {
+            File.Delete(secret);
+        }
+    }
+
     private static TetherServerOptions Serve(params string[] args)
     {
         var parse = CliApp.CreateRootCommand().Parse(["serve", .. args]);

@@ -72,6 +72,9 @@ internal sealed class ServeCommand : Command
     private readonly Option<int> _maxConnections = CliOptions.Int(
         "--max-connections", "Connections beyond this are refused with TOO_MANY_CONNECTIONS.", Defaults.MaxConnections, min: 1);
 
+    private readonly Option<int?> _maxConnectionsPerAddress = CliOptions.OptionalInt(
+        "--max-connections-per-address", "Connections one source address may hold; more are refused with TOO_MANY_CONNECTIONS. [default: no limit, as many clients can share one NAT address]", min: 1);
+
     private readonly Option<TimeSpan?> _drain = CliOptions.Duration(
         "--drain",
         "On Ctrl-C or SIGTERM, how long clients get to leave after GOAWAY before the rest are closed; 0 closes at once. A second Ctrl-C ends the drain early.",
@@ -137,6 +140,7 @@ internal sealed class ServeCommand : Command
         Options.Add(_handshakeTimeout);
         Options.Add(_maxFrameSize);
         Options.Add(_maxConnections);
+        Options.Add(_maxConnectionsPerAddress);
         Options.Add(_drain);
         Options.Add(_serverId);
         Options.Add(_logLevel);
@@ -154,6 +158,7 @@ internal sealed class ServeCommand : Command
         {
             MaxFrameSize = result.GetValue(_maxFrameSize),
             MaxConnections = result.GetValue(_maxConnections),
+            MaxConnectionsPerAddress = result.GetValue(_maxConnectionsPerAddress) ?? int.MaxValue,
             Heartbeat = BuildHeartbeat(result.GetValue(_heartbeat), result.GetValue(_timeout)),
         };
         var listen = result.GetValue(_listen) is { Count: > 0 } given ? given : [ListenSpec.Default];

@@ -56,6 +56,8 @@ internal sealed partial class ServerLog(ILogger logger)
 
     public void ConnectionLimit(int limit, EndPoint? remote) => LogConnectionLimit(Logger, limit, remote);
 
+    public void AddressConnectionLimit(int limit, EndPoint? remote) => LogAddressConnectionLimit(Logger, limit, remote);
+
     public void SlowConsumer(TetherConnection connection, int pending) => LogSlowConsumer(Logger, connection.Id, connection.ClientId ?? "-", pending);
 
     public void BroadcastTooLarge(int messageLength, int connections) => LogBroadcastTooLarge(Logger, messageLength, connections);
@@ -123,6 +125,9 @@ internal sealed partial class ServerLog(ILogger logger)
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Connection limit of {Limit} reached; refused {RemoteEndPoint}")]
     private static partial void LogConnectionLimit(ILogger logger, int limit, EndPoint? remoteEndPoint);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Connection limit of {Limit} per address reached; refused {RemoteEndPoint}")]
+    private static partial void LogAddressConnectionLimit(ILogger logger, int limit, EndPoint? remoteEndPoint);
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Connection #{ConnectionId} client {ClientId} is a slow consumer ({Pending} bytes queued); closing it")]
     private static partial void LogSlowConsumer(ILogger logger, long connectionId, string clientId, int pending);

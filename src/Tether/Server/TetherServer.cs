@@ -22,6 +22,7 @@ public sealed class TetherServer : IAsyncDisposable
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopCompleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly AddressConnectionCounts? _perAddress;
     private long _nextConnectionId;
     private int _started;
     private int _stopped;
@@ -40,6 +41,7 @@ public sealed class TetherServer : IAsyncDisposable
         Metrics = new TetherMetrics(TetherMetrics.ServerMeterName);
         Wheel = new TimingWheel(options.Heartbeat.TickInterval, TimeProvider, logger);
         Sessions = new SessionRegistry(options.Sessions.RememberedLostSessions);
+        _perAddress = options.MaxConnectionsPerAddress < int.MaxValue ? new AddressConnectionCounts() : null;
     }
 
     /// <summary>The settings this server runs with.</summary>
@@ -356,6 +358,11 @@ public sealed class TetherServer : IAsyncDisposable
     internal void OnConnectionClosed(TetherConnection connection, DisconnectInfo info, bool wasOpen)
     {
         Connections.Remove(connection);
+        if (_perAddress is not null && AddressConnectionCounts.AddressOf(connection.RemoteEndPoint) is { } address)
+        {
+            _perAddress.Release(address);
+        }
+
         if (wasOpen)
         {
             Metrics.ConnectionsActive.Add(-1);
@@ -497,30 +504,52 @@ public sealed class TetherServer : IAsyncDisposable
         {
             Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "max-connections"));
             Log.ConnectionLimit(Options.MaxConnections, socket.RemoteEndPoint);
-            RefuseBusy(socket, listener);
+            RefuseBusy(socket, listener, "connection limit reached");
             return;
         }
 
-        var connection = new TetherConnection(this, socket, Interlocked.Increment(ref _nextConnectionId), listener);
+        var address = _perAddress is null ? null : AddressConnectionCounts.AddressOf(socket.RemoteEndPoint);
+        if (address is not null && !_perAddress!.TryAcquire(address, Options.MaxConnectionsPerAddress))
+        {
+            Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "max-connections-per-address"));
+            Log.AddressConnectionLimit(Options.MaxConnectionsPerAddress, socket.RemoteEndPoint);
+            RefuseBusy(socket, listener, "connection limit for this address reached");
+            return;
+        }
+
+        TetherConnection connection;
+        try
+        {
+            connection = new TetherConnection(this, socket, Interlocked.Increment(ref _nextConnectionId), listener);
+        }
+        catch
+        {
+            if (address is not null)
+            {
+                _perAddress!.Release(address);
+            }
+
+            throw;
+        }
+
         Connections.Add(connection);
         Metrics.ConnectionsAccepted.Add(1, new KeyValuePair<string, object?>("framing", listener.Options.FramingName));
         _ = connection.RunAsync(socket);
     }
 
-    private static void RefuseBusy(Socket socket, ServerListener listener)
+    private static void RefuseBusy(Socket socket, ServerListener listener, string reason)
     {
         // Best effort: tell the peer why, then close. The buffer is tiny and the socket is new, so this never blocks long.
         try
         {
             var writer = new ArrayBufferWriter<byte>(64);
-            const string Reason = "connection limit reached";
             if (listener.Plain is { } plain)
             {
-                plain.Framing.WriteFarewell(CloseCode.TooManyConnections, Reason, writer);
+                plain.Framing.WriteFarewell(CloseCode.TooManyConnections, reason, writer);
             }
             else
             {
-                new CloseFrame { Code = CloseCode.TooManyConnections, RetryAfterMs = 1000, Reason = Reason }.Write(writer);
+                new CloseFrame { Code = CloseCode.TooManyConnections, RetryAfterMs = 1000, Reason = reason }.Write(writer);
             }
 
             socket.Send(writer.WrittenSpan, SocketFlags.None);

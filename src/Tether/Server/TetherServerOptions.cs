@@ -46,6 +46,13 @@ public sealed class TetherServerOptions
     public int MaxConnections { get; set; } = 100_000;
 
     /// <summary>
+    /// Connections one source address may hold; beyond this a new one from that address is refused with
+    /// TOO_MANY_CONNECTIONS (the others are unaffected). Default: no limit, because mobile carriers and corporate NATs
+    /// put thousands of legitimate clients behind one address; set it for devices that each have their own.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = int.MaxValue;
+
+    /// <summary>
     /// Bytes a connection without a session may have queued for sending. A broadcast to a connection over the limit
     /// closes it with SLOW_CONSUMER (a broadcast never waits for one client); a direct send waits for room. Default
     /// 4 MiB. Connections with a session are bounded by <see cref="SessionOptions.MaxUnacknowledgedBytes"/> instead.
@@ -104,7 +111,7 @@ public sealed class TetherServerOptions
             throw new ArgumentException("the handshake timeout must be positive");
         }
 
-        if (MaxConnections <= 0 || MaxPendingOutboundBytes <= 0 || ListenBacklog <= 0)
+        if (MaxConnections <= 0 || MaxConnectionsPerAddress <= 0 || MaxPendingOutboundBytes <= 0 || ListenBacklog <= 0)
         {
             throw new ArgumentException("connection, outbound and backlog limits must be positive");
         }
