@@ -247,6 +247,13 @@ public sealed class ServerTests
         var rtts = 0;
         client.RoundTripTimeMeasured += (_, _) => Interlocked.Increment(ref rtts);
         var states = new StateRecorder(client);
+
+        // Whichever side pings first makes the other side's answer count as sent, so only the first measures a round
+        // trip. On a real network the client leads (the server's PONG leaves a transit later than the client's PING,
+        // and the server's wheel rounds its due time up to a tick); in fake time both are due at the same instant and
+        // the race between the server's tick and the client's timer decides. Connecting half a tick after the wheel's
+        // ticks puts the client's due times half a tick ahead of the server's, as on a real link.
+        time.Advance(TimeSpan.FromMilliseconds(125));
         await client.ConnectAsync();
         var connection = await server.Handler.NextConnectedAsync();
 
