@@ -23,6 +23,7 @@ internal static class CliApp
         new ProxyCommand(),
         new SoakCommand(),
         new TokenCommand(),
+        new CertCommand(),
     };
 
     public static async Task<int> RunAsync(string[] args, TextWriter errors)

@@ -23,6 +23,7 @@ public sealed record DisconnectInfo(DisconnectReason Reason, CloseCode? Code, st
         DisconnectReason.SlowConsumer => "slow-consumer",
         DisconnectReason.Replaced => "replaced",
         DisconnectReason.ApplicationError => "application-error",
+        DisconnectReason.RateLimited => "rate-limited",
         _ => Reason.ToString(),
     };
 
@@ -48,6 +49,7 @@ public sealed record DisconnectInfo(DisconnectReason Reason, CloseCode? Code, st
             CloseCode.GoingAway => DisconnectReason.GoingAway,
             CloseCode.SlowConsumer => DisconnectReason.SlowConsumer,
             CloseCode.Replaced => DisconnectReason.Replaced,
+            CloseCode.RateLimited => DisconnectReason.RateLimited,
             CloseCode.UnsupportedVersion or CloseCode.AuthFailed or CloseCode.AuthExpired or CloseCode.ServerBusy or CloseCode.TooManyConnections => DisconnectReason.HandshakeRejected,
             _ => DisconnectReason.ClosedByPeer,
         };

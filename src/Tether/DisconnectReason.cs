@@ -35,4 +35,7 @@ public enum DisconnectReason
 
     /// <summary>An application handler failed.</summary>
     ApplicationError,
+
+    /// <summary>The peer sent faster than the server's rate limits allow.</summary>
+    RateLimited,
 }

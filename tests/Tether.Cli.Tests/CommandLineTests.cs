@@ -143,7 +143,7 @@ public class CommandLineTests
     [InlineData("tether: --max-frame-size: must be at least 1024, not 10 (see 'tether serve --help')", "serve", "--max-frame-size", "10")]
     [InlineData("tether: --listen: cannot listen on 'nope': use an IP address, localhost, or :PORT for all interfaces (see 'tether serve --help')", "serve", "--listen", "nope:1")]
     [InlineData("tether: --listen: unknown framing 'bogus' (use tether, lines, length-prefixed or raw) (see 'tether serve --help')", "serve", "--listen", "bogus@1.2.3.4:5")]
-    [InlineData("tether: --listen: unknown key 'foo' for lines (valid: idle-timeout, probe, probe-interval, ping, pong, max-length) (see 'tether serve --help')", "serve", "--listen", "lines@127.0.0.1:0,foo")]
+    [InlineData("tether: --listen: unknown key 'foo' for lines (valid: idle-timeout, probe, probe-interval, ping, pong, max-length, tls) (see 'tether serve --help')", "serve", "--listen", "lines@127.0.0.1:0,foo")]
     [InlineData("tether: --listen: 'probe' is given twice; --listen: header: 'u8' is not u16 or u32 (see 'tether serve --help')", "serve", "--listen", "lines@127.0.0.1:0,probe,probe", "--listen", "length-prefixed@127.0.0.1:0,header=u8")]
     [InlineData("tether: --max-attempts: must be at least 1, not 0 (see 'tether connect --help')", "connect", "127.0.0.1:1", "--max-attempts", "0")]
     [InlineData("tether: --endpoint-selection: 'random' is not one of failover, round-robin (see 'tether connect --help')", "connect", "127.0.0.1:1", "--endpoint-selection", "random")]

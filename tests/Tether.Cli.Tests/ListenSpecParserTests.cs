@@ -6,7 +6,7 @@ namespace Tether.Cli.Tests;
 
 public class ListenSpecParserTests
 {
-    private const string LineKeys = "idle-timeout, probe, probe-interval, ping, pong, max-length";
+    private const string LineKeys = "idle-timeout, probe, probe-interval, ping, pong, max-length, tls";
 
     [Theory]
     [InlineData("127.0.0.1:7447", "127.0.0.1:7447")]
@@ -192,12 +192,12 @@ public class ListenSpecParserTests
     // Keys the framing does not take.
     [InlineData("lines@127.0.0.1:0,bogus", "unknown key 'bogus' for lines (valid: " + LineKeys + ")")]
     [InlineData("lines@127.0.0.1:0,timeout=1s", "unknown key 'timeout' for lines (valid: " + LineKeys + ")")]
-    [InlineData("length-prefixed@127.0.0.1:0,size=4", "unknown key 'size' for length-prefixed (valid: " + LineKeys + ", header)")]
-    [InlineData("raw@127.0.0.1:0,bogus=1", "unknown key 'bogus' for raw (valid: idle-timeout, probe, probe-interval, ping, pong)")]
-    [InlineData("127.0.0.1:0,bogus", "unknown key 'bogus': tether listeners take no keys")]
-    [InlineData("127.0.0.1:0,ping", "'ping' is for plain listeners (lines, length-prefixed, raw); tether listeners take no keys (their liveness is --heartbeat and --timeout)")]
-    [InlineData("tether@127.0.0.1:0,IDLE-TIMEOUT=1s", "'idle-timeout' is for plain listeners (lines, length-prefixed, raw); tether listeners take no keys (their liveness is --heartbeat and --timeout)")]
-    [InlineData("tether@127.0.0.1:0,max-length=5", "'max-length' is for plain listeners (lines, length-prefixed, raw); tether listeners take no keys (their liveness is --heartbeat and --timeout)")]
+    [InlineData("length-prefixed@127.0.0.1:0,size=4", "unknown key 'size' for length-prefixed (valid: idle-timeout, probe, probe-interval, ping, pong, max-length, header, tls)")]
+    [InlineData("raw@127.0.0.1:0,bogus=1", "unknown key 'bogus' for raw (valid: idle-timeout, probe, probe-interval, ping, pong, tls)")]
+    [InlineData("127.0.0.1:0,bogus", "unknown key 'bogus': tether listeners take only 'tls'")]
+    [InlineData("127.0.0.1:0,ping", "'ping' is for plain listeners (lines, length-prefixed, raw); tether listeners take only 'tls' (their liveness is --heartbeat and --timeout)")]
+    [InlineData("tether@127.0.0.1:0,IDLE-TIMEOUT=1s", "'idle-timeout' is for plain listeners (lines, length-prefixed, raw); tether listeners take only 'tls' (their liveness is --heartbeat and --timeout)")]
+    [InlineData("tether@127.0.0.1:0,max-length=5", "'max-length' is for plain listeners (lines, length-prefixed, raw); tether listeners take only 'tls' (their liveness is --heartbeat and --timeout)")]
     [InlineData("raw@127.0.0.1:0,max-length=10", "'max-length' is not valid for raw: raw reads at most 4096 bytes per message")]
     [InlineData("lines@127.0.0.1:0,header=u16", "'header' is only valid for length-prefixed, not lines")]
     [InlineData("raw@127.0.0.1:0,header", "'header' is only valid for length-prefixed, not raw")]

@@ -154,6 +154,43 @@ public class ServeListenOptionsTests
         }
     }
 
+    [Fact]
+    public void Rate_limits_reach_the_server_options_and_zero_turns_one_off()
+    {
+        var defaults = Serve().RateLimits;
+        Assert.Equal(100_000, defaults.MessagesPerSecond);
+        Assert.Equal(64 * 1024 * 1024, defaults.BytesPerSecond);
+        Assert.Equal(0, defaults.ConnectionsPerAddressPerSecond);
+
+        var set = Serve("--max-message-rate", "500", "--max-byte-rate", "0", "--max-connection-rate-per-address", "20").RateLimits;
+        Assert.Equal(500, set.MessagesPerSecond);
+        Assert.Equal(0, set.BytesPerSecond);
+        Assert.Equal(20, set.ConnectionsPerAddressPerSecond);
+    }
+
+    [Fact]
+    public void Tls_applies_to_every_listener_unless_some_are_marked()
+    {
+        var dir = Directory.CreateTempSubdirectory("tether-tls-options-").FullName;
+        try
+        {
+            var cert = Path.Combine(dir, "c.pem");
+            var key = Path.Combine(dir, "k.pem");
+            Tether.Cli.Tls.DevelopmentCertificate.Write(cert, key, ["localhost"], 1, overwrite: false, TimeProvider.System);
+
+            var all = Serve("--listen", "127.0.0.1:0", "--listen", "lines@127.0.0.1:0", "--tls-cert", cert, "--tls-key", key);
+            Assert.All(all.Listeners, l => Assert.NotNull(l.Tls));
+
+            var marked = Serve("--listen", "127.0.0.1:0", "--listen", "lines@127.0.0.1:0,tls", "--tls-cert", cert, "--tls-key", key, "--tls-client-ca", cert);
+            Assert.Null(marked.Listeners[0].Tls);
+            Assert.True(marked.Listeners[1].Tls!.ClientCertificateRequired);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static TetherServerOptions Serve(params string[] args)
     {
         var parse = CliApp.CreateRootCommand().Parse(["serve", .. args]);

@@ -1,11 +1,14 @@
 using System.CommandLine;
 using System.Net;
+using System.Net.Security;
 using System.Text;
 using Tether.Cli.Connecting;
 using Tether.Cli.Hosting;
 using Tether.Cli.Output;
 using Tether.Cli.Parsing;
+using Tether.Cli.Tls;
 using Tether.Client;
+using Tether.Security;
 
 namespace Tether.Cli.Commands;
 
@@ -110,6 +113,34 @@ internal sealed class ConnectCommand : Command
             + "before a disconnect may be lost (at-most-once). [default: sessions on]",
     };
 
+    private readonly Option<bool> _tls = new("--tls")
+    {
+        Description = "Connect with TLS, checking the server's certificate against the system's trusted CAs (or --ca) and the host name given. [default: plain TCP]",
+    };
+
+    private readonly Option<string> _ca = new("--ca")
+    {
+        Description = "Trust only the CA certificate(s) in this PEM file for the server's certificate (e.g. the file of tether cert create). Implies --tls.",
+        HelpName = "path",
+    };
+
+    private readonly Option<bool> _insecure = new("--insecure")
+    {
+        Description = "Accept any server certificate. For development only: it makes TLS no protection against anyone in the path. Implies --tls.",
+    };
+
+    private readonly Option<string> _tlsCert = new("--tls-cert")
+    {
+        Description = "Client certificate to present (PEM with --tls-key, or a .pfx), for servers that require one. Implies --tls.",
+        HelpName = "path",
+    };
+
+    private readonly Option<string> _tlsKey = new("--tls-key")
+    {
+        Description = "The PEM private key of --tls-cert.",
+        HelpName = "path",
+    };
+
     private readonly Option<bool> _json = new("--json")
     {
         Description = "Write every event as one JSON object per line on stdout (connected, message, disconnected, "
@@ -136,6 +167,11 @@ internal sealed class ConnectCommand : Command
         Options.Add(_endpointSelection);
         Options.Add(_eofDelay);
         Options.Add(_noSession);
+        Options.Add(_tls);
+        Options.Add(_ca);
+        Options.Add(_insecure);
+        Options.Add(_tlsCert);
+        Options.Add(_tlsKey);
         Options.Add(_json);
         _endpointSelection.CompletionSources.Add("failover", "round-robin");
         SetAction((result, _) => RunAsync(result));
@@ -184,7 +220,48 @@ internal sealed class ConnectCommand : Command
             throw new CliException($"--timeout ({DurationParser.Format(timeout)}) must be at least --heartbeat ({DurationParser.Format(interval)})");
         }
 
+        options.Tls = BuildTls(result);
         return options;
+    }
+
+    /// <summary>Client TLS from --tls, --ca, --insecure and --tls-cert/--tls-key, or null for plain TCP.</summary>
+    private SslClientAuthenticationOptions? BuildTls(ParseResult result)
+    {
+        var ca = result.GetValue(_ca);
+        var insecure = result.GetValue(_insecure);
+        var certificate = result.GetValue(_tlsCert);
+        if (!result.GetValue(_tls) && ca is null && !insecure && certificate is null)
+        {
+            if (result.GetValue(_tlsKey) is not null)
+            {
+                throw new CliException("--tls-key needs --tls-cert");
+            }
+
+            return null;
+        }
+
+        if (ca is not null && insecure)
+        {
+            throw new CliException("--ca and --insecure contradict each other: --insecure checks nothing");
+        }
+
+        var tls = new SslClientAuthenticationOptions();
+        if (insecure)
+        {
+            Console.Error.WriteLine("tether: WARNING: --insecure: the server's certificate is not checked, so anyone in the path can read and change this connection");
+            tls.RemoteCertificateValidationCallback = CertificateTrust.AcceptAnyInsecure;
+        }
+        else if (ca is not null)
+        {
+            tls.RemoteCertificateValidationCallback = TlsFiles.Trust(ca, "--ca");
+        }
+
+        if (certificate is not null)
+        {
+            tls.ClientCertificates = [TlsFiles.Certificate(certificate, result.GetValue(_tlsKey), "--tls-cert", "--tls-key")];
+        }
+
+        return tls;
     }
 
     private async Task<int> RunAsync(ParseResult result)

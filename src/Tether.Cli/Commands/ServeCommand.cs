@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Net;
+using System.Net.Security;
 using Microsoft.Extensions.Logging;
 using Tether.Authentication;
 using Tether.Cli.Auth;
 using Tether.Cli.Hosting;
 using Tether.Cli.Parsing;
 using Tether.Cli.Serving;
+using Tether.Cli.Tls;
 using Tether.Heartbeat;
 using Tether.Server;
 
@@ -23,8 +25,8 @@ internal sealed class ServeCommand : Command
             + "127.0.0.1:7447, [::1]:7447, 0.0.0.0:7447, localhost:7447 (= 127.0.0.1), :7447 (all IPv4 interfaces), "
             + "[::]:7447 (IPv6 and IPv4); port 0 picks a free port (see --port-file). FRAMING: tether (the Tether protocol, "
             + "the default), or a plain framing for programs that do not speak it: lines (one message per line), "
-            + "length-prefixed (a big-endian length, then the message), raw (whatever one read returns). Keys, plain "
-            + "framings only: idle-timeout=DURATION (drop a peer silent this long; default --timeout), probe[=TEXT] "
+            + "length-prefixed (a big-endian length, then the message), raw (whatever one read returns). Keys: tls (any framing: "
+            + "this listener uses TLS, see --tls-cert); plain framings only: idle-timeout=DURATION (drop a peer silent this long; default --timeout), probe[=TEXT] "
             + "(send TEXT, default PING, after each probe-interval=DURATION of silence; default --heartbeat), ping[=TEXT] "
             + "with pong=TEXT (answer a ping, default PING, with the pong, default PONG; neither is delivered), "
             + "max-length=BYTES (lines, length-prefixed), header=u16|u32 (length-prefixed, default u32). TEXT may use "
@@ -121,6 +123,34 @@ internal sealed class ServeCommand : Command
         HelpName = "path",
     };
 
+    private readonly Option<string> _tlsCert = new("--tls-cert")
+    {
+        Description = "Certificate for TLS: a PEM file (with --tls-key) or a .pfx. Every listener then uses TLS, or only "
+            + "those whose --listen carries ',tls' if any does. tether cert create makes one for development. [default: no TLS]",
+        HelpName = "path",
+    };
+
+    private readonly Option<string> _tlsKey = new("--tls-key")
+    {
+        Description = "The PEM private key of --tls-cert.",
+        HelpName = "path",
+    };
+
+    private readonly Option<string> _tlsClientCa = new("--tls-client-ca")
+    {
+        Description = "Require every TLS client to present a certificate signed by a CA in this PEM file; others fail the TLS handshake. [default: no client certificates]",
+        HelpName = "path",
+    };
+
+    private readonly Option<int?> _maxMessageRate = CliOptions.OptionalInt(
+        "--max-message-rate", $"Frames per second one connection may send on average (and at once); over it the connection is closed with RATE_LIMITED; 0 for no limit. [default: {Defaults.RateLimits.MessagesPerSecond:0}]", min: 0);
+
+    private readonly Option<int?> _maxByteRate = CliOptions.OptionalInt(
+        "--max-byte-rate", $"Bytes per second one connection may send on average (and at once); over it the connection is closed with RATE_LIMITED; 0 for no limit. [default: {Defaults.RateLimits.BytesPerSecond:0} (64 MiB)]", min: 0, helpName: "bytes");
+
+    private readonly Option<int?> _maxConnectionRate = CliOptions.OptionalInt(
+        "--max-connection-rate-per-address", "New connections per second one source address (an IPv6 /64) may open; more are refused with RATE_LIMITED before any work. [default: no limit, as a NAT's clients reconnecting after a restart look like a flood]", min: 1);
+
     private readonly Option<string> _portFile = new("--port-file")
     {
         Description = "Once listening, write the bound port(s) to this file, one per line in --listen order (useful with port 0). Removed when the server stops.",
@@ -147,6 +177,12 @@ internal sealed class ServeCommand : Command
         Options.Add(_jsonLog);
         Options.Add(_app);
         Options.Add(_authSecretFile);
+        Options.Add(_tlsCert);
+        Options.Add(_tlsKey);
+        Options.Add(_tlsClientCa);
+        Options.Add(_maxMessageRate);
+        Options.Add(_maxByteRate);
+        Options.Add(_maxConnectionRate);
         Options.Add(_portFile);
         SetAction((result, _) => RunAsync(result));
     }
@@ -162,12 +198,20 @@ internal sealed class ServeCommand : Command
             Heartbeat = BuildHeartbeat(result.GetValue(_heartbeat), result.GetValue(_timeout)),
         };
         var listen = result.GetValue(_listen) is { Count: > 0 } given ? given : [ListenSpec.Default];
+        var tls = BuildTls(result, listen);
+        var tlsEverywhere = !listen.Any(spec => spec.Tls);
         foreach (var spec in listen)
         {
             var listener = spec.ToListenerOptions();
+            listener.Tls = spec.Tls || tlsEverywhere ? tls : null;
             CheckProbeBeforeIdle(listener, options.Heartbeat);
             options.Listeners.Add(listener);
         }
+
+        var rates = options.RateLimits;
+        rates.MessagesPerSecond = result.GetValue(_maxMessageRate) ?? rates.MessagesPerSecond;
+        rates.BytesPerSecond = result.GetValue(_maxByteRate) ?? rates.BytesPerSecond;
+        rates.ConnectionsPerAddressPerSecond = result.GetValue(_maxConnectionRate) ?? rates.ConnectionsPerAddressPerSecond;
 
         options.Heartbeat.TickInterval = FinestTick(options.Listeners, options.Heartbeat);
 
@@ -184,6 +228,37 @@ internal sealed class ServeCommand : Command
         }
 
         return options;
+    }
+
+    /// <summary>The TLS settings from --tls-cert/--tls-key/--tls-client-ca, or null without a certificate.</summary>
+    private SslServerAuthenticationOptions? BuildTls(ParseResult result, IReadOnlyList<ListenSpec> listen)
+    {
+        if (result.GetValue(_tlsCert) is not { } certificateFile)
+        {
+            if (listen.FirstOrDefault(spec => spec.Tls) is { } marked)
+            {
+                throw new CliException($"--listen {marked.EndPoint},tls needs --tls-cert (and --tls-key for a PEM certificate)");
+            }
+
+            if (result.GetValue(_tlsKey) is not null || result.GetValue(_tlsClientCa) is not null)
+            {
+                throw new CliException("--tls-key and --tls-client-ca need --tls-cert");
+            }
+
+            return null;
+        }
+
+        var tls = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = SslStreamCertificateContext.Create(TlsFiles.Certificate(certificateFile, result.GetValue(_tlsKey), "--tls-cert", "--tls-key"), additionalCertificates: null),
+        };
+        if (result.GetValue(_tlsClientCa) is { } clientCa)
+        {
+            tls.ClientCertificateRequired = true;
+            tls.RemoteCertificateValidationCallback = TlsFiles.Trust(clientCa, "--tls-client-ca");
+        }
+
+        return tls;
     }
 
     private static HeartbeatOptions BuildHeartbeat(TimeSpan? interval, TimeSpan? timeout)
@@ -306,7 +381,7 @@ internal sealed class ServeCommand : Command
     /// binds its listeners in the order of <paramref name="listeners"/>, which is the --listen order.
     /// </summary>
     internal static string DescribeListeners(IReadOnlyList<IPEndPoint> bound, IEnumerable<ListenerOptions> listeners) =>
-        string.Join(", ", bound.Zip(listeners, (endPoint, listener) => $"{endPoint} ({listener.FramingName})"));
+        string.Join(", ", bound.Zip(listeners, (endPoint, listener) => $"{endPoint} ({listener.FramingName}{(listener.Tls is null ? "" : " over TLS")})"));
 
     private static TetherServer CreateServer(TetherServerOptions options, ServeApp app, ILoggerFactory loggerFactory)
     {

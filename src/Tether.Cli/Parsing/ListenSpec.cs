@@ -35,6 +35,9 @@ internal sealed class ListenSpec
 
     public ReadOnlyMemory<byte> Pong { get; init; }
 
+    /// <summary>The listener speaks TLS (with the certificate of <c>--tls-cert</c>).</summary>
+    public bool Tls { get; init; }
+
     public ListenerOptions ToListenerOptions() => new(EndPoint, Framing)
     {
         IdleTimeout = IdleTimeout,

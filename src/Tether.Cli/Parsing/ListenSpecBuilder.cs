@@ -15,9 +15,16 @@ internal sealed class ListenSpecBuilder(string framingName, IReadOnlyDictionary<
     public bool TryBuild(IPEndPoint endPoint, [NotNullWhen(true)] out ListenSpec? spec, [NotNullWhen(false)] out string? error)
     {
         spec = null;
+        if (keys.TryGetValue(ListenSyntax.Tls, out var tlsValue) && tlsValue is not null)
+        {
+            error = $"'{ListenSyntax.Tls}' takes no value (the certificate comes from --tls-cert)";
+            return false;
+        }
+
+        var tls = keys.ContainsKey(ListenSyntax.Tls);
         if (framingName == ListenSyntax.Tether)
         {
-            spec = new ListenSpec(endPoint, framing: null);
+            spec = new ListenSpec(endPoint, framing: null) { Tls = tls };
             error = null;
             return true;
         }
@@ -52,6 +59,7 @@ internal sealed class ListenSpecBuilder(string framingName, IReadOnlyDictionary<
 
         spec = new ListenSpec(endPoint, framing)
         {
+            Tls = tls,
             IdleTimeout = idleTimeout,
             Probe = probe,
             ProbeInterval = probeInterval,

@@ -60,10 +60,12 @@ internal static class ListenSpecParser
             error = (key, framing) switch
             {
                 _ when part.Length == 0 => "empty key (a stray ',')",
-                (null, ListenSyntax.Tether) => $"unknown key '{typed}': tether listeners take no keys",
+                (null, ListenSyntax.Tether) => $"unknown key '{typed}': tether listeners take only '{ListenSyntax.Tls}'",
                 (null, _) => $"unknown key '{typed}' for {framing} (valid: {string.Join(", ", valid)})",
+                (ListenSyntax.Tls, _) when keys.ContainsKey(key) => $"'{key}' is given twice",
+                (ListenSyntax.Tls, _) => null,
                 (_, ListenSyntax.Tether) => $"'{key}' is for plain listeners ({ListenSyntax.Lines}, {ListenSyntax.LengthPrefixed}, {ListenSyntax.Raw}); "
-                    + "tether listeners take no keys (their liveness is --heartbeat and --timeout)",
+                    + $"tether listeners take only '{ListenSyntax.Tls}' (their liveness is --heartbeat and --timeout)",
                 (ListenSyntax.MaxLength, ListenSyntax.Raw) => $"'{key}' is not valid for raw: raw reads at most {RawFraming.ReadSize} bytes per message",
                 (ListenSyntax.Header, _) when framing != ListenSyntax.LengthPrefixed => $"'{key}' is only valid for {ListenSyntax.LengthPrefixed}, not {framing}",
                 _ when !valid.Contains(key) => $"'{key}' is not valid for {framing} (valid: {string.Join(", ", valid)})",

@@ -17,6 +17,7 @@ internal static class ListenSyntax
     public const string Pong = "pong";
     public const string MaxLength = "max-length";
     public const string Header = "header";
+    public const string Tls = "tls";
 
     /// <summary>What a bare <c>probe</c> or <c>ping</c> sends or expects: the usual keepalive of text devices.</summary>
     public const string DefaultPing = "PING";
@@ -26,7 +27,7 @@ internal static class ListenSyntax
 
     public static IReadOnlyList<string> Framings { get; } = [Tether, Lines, LengthPrefixed, Raw];
 
-    public static IReadOnlyList<string> Keys { get; } = [IdleTimeout, Probe, ProbeInterval, Ping, Pong, MaxLength, Header];
+    public static IReadOnlyList<string> Keys { get; } = [IdleTimeout, Probe, ProbeInterval, Ping, Pong, MaxLength, Header, Tls];
 
     /// <summary>The framing names for messages: <c>tether, lines, length-prefixed or raw</c>.</summary>
     public static string FramingList { get; } = $"{string.Join(", ", Framings.Take(Framings.Count - 1))} or {Framings[^1]}";
@@ -34,10 +35,10 @@ internal static class ListenSyntax
     /// <summary>The keys <paramref name="framing"/> (a name from <see cref="Framings"/>) takes, in help order.</summary>
     public static IReadOnlyList<string> KeysOf(string framing) => framing switch
     {
-        Tether => [],
-        Lines => [IdleTimeout, Probe, ProbeInterval, Ping, Pong, MaxLength],
-        LengthPrefixed => [IdleTimeout, Probe, ProbeInterval, Ping, Pong, MaxLength, Header],
-        Raw => [IdleTimeout, Probe, ProbeInterval, Ping, Pong],
+        Tether => [Tls],
+        Lines => [IdleTimeout, Probe, ProbeInterval, Ping, Pong, MaxLength, Tls],
+        LengthPrefixed => [IdleTimeout, Probe, ProbeInterval, Ping, Pong, MaxLength, Header, Tls],
+        Raw => [IdleTimeout, Probe, ProbeInterval, Ping, Pong, Tls],
         _ => throw new ArgumentOutOfRangeException(nameof(framing), framing, "not a framing name"),
     };
 }

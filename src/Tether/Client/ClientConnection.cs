@@ -1,13 +1,16 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 using Tether.Diagnostics;
 using Tether.Heartbeat;
 using Tether.Link;
 using Tether.Protocol;
 using Tether.Transport;
+using Tether.Transport.Tls;
 
 namespace Tether.Client;
 
@@ -101,7 +104,13 @@ internal sealed class ClientConnection : ILinkHandler
             }
 
             SocketTuning.Apply(socket, options.Tcp);
-            transport = new SocketTransport(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, metrics);
+            var transportSocket = socket;
+            if (options.Tls is { } tls)
+            {
+                transportSocket = await ConnectTlsAsync(socket, ForEndPoint(tls, endPoint), endPoint, time, options.CloseLinger, linked.Token).ConfigureAwait(false);
+            }
+
+            transport = new SocketTransport(transportSocket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, metrics, transportSocket == socket ? null : socket);
             using var abortOnTimeout = linked.Token.Register(static s => ((SocketTransport)s!).Abort(), transport);
             using (var scope = transport.BeginSend())
             {
@@ -130,6 +139,45 @@ internal sealed class ClientConnection : ILinkHandler
             throw;
         }
     }
+
+    /// <summary>
+    /// The TLS handshake. A certificate the client refuses (or a server that refuses the client's) ends the attempts with
+    /// AUTH_FAILED: trying again would meet the same certificate. A network failure during the handshake is retried.
+    /// </summary>
+    private static async Task<Socket> ConnectTlsAsync(Socket socket, SslClientAuthenticationOptions tls, EndPoint endPoint, TimeProvider time, TimeSpan linger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TlsTunnel.ConnectClientAsync(socket, tls, time, linger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AuthenticationException ex)
+        {
+            throw new TetherException($"TLS handshake with {EndPointText.Format(endPoint)} failed: {ex.Message}", CloseCode.AuthFailed, ex);
+        }
+    }
+
+    /// <summary>The TLS options with the name to verify defaulted to the endpoint's host, as a browser would.</summary>
+    private static SslClientAuthenticationOptions ForEndPoint(SslClientAuthenticationOptions tls, EndPoint endPoint) => tls.TargetHost is not null
+        ? tls
+        : new SslClientAuthenticationOptions
+        {
+            TargetHost = endPoint switch
+            {
+                DnsEndPoint dns => dns.Host,
+                IPEndPoint ip => ip.Address.ToString(),
+                _ => null,
+            },
+            RemoteCertificateValidationCallback = tls.RemoteCertificateValidationCallback,
+            LocalCertificateSelectionCallback = tls.LocalCertificateSelectionCallback,
+            ClientCertificates = tls.ClientCertificates,
+            ClientCertificateContext = tls.ClientCertificateContext,
+            EnabledSslProtocols = tls.EnabledSslProtocols,
+            CertificateRevocationCheckMode = tls.CertificateRevocationCheckMode,
+            CertificateChainPolicy = tls.CertificateChainPolicy,
+            ApplicationProtocols = tls.ApplicationProtocols,
+            AllowRenegotiation = tls.AllowRenegotiation,
+            AllowTlsResume = tls.AllowTlsResume,
+        };
 
     /// <summary>A transport also leaves the readiness engine when it closes; a bare socket only needs disposing.</summary>
     private static void Close(Socket socket, SocketTransport? transport)
@@ -229,6 +277,11 @@ internal sealed class ClientConnection : ILinkHandler
     }
 
     void ILinkHandler.OnRoundTrip(TimeSpan roundTripTime) => RoundTripMeasured?.Invoke(roundTripTime);
+
+    // A client trusts its server's pace; what it cannot absorb is bounded by its receive queue instead.
+    void ILinkHandler.OnReceived(int frames, int bytes)
+    {
+    }
 
     private static async Task<WelcomeFrame> ReadWelcomeAsync(SocketTransport transport, EndPoint endPoint)
     {

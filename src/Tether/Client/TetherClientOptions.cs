@@ -75,6 +75,14 @@ public sealed class TetherClientOptions
     /// <summary>TCP settings.</summary>
     public TcpOptions Tcp { get; set; } = new();
 
+    /// <summary>
+    /// TLS to the server, or null for plain TCP. Without a <see cref="System.Net.Security.SslClientAuthenticationOptions.TargetHost"/>, the
+    /// name checked against the server's certificate is the endpoint's host; without a validation callback, the system's
+    /// trusted roots decide (<see cref="Security.CertificateTrust"/> has a CA-file and an insecure one). A certificate
+    /// refused either way ends the attempts with AUTH_FAILED rather than retrying.
+    /// </summary>
+    public System.Net.Security.SslClientAuthenticationOptions? Tls { get; set; }
+
     internal void Validate()
     {
         if (EndPoints.Count == 0)

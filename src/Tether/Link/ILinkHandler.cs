@@ -17,4 +17,10 @@ internal interface ILinkHandler
 
     /// <summary>A PONG answered our PING.</summary>
     void OnRoundTrip(TimeSpan roundTripTime);
+
+    /// <summary>
+    /// A batch of <paramref name="frames"/> frames in <paramref name="bytes"/> bytes was read; throws
+    /// <see cref="Protocol.TetherProtocolException"/> (RATE_LIMITED) when it takes the peer over a rate limit.
+    /// </summary>
+    void OnReceived(int frames, int bytes);
 }

@@ -170,6 +170,7 @@ internal sealed class PeerLink : ConnectionLink
         Metrics.FramesReceived.Add(frames);
         Metrics.MessagesReceived.Add(messages);
         consumed = data.Length - (int)buffer.Length;
+        handler.OnReceived(frames, consumed);
         return result;
     }
 

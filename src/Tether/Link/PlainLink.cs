@@ -136,6 +136,7 @@ internal sealed class PlainLink : ConnectionLink
         Metrics.FramesReceived.Add(messages);
         Metrics.MessagesReceived.Add(messages);
         consumed = data.Length - (int)buffer.Length;
+        handler.OnReceived(messages, consumed);
         return result;
     }
 

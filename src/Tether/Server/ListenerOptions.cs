@@ -31,6 +31,15 @@ public sealed class ListenerOptions
     public string FramingName => Framing?.Name ?? "tether";
 
     /// <summary>
+    /// TLS for every connection on this listener, or null for plain TCP. Set at least
+    /// <see cref="System.Net.Security.SslServerAuthenticationOptions.ServerCertificate"/> (or its context); to ask for
+    /// client certificates, set <see cref="System.Net.Security.SslServerAuthenticationOptions.ClientCertificateRequired"/>
+    /// and a validation callback (see <see cref="Security.CertificateTrust"/>). The TLS handshake counts against
+    /// <see cref="TetherServerOptions.HandshakeTimeout"/>.
+    /// </summary>
+    public System.Net.Security.SslServerAuthenticationOptions? Tls { get; set; }
+
+    /// <summary>
     /// Plain framings: a peer from which nothing (not one byte) arrived for this long is closed as dead. Default: the
     /// server's <see cref="Heartbeat.HeartbeatOptions.Timeout"/>.
     /// </summary>

@@ -1,64 +1,128 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Tether.Diagnostics;
 using Tether.Protocol;
 
 namespace Tether.Server;
 
 /// <summary>Source-generated log messages of the server (no formatting cost when a level is off).</summary>
-internal sealed partial class ServerLog(ILogger logger)
+internal sealed partial class ServerLog(ILogger logger, TimeProvider time)
 {
+    // Lines a flood of peers can cause, each kind with its own budget: lifecycle lines a generous one (they are the
+    // record of who came and went), refusals and violations a small one (one line tells the story, a thousand do not).
+    private readonly LogRateLimiter _lifecycle = new(time, perSecond: 200, burst: 1000);
+    private readonly LogRateLimiter _violations = new(time, perSecond: 10, burst: 50);
+    private readonly LogRateLimiter _refusals = new(time, perSecond: 10, burst: 50);
+    private readonly LogRateLimiter _timeouts = new(time, perSecond: 10, burst: 50);
+    private readonly LogRateLimiter _tls = new(time, perSecond: 10, burst: 50);
+
     public ILogger Logger { get; } = logger;
 
     public void Listening(EndPoint endPoint, string framing) => LogListening(Logger, endPoint, framing);
 
     public void Connected(TetherConnection connection)
     {
+        if (!Allow(_lifecycle, LogLevel.Information, "connection"))
+        {
+            return;
+        }
+
         if (connection.IsPlain)
         {
-            if (!Logger.IsEnabled(LogLevel.Information))
-            {
-                return;
-            }
 
             var probe = connection.Heartbeat.Interval > TimeSpan.Zero ? $"a probe after {connection.Heartbeat.Interval.TotalMilliseconds} ms of silence" : "no probe";
             LogPlainConnected(Logger, connection.Id, connection.Listener.FramingName, connection.RemoteEndPoint, connection.Heartbeat.Timeout.TotalMilliseconds, probe);
             return;
         }
 
-        // Checked here, not only inside the generated method: the remote endpoint is built for each call.
-        if (Logger.IsEnabled(LogLevel.Information))
+        LogConnected(Logger, connection.Id, connection.ClientId ?? "-", connection.RemoteEndPoint, connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
+    }
+
+    public void Disconnected(TetherConnection connection, DisconnectInfo info)
+    {
+        if (Allow(_lifecycle, LogLevel.Information, "connection"))
         {
-            LogConnected(Logger, connection.Id, connection.ClientId ?? "-", connection.RemoteEndPoint, connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
+            LogDisconnected(Logger, connection.Id, connection.ClientId ?? "-", info.ReasonName, info.Description);
         }
     }
 
-    public void Disconnected(TetherConnection connection, DisconnectInfo info) =>
-        LogDisconnected(Logger, connection.Id, connection.ClientId ?? "-", info.ReasonName, info.Description);
-
     public void HeartbeatTimeout(TetherConnection connection, double silentMs) => LogHeartbeatTimeout(Logger, connection.Id, connection.ClientId ?? "-", silentMs);
 
-    public void ProtocolViolation(TetherConnection connection, CloseCode code, string message) =>
-        LogProtocolViolation(Logger, connection.Id, connection.RemoteEndPoint, code.ToWireName(), message);
+    public void ProtocolViolation(TetherConnection connection, CloseCode code, string message)
+    {
+        if (Allow(_violations, LogLevel.Warning, "protocol violation"))
+        {
+            LogProtocolViolation(Logger, connection.Id, connection.RemoteEndPoint, code.ToWireName(), message);
+        }
+    }
 
     public void AuthenticationFailed(TetherConnection connection, CloseCode code, string reason)
     {
-        if (Logger.IsEnabled(LogLevel.Information))
+        if (Allow(_refusals, LogLevel.Information, "refusal"))
         {
             LogAuthenticationFailed(Logger, connection.Id, connection.RemoteEndPoint, code.ToWireName(), reason);
         }
     }
 
-    public void HandshakeTimeout(TetherConnection connection, double timeoutMs) => LogHandshakeTimeout(Logger, connection.Id, connection.RemoteEndPoint, timeoutMs);
+    public void HandshakeTimeout(TetherConnection connection, double timeoutMs)
+    {
+        if (Allow(_timeouts, LogLevel.Information, "handshake timeout"))
+        {
+            LogHandshakeTimeout(Logger, connection.Id, connection.RemoteEndPoint, timeoutMs);
+        }
+    }
+
+    public void TlsHandshakeFailed(string reason)
+    {
+        if (Allow(_tls, LogLevel.Information, "TLS handshake failure"))
+        {
+            LogTlsHandshakeFailed(Logger, reason);
+        }
+    }
+
+    public void RateLimited(TetherConnection connection, string limit, double rate)
+    {
+        if (Allow(_refusals, LogLevel.Warning, "refusal"))
+        {
+            LogRateLimited(Logger, connection.Id, connection.ClientId ?? "-", connection.RemoteEndPoint, limit, rate);
+        }
+    }
+
+    public void ConnectionRateLimit(double limit, EndPoint? remote)
+    {
+        if (Allow(_refusals, LogLevel.Warning, "refusal"))
+        {
+            LogConnectionRateLimit(Logger, limit, remote);
+        }
+    }
 
     public void HandlerFailed(TetherConnection connection, Exception exception) => LogHandlerFailed(Logger, exception, connection.Id);
 
     public void Replaced(TetherConnection old, TetherConnection replacement) => LogReplaced(Logger, old.ClientId ?? "-", old.Id, replacement.Id);
 
-    public void ConnectionLimit(int limit, EndPoint? remote) => LogConnectionLimit(Logger, limit, remote);
+    public void ConnectionLimit(int limit, EndPoint? remote)
+    {
+        if (Allow(_refusals, LogLevel.Warning, "refusal"))
+        {
+            LogConnectionLimit(Logger, limit, remote);
+        }
+    }
 
-    public void AddressConnectionLimit(int limit, EndPoint? remote) => LogAddressConnectionLimit(Logger, limit, remote);
+    public void AddressConnectionLimit(int limit, EndPoint? remote)
+    {
+        if (Allow(_refusals, LogLevel.Warning, "refusal"))
+        {
+            LogAddressConnectionLimit(Logger, limit, remote);
+        }
+    }
 
-    public void SlowConsumer(TetherConnection connection, int pending) => LogSlowConsumer(Logger, connection.Id, connection.ClientId ?? "-", pending);
+    public void SlowConsumer(TetherConnection connection, int pending)
+    {
+        if (Allow(_violations, LogLevel.Warning, "slow consumer"))
+        {
+            LogSlowConsumer(Logger, connection.Id, connection.ClientId ?? "-", pending);
+        }
+    }
 
     public void BroadcastTooLarge(int messageLength, int connections) => LogBroadcastTooLarge(Logger, messageLength, connections);
 
@@ -92,6 +156,42 @@ internal sealed partial class ServerLog(ILogger logger)
     public void Stopping(int connections, int plainConnections, double drainMs) => LogStopping(Logger, connections, plainConnections, drainMs);
 
     public void Stopped(int forced) => LogStopped(Logger, forced);
+
+    /// <summary>
+    /// True when <paramref name="level"/> is on and <paramref name="limiter"/> has a line to spare; first writes how many
+    /// lines of that budget were dropped since the last one let through.
+    /// </summary>
+    private bool Allow(LogRateLimiter limiter, LogLevel level, string what)
+    {
+        if (!Logger.IsEnabled(level))
+        {
+            return false;
+        }
+
+        if (!limiter.TryAcquire(out var dropped))
+        {
+            return false;
+        }
+
+        if (dropped > 0)
+        {
+            LogSuppressed(Logger, dropped, what);
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(EventId = 45, Level = LogLevel.Warning, Message = "{Dropped} log lines ({What}) were dropped to keep the log rate bounded")]
+    private static partial void LogSuppressed(ILogger logger, long dropped, string what);
+
+    [LoggerMessage(EventId = 42, Level = LogLevel.Information, Message = "A TLS handshake failed: {Reason}")]
+    private static partial void LogTlsHandshakeFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "Connection #{ConnectionId} client {ClientId} from {RemoteEndPoint} went over its inbound {Limit} limit of {Rate} per second; closing it")]
+    private static partial void LogRateLimited(ILogger logger, long connectionId, string clientId, EndPoint? remoteEndPoint, string limit, double rate);
+
+    [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "Connection attempts over {Limit} per second from one address; refused {RemoteEndPoint}")]
+    private static partial void LogConnectionRateLimit(ILogger logger, double limit, EndPoint? remoteEndPoint);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Listening on {EndPoint} ({Framing})")]
     private static partial void LogListening(ILogger logger, EndPoint endPoint, string framing);

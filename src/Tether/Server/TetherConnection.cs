@@ -32,18 +32,28 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     private TaskCompletionSource? _receiveEnded;
     private volatile bool _receiveDone;
     private bool _finishOnWorker;
+    private InboundBudget _inbound;
 
     // Looked up rather than kept: every field of a connection is paid for 19,000 times over.
     private TimeProvider Time => _server.TimeProvider;
 
+    // A token bucket refills in about a second at the configured rate: asking for less would only bring the peer back
+    // to be refused again.
+    private const uint RateLimitedRetryAfterMs = 1000;
+
     private PeerLink? Peer => _link as PeerLink;
 
-    internal TetherConnection(TetherServer server, Socket socket, long id, ServerListener listener)
+    /// <param name="server">The server.</param>
+    /// <param name="socket">The socket the transport reads and writes: the accepted one, or with TLS the tunnel's local end.</param>
+    /// <param name="network">With TLS, the accepted socket (for its endpoints); otherwise null.</param>
+    /// <param name="id">The connection's id.</param>
+    /// <param name="listener">The listener that accepted it.</param>
+    internal TetherConnection(TetherServer server, Socket socket, Socket? network, long id, ServerListener listener)
     {
         _server = server;
         Id = id;
         ListenerIndex = listener.Index;
-        var transport = new SocketTransport(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, server.Metrics);
+        var transport = new SocketTransport(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, server.Metrics, network);
         if (listener.Plain is { } plain)
         {
             _link = new PlainLink(transport, server.TimeProvider, server.Metrics, plain);
@@ -56,6 +66,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
         transport.SendFailed = this;
         _connectedAt = Time.GetTimestamp();
         _deadline = _connectedAt + ToTicks(server.Options.HandshakeTimeout);
+        _inbound = new InboundBudget(server.Options.RateLimits, _connectedAt);
     }
 
     /// <summary>Server-unique id, also sent to the client in WELCOME.</summary>
@@ -230,6 +241,18 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
 
     void ILinkHandler.OnRoundTrip(TimeSpan roundTripTime) => Volatile.Write(ref _rttTicks, roundTripTime.Ticks);
 
+    void ILinkHandler.OnReceived(int frames, int bytes)
+    {
+        var limits = _server.Options.RateLimits;
+        if (_inbound.Charge(limits, Time.GetTimestamp(), Time.TimestampFrequency, frames, bytes) is { } limit)
+        {
+            var rate = limit == "message" ? limits.MessagesPerSecond : limits.BytesPerSecond;
+            _server.Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", limit == "message" ? "inbound-message-rate" : "inbound-byte-rate"));
+            _server.Log.RateLimited(this, limit, rate);
+            throw new TetherProtocolException(CloseCode.RateLimited, $"over the inbound {limit} rate limit of {rate} per second");
+        }
+    }
+
     internal SendResult TrySend(ReadOnlySpan<byte> message) =>
         _state == (int)ConnectionState.Open ? _link.TrySendData(message, _server.Options.MaxPendingOutboundBytes) : SendResult.Closed;
 
@@ -383,6 +406,9 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     {
         switch (exception)
         {
+            case TetherProtocolException { Code: CloseCode.RateLimited } ex:
+                BeginClose(new DisconnectInfo(DisconnectReason.RateLimited, ex.Code, ex.Message), ex.Code, ex.Message, RateLimitedRetryAfterMs, immediate: false);
+                break;
             case TetherProtocolException ex:
                 if (ex.Code == CloseCode.FrameTooLarge)
                 {

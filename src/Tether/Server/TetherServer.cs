@@ -8,6 +8,7 @@ using Tether.Heartbeat;
 using Tether.Link;
 using Tether.Protocol;
 using Tether.Sessions;
+using Tether.Transport.Tls;
 
 namespace Tether.Server;
 
@@ -23,6 +24,7 @@ public sealed class TetherServer : IAsyncDisposable
     private readonly TaskCompletionSource _stopCompleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private readonly AddressConnectionCounts? _perAddress;
+    private readonly AddressRateLimiter? _attempts;
     private long _nextConnectionId;
     private int _started;
     private int _stopped;
@@ -37,11 +39,13 @@ public sealed class TetherServer : IAsyncDisposable
         Handler = handler;
         TimeProvider = timeProvider ?? TimeProvider.System;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Server");
-        Log = new ServerLog(logger);
+        Log = new ServerLog(logger, TimeProvider);
         Metrics = new TetherMetrics(TetherMetrics.ServerMeterName);
         Wheel = new TimingWheel(options.Heartbeat.TickInterval, TimeProvider, logger);
         Sessions = new SessionRegistry(options.Sessions.RememberedLostSessions);
         _perAddress = options.MaxConnectionsPerAddress < int.MaxValue ? new AddressConnectionCounts() : null;
+        var rates = options.RateLimits;
+        _attempts = rates.ConnectionsPerAddressPerSecond > 0 ? new AddressRateLimiter(TimeProvider, rates.ConnectionsPerAddressPerSecond, rates.ConnectionCapacity) : null;
     }
 
     /// <summary>The settings this server runs with.</summary>
@@ -122,7 +126,7 @@ public sealed class TetherServer : IAsyncDisposable
         Wheel.Start();
         foreach (var listener in _listeners)
         {
-            Log.Listening(listener.EndPoint, listener.Options.FramingName);
+            Log.Listening(listener.EndPoint, listener.Options.Tls is null ? listener.Options.FramingName : listener.Options.FramingName + " over TLS");
             _acceptLoops.Add(AcceptLoopAsync(listener));
         }
 
@@ -500,11 +504,20 @@ public sealed class TetherServer : IAsyncDisposable
 
     private void Admit(Socket socket, ServerListener listener)
     {
+        // Cheapest refusals first: a flood is turned away before it costs a connection object or a TLS handshake.
+        if (_attempts is not null && !_attempts.TryAcquire(socket.RemoteEndPoint))
+        {
+            Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "connection-rate-per-address"));
+            Log.ConnectionRateLimit(Options.RateLimits.ConnectionsPerAddressPerSecond, socket.RemoteEndPoint);
+            Refuse(socket, listener, CloseCode.RateLimited, "too many connection attempts from this address");
+            return;
+        }
+
         if (Connections.Count >= Options.MaxConnections)
         {
             Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "max-connections"));
             Log.ConnectionLimit(Options.MaxConnections, socket.RemoteEndPoint);
-            RefuseBusy(socket, listener, "connection limit reached");
+            Refuse(socket, listener, CloseCode.TooManyConnections, "connection limit reached");
             return;
         }
 
@@ -513,43 +526,69 @@ public sealed class TetherServer : IAsyncDisposable
         {
             Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", "max-connections-per-address"));
             Log.AddressConnectionLimit(Options.MaxConnectionsPerAddress, socket.RemoteEndPoint);
-            RefuseBusy(socket, listener, "connection limit for this address reached");
+            Refuse(socket, listener, CloseCode.TooManyConnections, "connection limit for this address reached");
             return;
         }
 
         TetherConnection connection;
+        TlsTunnel? tunnel = null;
+        var transportSocket = socket;
         try
         {
-            connection = new TetherConnection(this, socket, Interlocked.Increment(ref _nextConnectionId), listener);
+            if (listener.Options.Tls is not null)
+            {
+                tunnel = TlsTunnel.ForServer(socket, TimeProvider, Options.CloseLinger, out transportSocket);
+            }
+
+            connection = new TetherConnection(this, transportSocket, tunnel is null ? null : socket, Interlocked.Increment(ref _nextConnectionId), listener);
         }
-        catch
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
+            // The peer left while it was being admitted (or descriptors ran out): nothing to keep, and accepting goes on.
             if (address is not null)
             {
                 _perAddress!.Release(address);
             }
 
-            throw;
+            tunnel?.Dispose();
+            transportSocket.Dispose();
+            socket.Dispose();
+            return;
         }
+
+        tunnel?.Start(listener.Options.Tls!, OnTlsHandshakeFailed);
 
         Connections.Add(connection);
         Metrics.ConnectionsAccepted.Add(1, new KeyValuePair<string, object?>("framing", listener.Options.FramingName));
         _ = connection.RunAsync(socket);
     }
 
-    private static void RefuseBusy(Socket socket, ServerListener listener, string reason)
+    private void OnTlsHandshakeFailed(Exception ex)
+    {
+        Metrics.HandshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", "tls"));
+        Log.TlsHandshakeFailed(ex.GetBaseException().Message);
+    }
+
+    private static void Refuse(Socket socket, ServerListener listener, CloseCode code, string reason)
     {
         // Best effort: tell the peer why, then close. The buffer is tiny and the socket is new, so this never blocks long.
+        // A TLS peer could not read a plaintext CLOSE, and a TLS handshake is the work being shed: it is only closed.
         try
         {
+            if (listener.Options.Tls is not null)
+            {
+                socket.Dispose();
+                return;
+            }
+
             var writer = new ArrayBufferWriter<byte>(64);
             if (listener.Plain is { } plain)
             {
-                plain.Framing.WriteFarewell(CloseCode.TooManyConnections, reason, writer);
+                plain.Framing.WriteFarewell(code, reason, writer);
             }
             else
             {
-                new CloseFrame { Code = CloseCode.TooManyConnections, RetryAfterMs = 1000, Reason = reason }.Write(writer);
+                new CloseFrame { Code = code, RetryAfterMs = 1000, Reason = reason }.Write(writer);
             }
 
             socket.Send(writer.WrittenSpan, SocketFlags.None);

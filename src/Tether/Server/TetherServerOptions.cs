@@ -59,6 +59,9 @@ public sealed class TetherServerOptions
     /// </summary>
     public int MaxPendingOutboundBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>Rate limits: frames and bytes per connection, new connections per source address.</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
+
     /// <summary>How long a graceful stop waits for clients to leave after GOAWAY before closing them. Default 10 s.</summary>
     public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -101,6 +104,7 @@ public sealed class TetherServerOptions
 
         Heartbeat.Validate();
         Sessions.Validate();
+        RateLimits.Validate();
         if (MaxFrameSize < ProtocolConstants.MinMaxFrameSize)
         {
             throw new ArgumentException($"the maximum frame size must be at least {ProtocolConstants.MinMaxFrameSize} bytes");

@@ -53,7 +53,14 @@ internal sealed class SocketTransport
     // The monitor of this object guards sending: a separate Lock would cost 40 bytes per idle connection.
     private object SendLock => this;
 
-    public SocketTransport(Socket socket, int maxReceiveBuffer, TetherMetrics metrics)
+    /// <param name="socket">The socket to read and write.</param>
+    /// <param name="maxReceiveBuffer">The receive buffer's largest size.</param>
+    /// <param name="metrics">Where send and receive figures go.</param>
+    /// <param name="network">
+    /// For a TLS connection, whose <paramref name="socket"/> is the local end of a <see cref="Tls.TlsTunnel"/>: the
+    /// network socket, whose endpoints are the ones to report.
+    /// </param>
+    public SocketTransport(Socket socket, int maxReceiveBuffer, TetherMetrics metrics, Socket? network = null)
     {
         _handle = socket.SafeHandle;
         _metrics = metrics;
@@ -62,7 +69,11 @@ internal sealed class SocketTransport
         // Non-blocking: a send returns at once with what the kernel took, so most drains complete without an asynchronous
         // send and the per-socket event-args object it would create and keep (about 360 bytes); a receive returns at once
         // with what is there.
-        _remote = PeerAddress.From(socket.RemoteEndPoint);
+        _remote = PeerAddress.From((network ?? socket).RemoteEndPoint);
+        if (network is not null)
+        {
+            _localEndPoint = network.LocalEndPoint;
+        }
         if (ReadinessEngine.Shared is { } engine)
         {
             // Everything goes through the handle from here on: the Socket object (112 bytes) is not kept. Its finalizer
