@@ -1,0 +1,13 @@
+namespace Tether.Cli.Fuzzing;
+
+/// <summary>The ways <see cref="Mutator"/> damages a valid stream.</summary>
+internal enum MutationKind
+{
+    FlipBit,
+    OverwriteByte,
+    Insert,
+    Delete,
+    Truncate,
+    DuplicateRange,
+    SetLengthField,
+}
