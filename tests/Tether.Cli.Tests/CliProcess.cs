@@ -27,6 +27,8 @@ internal sealed class CliProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    public int Id => _process.Id;
+
     public StreamWriter Stdin => _process.Stdin;
 
     public static CliProcess Start(params string[] args)

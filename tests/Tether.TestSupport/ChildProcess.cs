@@ -33,6 +33,9 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>The process id, e.g. to sample the child's memory from /proc.</summary>
+    public int Id => _process.Id;
+
     /// <summary>The process's stdin (auto-flushed); only when the start info redirected it.</summary>
     public StreamWriter Stdin => _process.StandardInput;
 
