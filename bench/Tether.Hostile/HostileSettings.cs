@@ -30,14 +30,18 @@ internal sealed record HostileSettings
 
     public int Oversized { get; init; } = 500;
 
-    /// <summary>Peers whose first frame is not HELLO and stops mid-body; off by default (see <c>TruncatedPeer</c>).</summary>
-    public int Truncated { get; init; }
+    /// <summary>Peers whose first frame is not HELLO and stops mid-body (see <c>TruncatedPeer</c>).</summary>
+    public int Truncated { get; init; } = 200;
 
     /// <summary>Concurrent open-and-close loops, each running for the launch window.</summary>
     public int Churners { get; init; } = 16;
 
-    /// <summary>Valid clients that send DATA as fast as they can (expect RATE_LIMITED); off by default until the server limits rates.</summary>
-    public int Flooders { get; init; }
+    /// <summary>
+    /// Valid clients that send DATA as fast as they can (expect RATE_LIMITED). Run the server with a message rate well
+    /// below what one connection can push on the machine (e.g. <c>--max-message-rate 5000</c>), or a flooder held back by
+    /// a busy machine may never go over the default.
+    /// </summary>
+    public int Flooders { get; init; } = 10;
 
     /// <summary>Hostile sockets open at the same time, at most: the process may open 20,000 files in all.</summary>
     public int MaxSockets { get; init; } = 5000;

@@ -9,7 +9,8 @@ namespace Tether.Cli.Tests;
 
 /// <summary>
 /// Issue 6's flood test: a real <c>tether serve --app echo</c> takes a hostile mix of about two thousand connections
-/// (garbage, slowloris stallers, oversized frames, open-and-close churn) while well-behaved clients keep exchanging
+/// (garbage, slowloris stallers, oversized frames, first frames that are not HELLO, open-and-close churn, clients
+/// flooding DATA past the message rate) while well-behaved clients keep exchanging
 /// numbered messages, all within about 15 s; then the report must show no loss, no disconnect, every bad peer closed
 /// with its documented code, and the server's memory within its bound.
 /// </summary>
@@ -26,7 +27,7 @@ public sealed class HostileMixTests : IDisposable
     {
         await using var server = CliProcess.Start(
             "serve", "--app", "echo", "--listen", "127.0.0.1:0", "--port-file", _portFile,
-            "--handshake-timeout", "1s", "--log-level", "warning");
+            "--handshake-timeout", "1s", "--max-message-rate", "5000", "--log-level", "warning");
         await server.WaitForStderrAsync(line => line.StartsWith("tether: listening on", StringComparison.Ordinal));
         var port = int.Parse(File.ReadAllLines(_portFile)[0], CultureInfo.InvariantCulture);
         var settings = new HostileSettings
@@ -39,7 +40,9 @@ public sealed class HostileMixTests : IDisposable
             Garbage = 500,
             Stallers = 300,
             Oversized = 100,
+            Truncated = 100,
             Churners = 4,
+            Flooders = 5,
         };
 
         using var timeout = new CancellationTokenSource(RunTimeout);
@@ -55,6 +58,8 @@ public sealed class HostileMixTests : IDisposable
         Assert.Equal(report.Good.Counts.Sent, report.Good.Counts.Echoed);
         Assert.Equal(300, report.Kinds.Single(k => k.Name == "stallers").Expected[CloseCode.HandshakeTimeout]);
         Assert.Equal(100, report.Kinds.Single(k => k.Name == "oversized").Expected[CloseCode.FrameTooLarge]);
+        Assert.Equal(100, report.Kinds.Single(k => k.Name == "truncated").Expected[CloseCode.ProtocolError]);
+        Assert.Equal(5, report.Kinds.Single(k => k.Name == "flooders").Expected[CloseCode.RateLimited]);
         var churn = report.Kinds.Single(k => k.Name == "churners");
         Assert.True(churn.Attempts >= 500, text);
         Assert.True(report.Rss.Peak <= report.Rss.Bound && report.Rss.Final <= report.Rss.Bound, text);

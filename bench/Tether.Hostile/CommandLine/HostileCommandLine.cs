@@ -9,7 +9,7 @@ internal static class HostileCommandLine
 {
     public const string Usage =
         "usage: Tether.Hostile --target 127.0.0.1:PORT --server-pid PID [--duration 60s] [--handshake-timeout 10s] "
-        + "[--good 20] [--good-rate 50] [--garbage 2000] [--stallers 1000] [--oversized 500] [--truncated 0] [--churners 16] [--flooders 0] "
+        + "[--good 20] [--good-rate 50] [--garbage 2000] [--stallers 1000] [--oversized 500] [--truncated 200] [--churners 16] [--flooders 10] "
         + "[--max-sockets 5000] [--seed 1] [--rss-growth 25] [--rss-floor 32] [--json]\n"
         + "Runs well-behaved and hostile peers against a running `tether serve --app echo`; --handshake-timeout must be the "
         + "server's (for short runs start it with --handshake-timeout 2s and pass the same here). --rss-growth is a "
@@ -48,9 +48,9 @@ internal static class HostileCommandLine
             Garbage = reader.Int("--garbage", 2000, 0, 1_000_000)!.Value,
             Stallers = reader.Int("--stallers", 1000, 0, 1_000_000)!.Value,
             Oversized = reader.Int("--oversized", 500, 0, 1_000_000)!.Value,
-            Truncated = reader.Int("--truncated", 0, 0, 1_000_000)!.Value,
+            Truncated = reader.Int("--truncated", 200, 0, 1_000_000)!.Value,
             Churners = reader.Int("--churners", 16, 0, 1000)!.Value,
-            Flooders = reader.Int("--flooders", 0, 0, 1000)!.Value,
+            Flooders = reader.Int("--flooders", 10, 0, 1000)!.Value,
             MaxSockets = reader.Int("--max-sockets", 5000, 1, 1_000_000)!.Value,
             Seed = reader.Int("--seed", 1, 0, int.MaxValue)!.Value,
             RssGrowth = reader.Int("--rss-growth", 25, 0, 10_000)!.Value / 100.0,

@@ -6,8 +6,8 @@ namespace Tether.Hostile.Kinds;
 
 /// <summary>
 /// A valid client (HELLO, no session) that sends DATA as fast as it can, reading the echoes so that it is never a slow
-/// consumer, until the server closes it. Expects RATE_LIMITED; off unless <c>--flooders</c> is given, until the server
-/// limits inbound rates.
+/// consumer, until the server closes it. Expects RATE_LIMITED (run the server with a
+/// message rate it can be sure to exceed, e.g. <c>--max-message-rate 5000</c>).
 /// </summary>
 internal static class FlooderPeer
 {

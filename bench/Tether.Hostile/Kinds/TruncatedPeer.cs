@@ -6,7 +6,7 @@ namespace Tether.Hostile.Kinds;
 /// <summary>
 /// Sends, as its first bytes, the header of a frame that is not HELLO with a small length, and only part of its body.
 /// Section 4.6 has the server reject it from the type byte alone (1002), without waiting for the body; a server that
-/// waits holds the connection until its handshake timeout instead. Off unless <c>--truncated</c> is given.
+/// waits holds the connection until its handshake timeout instead.
 /// </summary>
 internal static class TruncatedPeer
 {

@@ -16,14 +16,21 @@ internal sealed class RawConnection : IDisposable
     private static readonly TimeSpan EndAfterClose = TimeSpan.FromSeconds(2);
 
     private readonly Socket _socket;
-    private readonly long _connectedAt = Stopwatch.GetTimestamp();
+    private readonly long _connectedAt;
     private byte[] _buffer = new byte[4096];
     private int _count;
     private string _howEnded = "end of stream";
 
-    private RawConnection(Socket socket) => _socket = socket;
+    private RawConnection(Socket socket, long connectStarted)
+    {
+        _socket = socket;
+        _connectedAt = connectStarted;
+    }
 
-    /// <summary>Time since the connection was opened (the server's handshake clock starts about then).</summary>
+    /// <summary>
+    /// Time since the connect began: the server's handshake clock cannot have started before it. (Counting from when
+    /// the connect's completion was seen would let a busy client's late continuation make a timely close look early.)
+    /// </summary>
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_connectedAt);
 
     /// <summary>Opens a connection, or says why it could not (refused, timed out) without throwing.</summary>
@@ -32,10 +39,11 @@ internal sealed class RawConnection : IDisposable
         var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
+        var started = Stopwatch.GetTimestamp();
         try
         {
             await socket.ConnectAsync(target, deadline.Token).ConfigureAwait(false);
-            return (new RawConnection(socket), default);
+            return (new RawConnection(socket, started), default);
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException)
         {

@@ -25,6 +25,11 @@ internal sealed partial class EchoHandler(ILogger<EchoHandler> logger) : TetherS
             // demo should say so and go on rather than fail the connection as a handler error.
             LogCannotEcho(logger, message.Length, connection.Id, ex.Message);
         }
+        catch (TetherException) when (connection.State is ConnectionState.Closing or ConnectionState.Closed)
+        {
+            // The peer went away (or was closed, e.g. over a rate limit) while its echo waited for room: nothing to send
+            // it to, and nothing the application did wrong.
+        }
     }
 
     private static async ValueTask EchoAsync(TetherConnection connection, ReadOnlySequence<byte> message)

@@ -497,15 +497,18 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
             }
 
             var buffer = new ReadOnlySequence<byte>(data);
+
+            // The type is judged from the header (protocol 4.6): a peer that sends six bytes of something else and then
+            // waits is told PROTOCOL_ERROR at once, not HANDSHAKE_TIMEOUT at the deadline.
+            if (FrameHeader.TryRead(buffer, ProtocolConstants.HandshakeMaxBodySize, out var header) && header.Type != FrameType.Hello)
+            {
+                throw new TetherProtocolException(CloseCode.ProtocolError, $"expected HELLO, got {header.Type}");
+            }
+
             if (!TetherFrame.TryRead(ref buffer, ProtocolConstants.HandshakeMaxBodySize, out var frame))
             {
                 transport.Consume(0);
                 continue;
-            }
-
-            if (frame.Type != FrameType.Hello)
-            {
-                throw new TetherProtocolException(CloseCode.ProtocolError, $"expected HELLO, got {frame.Type}");
             }
 
             var hello = HelloFrame.Parse(frame);

@@ -140,6 +140,23 @@ public sealed class ServerTests
         Assert.True(close?.Code is CloseCode.ProtocolError or CloseCode.FrameTooLarge, $"got {close?.Code}");
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0x03, 0x00, 0x00, 0x00, 0x00, 0x10 })]
+    [InlineData(new byte[] { 0x05, 0x00, 0x00, 0x00, 0x00, 0x08 })]
+    [InlineData(new byte[] { 0x40, 0x00, 0x00, 0x00, 0x00, 0x10 })]
+    public async Task A_first_frame_that_is_not_hello_is_refused_from_its_header_without_waiting_for_its_body(byte[] header)
+    {
+        // Fake time never moves, so only the header itself can bring the close (not the handshake timeout).
+        await using var server = await ServerFixture.StartAsync(time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider());
+        await using var peer = await RawPeer.ConnectAsync(server.EndPoint);
+
+        await peer.SendRawAsync(header);
+
+        var close = await peer.ReadUntilCloseAsync();
+        Assert.Equal(CloseCode.ProtocolError, close?.Code);
+        Assert.Contains("expected HELLO", close!.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Unsupported_version_is_refused_with_its_code()
     {
