@@ -153,6 +153,32 @@ public sealed class TlsTests : IDisposable
         Assert.Equal("still here", Encoding.UTF8.GetString((await server.Handler.NextMessageAsync()).Message));
     }
 
+    [Fact]
+    public async Task A_plain_line_listener_works_over_tls_too()
+    {
+        using var certificate = _certificates.Server();
+        await using var server = await ServerFixture.StartAsync(o =>
+        {
+            o.EndPoints.Clear();
+            o.Listen(new IPEndPoint(IPAddress.Loopback, 0), new Tether.Framing.LineFraming()).Tls = new SslServerAuthenticationOptions { ServerCertificate = certificate };
+        });
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(server.EndPoint);
+        await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = CertificateTrust.FromCaFile(_certificates.CaFile),
+        });
+
+        await tls.WriteAsync("hello over tls\n"u8.ToArray());
+        using var reader = new StreamReader(tls, leaveOpen: true);
+        var line = await reader.ReadLineAsync().WaitAsync(Timeouts.Event);
+
+        Assert.Equal("hello over tls", line);
+        Assert.Equal("hello over tls", Encoding.UTF8.GetString((await server.Handler.NextMessageAsync()).Message));
+    }
+
     private static async Task ReadToEndAsync(Socket socket)
     {
         var buffer = new byte[256];
