@@ -12,11 +12,22 @@ namespace Tether.Server;
 /// </summary>
 public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
 {
-    private readonly ConcurrentDictionary<SessionId, TetherSession> _byId = new();
-    private readonly ConcurrentDictionary<string, TetherSession> _byClientId = new(StringComparer.Ordinal);
+    // A table that once held many sessions is rebuilt smaller when a quarter of that is left, but not below this size,
+    // where the table costs little and rebuilding would only churn.
+    private const int ShrinkFloor = 4096;
+
+    // Lookups and enumeration read the tables without a lock; adding and removing (once per session, not per message)
+    // take this one, so that a table can be replaced by a smaller copy without losing a concurrent change.
+    private readonly Lock _changes = new();
     private readonly ConcurrentDictionary<SessionId, LostSession> _lost = new();
     private readonly ConcurrentQueue<SessionId> _lostOrder = new();
     private readonly int _rememberLost;
+    private ConcurrentDictionary<SessionId, TetherSession> _byId = new();
+    private ConcurrentDictionary<string, TetherSession> _byClientId = new(StringComparer.Ordinal);
+    private int _peak;
+
+    /// <summary>How many times the tables were rebuilt smaller (for tests).</summary>
+    internal int Rebuilds { get; private set; }
 
     internal SessionRegistry(int rememberLost) => _rememberLost = rememberLost;
 
@@ -43,39 +54,61 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
     /// <summary>Adds a new session; returns the session the same client id had before, if any (it is superseded).</summary>
     internal TetherSession? Add(TetherSession session)
     {
-        _byId[session.Id] = session;
-        if (session.ClientId is null)
+        lock (_changes)
         {
-            return null;
-        }
-
-        TetherSession? previous = null;
-        _byClientId.AddOrUpdate(
-            session.ClientId,
-            session,
-            (_, existing) =>
+            _byId[session.Id] = session;
+            _peak = Math.Max(_peak, _byId.Count);
+            if (session.ClientId is null)
             {
-                previous = existing;
-                return session;
-            });
-        return ReferenceEquals(previous, session) ? null : previous;
+                return null;
+            }
+
+            _byClientId.TryGetValue(session.ClientId, out var previous);
+            _byClientId[session.ClientId] = session;
+            return ReferenceEquals(previous, session) ? null : previous;
+        }
     }
 
     /// <summary>Removes a lost session and remembers why it was lost.</summary>
     internal bool Remove(TetherSession session, SessionLostReason reason, long lostMessages)
     {
-        if (!_byId.TryRemove(new KeyValuePair<SessionId, TetherSession>(session.Id, session)))
+        lock (_changes)
         {
-            return false;
-        }
+            if (!_byId.TryRemove(new KeyValuePair<SessionId, TetherSession>(session.Id, session)))
+            {
+                return false;
+            }
 
-        if (session.ClientId is { } clientId)
-        {
-            _byClientId.TryRemove(new KeyValuePair<string, TetherSession>(clientId, session));
+            if (session.ClientId is { } clientId)
+            {
+                _byClientId.TryRemove(new KeyValuePair<string, TetherSession>(clientId, session));
+            }
+
+            ShrinkAfterPeak();
         }
 
         RememberLost(session.Id, reason, lostMessages);
         return true;
+    }
+
+    /// <summary>
+    /// A concurrent dictionary keeps the table of its largest size for good: after a reconnect storm or a burst of
+    /// detached sessions it would hold megabytes of empty buckets for the life of the process. Once a quarter of the
+    /// peak is left, both tables are copied into right-sized ones (under the change lock; readers see the old table or
+    /// the new one, both complete).
+    /// </summary>
+    private void ShrinkAfterPeak()
+    {
+        var count = _byId.Count;
+        if (_peak < ShrinkFloor || count > _peak / 4)
+        {
+            return;
+        }
+
+        _byId = new ConcurrentDictionary<SessionId, TetherSession>(_byId);
+        _byClientId = new ConcurrentDictionary<string, TetherSession>(_byClientId, StringComparer.Ordinal);
+        _peak = count;
+        Rebuilds++;
     }
 
     /// <summary>Remembers why <paramref name="id"/> was lost (bounded); <paramref name="lostMessages"/> -1 = unknown.</summary>
