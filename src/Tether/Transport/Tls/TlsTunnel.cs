@@ -119,8 +119,15 @@ internal sealed class TlsTunnel : IDisposable
 
     private async Task PumpAsync(Task localReadable)
     {
-        await Task.WhenAll(PumpInboundAsync(), PumpOutboundAsync(localReadable)).ConfigureAwait(false);
-        Close();
+        try
+        {
+            await Task.WhenAll(PumpInboundAsync(), PumpOutboundAsync(localReadable)).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever ended the pumps, neither socket outlives them.
+            Close();
+        }
     }
 
     /// <summary>Peer → transport. Between arrivals it waits with a zero-byte read: an idle connection holds no buffer.</summary>
