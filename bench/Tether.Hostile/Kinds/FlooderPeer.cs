@@ -19,30 +19,21 @@ internal static class FlooderPeer
     public static async Task<PeerResult> RunAsync(PeerContext context, int index, CancellationToken cancellationToken)
     {
         context.CountAttempt();
-        var (lease, connection, failure) = await context.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        using (lease)
+        return await context.WithConnectionAsync(CloseCodes.RateLimited, async connection =>
         {
-            if (connection is null)
+            var (welcome, ended) = await connection.HandshakeAsync(context.CloseWait, cancellationToken).ConfigureAwait(false);
+            if (welcome is null)
             {
-                return new PeerResult(failure, CloseCodes.RateLimited);
+                return new PeerResult(ended, CloseCodes.RateLimited);
             }
 
-            using (connection)
-            {
-                var (welcome, ended) = await connection.HandshakeAsync(context.CloseWait, cancellationToken).ConfigureAwait(false);
-                if (welcome is null)
-                {
-                    return new PeerResult(ended, CloseCodes.RateLimited);
-                }
-
-                using var stopFlood = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var flood = FloodAsync(connection, stopFlood.Token);
-                var observation = await connection.WaitForCloseAsync(context.WindowLeft + context.Settings.Grace, cancellationToken).ConfigureAwait(false);
-                await stopFlood.CancelAsync().ConfigureAwait(false);
-                await flood.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                return new PeerResult(observation, CloseCodes.RateLimited);
-            }
-        }
+            using var stopFlood = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var flood = FloodAsync(connection, stopFlood.Token);
+            var observation = await connection.WaitForCloseAsync(context.WindowLeft + context.Settings.Grace, cancellationToken).ConfigureAwait(false);
+            await stopFlood.CancelAsync().ConfigureAwait(false);
+            await flood.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return new PeerResult(observation, CloseCodes.RateLimited);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task FloodAsync(RawConnection connection, CancellationToken cancellationToken)

@@ -9,36 +9,27 @@ internal static class GarbagePeer
     public static async Task<PeerResult> RunAsync(PeerContext context, int index, CancellationToken cancellationToken)
     {
         var random = context.RandomFor(index);
-        var (lease, connection, failure) = await context.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        using (lease)
+        return await context.WithConnectionAsync(CloseCodes.ProtocolError, async connection =>
         {
-            if (connection is null)
+            byte[] garbage;
+            IReadOnlySet<Protocol.CloseCode> expected;
+            if (index % 2 == 0)
             {
-                return new PeerResult(failure, CloseCodes.ProtocolError);
+                (garbage, expected) = GarbageBytes.BeforeHandshake(random);
             }
-
-            using (connection)
+            else
             {
-                byte[] garbage;
-                IReadOnlySet<Protocol.CloseCode> expected;
-                if (index % 2 == 0)
+                var (welcome, ended) = await connection.HandshakeAsync(context.CloseWait, cancellationToken).ConfigureAwait(false);
+                if (welcome is null)
                 {
-                    (garbage, expected) = GarbageBytes.BeforeHandshake(random);
-                }
-                else
-                {
-                    var (welcome, ended) = await connection.HandshakeAsync(context.CloseWait, cancellationToken).ConfigureAwait(false);
-                    if (welcome is null)
-                    {
-                        return new PeerResult(ended, CloseCodes.ProtocolError);
-                    }
-
-                    (garbage, expected) = GarbageBytes.AfterHandshake(random, welcome.MaxFrameSize);
+                    return new PeerResult(ended, CloseCodes.ProtocolError);
                 }
 
-                await connection.TrySendAsync(garbage, cancellationToken).ConfigureAwait(false);
-                return new PeerResult(await connection.WaitForCloseAsync(context.CloseWait, cancellationToken).ConfigureAwait(false), expected);
+                (garbage, expected) = GarbageBytes.AfterHandshake(random, welcome.MaxFrameSize);
             }
-        }
+
+            await connection.TrySendAsync(garbage, cancellationToken).ConfigureAwait(false);
+            return new PeerResult(await connection.WaitForCloseAsync(context.CloseWait, cancellationToken).ConfigureAwait(false), expected);
+        }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -15,36 +15,27 @@ internal static class OversizedPeer
     public static async Task<PeerResult> RunAsync(PeerContext context, int index, CancellationToken cancellationToken)
     {
         var random = context.RandomFor(index);
-        var (lease, connection, failure) = await context.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        using (lease)
+        return await context.WithConnectionAsync(CloseCodes.FrameTooLarge, async connection =>
         {
-            if (connection is null)
+            var (type, limit) = (FrameType.Hello, (uint)ProtocolConstants.HandshakeMaxBodySize);
+            if (index % 2 == 1)
             {
-                return new PeerResult(failure, CloseCodes.FrameTooLarge);
-            }
-
-            using (connection)
-            {
-                var (type, limit) = (FrameType.Hello, (uint)ProtocolConstants.HandshakeMaxBodySize);
-                if (index % 2 == 1)
+                var (welcome, ended) = await connection.HandshakeAsync(context.CloseWait, cancellationToken).ConfigureAwait(false);
+                if (welcome is null)
                 {
-                    var (welcome, ended) = await connection.HandshakeAsync(context.CloseWait, cancellationToken).ConfigureAwait(false);
-                    if (welcome is null)
-                    {
-                        return new PeerResult(ended, CloseCodes.FrameTooLarge);
-                    }
-
-                    (type, limit) = (FrameType.Data, welcome.MaxFrameSize);
+                    return new PeerResult(ended, CloseCodes.FrameTooLarge);
                 }
 
-                var frame = new byte[ProtocolConstants.HeaderSize + BodyBytesSent];
-                random.NextBytes(frame);
-                frame[0] = (byte)type;
-                frame[1] = 0;
-                BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(2), (uint)random.NextInt64((long)limit + 1, (long)uint.MaxValue + 1));
-                await connection.TrySendAsync(frame, cancellationToken).ConfigureAwait(false);
-                return new PeerResult(await connection.WaitForCloseAsync(context.CloseWait, cancellationToken).ConfigureAwait(false), CloseCodes.FrameTooLarge);
+                (type, limit) = (FrameType.Data, welcome.MaxFrameSize);
             }
-        }
+
+            var frame = new byte[ProtocolConstants.HeaderSize + BodyBytesSent];
+            random.NextBytes(frame);
+            frame[0] = (byte)type;
+            frame[1] = 0;
+            BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(2), (uint)random.NextInt64((long)limit + 1, (long)uint.MaxValue + 1));
+            await connection.TrySendAsync(frame, cancellationToken).ConfigureAwait(false);
+            return new PeerResult(await connection.WaitForCloseAsync(context.CloseWait, cancellationToken).ConfigureAwait(false), CloseCodes.FrameTooLarge);
+        }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Tether.Hostile.Wire;
+using Tether.Protocol;
 
 namespace Tether.Hostile.Kinds;
 
@@ -42,5 +43,26 @@ internal sealed class PeerContext(HostileSettings settings, SocketBudget budget,
         }
 
         return (lease, connection, failure);
+    }
+
+    /// <summary>
+    /// Connects within the socket budget, runs <paramref name="body"/> on the connection and closes it. A connect that
+    /// fails is the peer's result, judged against <paramref name="expected"/> like any other ending.
+    /// </summary>
+    public async Task<PeerResult> WithConnectionAsync(IReadOnlySet<CloseCode> expected, Func<RawConnection, Task<PeerResult>> body, CancellationToken cancellationToken)
+    {
+        var (lease, connection, failure) = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        using (lease)
+        {
+            if (connection is null)
+            {
+                return new PeerResult(failure, expected);
+            }
+
+            using (connection)
+            {
+                return await body(connection).ConfigureAwait(false);
+            }
+        }
     }
 }

@@ -12,29 +12,20 @@ internal static class StallerPeer
 
     public static async Task<PeerResult> RunAsync(PeerContext context, int index, CancellationToken cancellationToken)
     {
-        var (lease, connection, failure) = await context.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        using (lease)
+        return await context.WithConnectionAsync(CloseCodes.HandshakeTimeout, async connection =>
         {
-            if (connection is null)
+            using var stopTrickle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var trickle = (index % 3) switch
             {
-                return new PeerResult(failure, CloseCodes.HandshakeTimeout);
-            }
-
-            using (connection)
-            {
-                using var stopTrickle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var trickle = (index % 3) switch
-                {
-                    0 => Task.CompletedTask,
-                    1 => connection.TrySendAsync(HelloBytes.EndlessHeader[..3], cancellationToken).AsTask(),
-                    _ => TrickleAsync(connection, stopTrickle.Token),
-                };
-                var observation = await connection.WaitForCloseAsync(context.CloseWait, cancellationToken).ConfigureAwait(false);
-                await stopTrickle.CancelAsync().ConfigureAwait(false);
-                await trickle.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                return new PeerResult(observation, CloseCodes.HandshakeTimeout);
-            }
-        }
+                0 => Task.CompletedTask,
+                1 => connection.TrySendAsync(HelloBytes.EndlessHeader[..3], cancellationToken).AsTask(),
+                _ => TrickleAsync(connection, stopTrickle.Token),
+            };
+            var observation = await connection.WaitForCloseAsync(context.CloseWait, cancellationToken).ConfigureAwait(false);
+            await stopTrickle.CancelAsync().ConfigureAwait(false);
+            await trickle.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return new PeerResult(observation, CloseCodes.HandshakeTimeout);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task TrickleAsync(RawConnection connection, CancellationToken cancellationToken)

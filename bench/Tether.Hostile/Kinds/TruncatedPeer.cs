@@ -13,25 +13,16 @@ internal static class TruncatedPeer
     public static async Task<PeerResult> RunAsync(PeerContext context, int index, CancellationToken cancellationToken)
     {
         var random = context.RandomFor(index);
-        var (lease, connection, failure) = await context.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        using (lease)
+        return await context.WithConnectionAsync(CloseCodes.ProtocolError, async connection =>
         {
-            if (connection is null)
-            {
-                return new PeerResult(failure, CloseCodes.ProtocolError);
-            }
-
-            using (connection)
-            {
-                var length = random.Next(2, 1024);
-                var bytes = new byte[ProtocolConstants.HeaderSize + random.Next(length)];
-                random.NextBytes(bytes);
-                bytes[0] = (byte)random.Next(2, 256);
-                BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(2), (uint)length);
-                var expected = GarbageOracle.BeforeHandshake(bytes) ?? CloseCodes.ProtocolError;
-                await connection.TrySendAsync(bytes, cancellationToken).ConfigureAwait(false);
-                return new PeerResult(await connection.WaitForCloseAsync(context.CloseWait, cancellationToken).ConfigureAwait(false), expected);
-            }
-        }
+            var length = random.Next(2, 1024);
+            var bytes = new byte[ProtocolConstants.HeaderSize + random.Next(length)];
+            random.NextBytes(bytes);
+            bytes[0] = (byte)random.Next(2, 256);
+            BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(2), (uint)length);
+            var expected = GarbageOracle.BeforeHandshake(bytes) ?? CloseCodes.ProtocolError;
+            await connection.TrySendAsync(bytes, cancellationToken).ConfigureAwait(false);
+            return new PeerResult(await connection.WaitForCloseAsync(context.CloseWait, cancellationToken).ConfigureAwait(false), expected);
+        }, cancellationToken).ConfigureAwait(false);
     }
 }

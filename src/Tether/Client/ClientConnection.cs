@@ -279,7 +279,7 @@ internal sealed class ClientConnection : ILinkHandler
     void ILinkHandler.OnRoundTrip(TimeSpan roundTripTime) => RoundTripMeasured?.Invoke(roundTripTime);
 
     // A client trusts its server's pace; what it cannot absorb is bounded by its receive queue instead.
-    void ILinkHandler.OnReceived(int frames, int bytes)
+    void ILinkHandler.OnReceived(int frames, int bytes, long now)
     {
     }
 

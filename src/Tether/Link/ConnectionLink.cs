@@ -296,6 +296,8 @@ internal abstract class ConnectionLink
 
     protected void MarkReceived() => Volatile.Write(ref _lastReceived, Time.GetTimestamp());
 
+    protected void MarkReceived(long now) => Volatile.Write(ref _lastReceived, now);
+
     /// <summary>Restarts both clocks (when the handshake completes).</summary>
     protected void ResetClocks()
     {

@@ -19,8 +19,9 @@ internal interface ILinkHandler
     void OnRoundTrip(TimeSpan roundTripTime);
 
     /// <summary>
-    /// A batch of <paramref name="frames"/> frames in <paramref name="bytes"/> bytes was read; throws
-    /// <see cref="Protocol.TetherProtocolException"/> (RATE_LIMITED) when it takes the peer over a rate limit.
+    /// A batch of <paramref name="frames"/> frames in <paramref name="bytes"/> bytes was read at <paramref name="now"/>
+    /// (the timestamp the link stamped it with); throws <see cref="Protocol.TetherProtocolException"/> (RATE_LIMITED)
+    /// when it takes the peer over a rate limit.
     /// </summary>
-    void OnReceived(int frames, int bytes);
+    void OnReceived(int frames, int bytes, long now);
 }

@@ -160,17 +160,19 @@ internal sealed class PeerLink : ConnectionLink
             }
         }
 
+        // One clock read per batch, for both the liveness clock and the rate limits.
+        var now = Time.GetTimestamp();
         if (frames > 0)
         {
             // Only complete frames prove the peer alive (protocol section 8.2): a peer trickling the bytes of a frame it
             // never finishes is as dead as a silent one.
-            MarkReceived();
+            MarkReceived(now);
         }
 
         Metrics.FramesReceived.Add(frames);
         Metrics.MessagesReceived.Add(messages);
         consumed = data.Length - (int)buffer.Length;
-        handler.OnReceived(frames, consumed);
+        handler.OnReceived(frames, consumed, now);
         return result;
     }
 

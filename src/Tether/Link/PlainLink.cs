@@ -89,7 +89,8 @@ internal sealed class PlainLink : ConnectionLink
         var framing = _settings.Framing;
 
         // Any byte proves the peer alive: plain peers have no heartbeat of their own to wait for.
-        MarkReceived();
+        var now = Time.GetTimestamp();
+        MarkReceived(now);
         var buffer = new ReadOnlySequence<byte>(data);
         var messages = 0;
         while (true)
@@ -136,7 +137,7 @@ internal sealed class PlainLink : ConnectionLink
         Metrics.FramesReceived.Add(messages);
         Metrics.MessagesReceived.Add(messages);
         consumed = data.Length - (int)buffer.Length;
-        handler.OnReceived(messages, consumed);
+        handler.OnReceived(messages, consumed, now);
         return result;
     }
 

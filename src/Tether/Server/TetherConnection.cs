@@ -241,10 +241,10 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
 
     void ILinkHandler.OnRoundTrip(TimeSpan roundTripTime) => Volatile.Write(ref _rttTicks, roundTripTime.Ticks);
 
-    void ILinkHandler.OnReceived(int frames, int bytes)
+    void ILinkHandler.OnReceived(int frames, int bytes, long now)
     {
         var limits = _server.Options.RateLimits;
-        if (_inbound.Charge(limits, Time.GetTimestamp(), Time.TimestampFrequency, frames, bytes) is { } limit)
+        if (_inbound.Charge(limits, now, Time.TimestampFrequency, frames, bytes) is { } limit)
         {
             var rate = limit == "message" ? limits.MessagesPerSecond : limits.BytesPerSecond;
             _server.Metrics.LimitRejections.Add(1, new KeyValuePair<string, object?>("limit", limit == "message" ? "inbound-message-rate" : "inbound-byte-rate"));

@@ -577,7 +577,6 @@ public sealed class TetherServer : IAsyncDisposable
         {
             if (listener.Options.Tls is not null)
             {
-                socket.Dispose();
                 return;
             }
 

@@ -207,6 +207,7 @@ internal sealed class SocketTransport
         var wait = (_awaiter ??= new ReadableAwaiter()).Begin();
         if (Interlocked.CompareExchange(ref _readState, ReadAwaited, ReadIdle) == ReadSignaled)
         {
+            // A report arrived while nobody waited: it may be bytes after the receive that found the socket empty.
             _knownEmpty = false;
             Volatile.Write(ref _readState, ReadIdle);
             return new ValueTask<int>(0);
@@ -232,6 +233,7 @@ internal sealed class SocketTransport
 
         if (Interlocked.CompareExchange(ref _readState, ReadCallback, ReadIdle) == ReadSignaled)
         {
+            // A report arrived while nobody waited: it may be bytes after the receive that found the socket empty.
             _knownEmpty = false;
             Volatile.Write(ref _readState, ReadIdle);
             return false;
@@ -279,13 +281,7 @@ internal sealed class SocketTransport
     {
         if (_knownEmpty)
         {
-            if (_receiveBuffer is not null && _receiveStart == _receiveEnd)
-            {
-                ReleaseReceiveBuffer();
-            }
-
-            data = default;
-            return false;
+            return NothingThere(out data);
         }
 
         if (_receiveBuffer is null)
@@ -312,13 +308,7 @@ internal sealed class SocketTransport
 
         if (error == SocketError.WouldBlock)
         {
-            if (_receiveStart == _receiveEnd)
-            {
-                ReleaseReceiveBuffer();
-            }
-
-            data = default;
-            return false;
+            return NothingThere(out data);
         }
 
         if (error != SocketError.Success)
@@ -336,6 +326,18 @@ internal sealed class SocketTransport
         _metrics.BytesReceived.Add(read);
         data = _receiveBuffer.AsMemory(_receiveStart, _receiveEnd - _receiveStart);
         return true;
+    }
+
+    /// <summary>Nothing to read until the next readiness report; a buffer left empty goes back to the pool (idle holds none).</summary>
+    private bool NothingThere(out ReadOnlyMemory<byte> data)
+    {
+        if (_receiveBuffer is not null && _receiveStart == _receiveEnd)
+        {
+            ReleaseReceiveBuffer();
+        }
+
+        data = default;
+        return false;
     }
 
     /// <summary>
