@@ -257,29 +257,28 @@ public sealed class ServerTests
     {
         var time = new FakeTimeProvider();
         await using var server = await ServerFixture.StartAsync(o => o.Heartbeat.TickInterval = TimeSpan.FromMilliseconds(250), time);
+        using var serverMetrics = new MetricRecorder(server.Server.Metrics.Meter, "none");
         var options = ClientFactory.Options(server.EndPoint);
         options.HeartbeatInterval = TimeSpan.FromSeconds(1);
         options.HeartbeatTimeout = TimeSpan.FromSeconds(3);
         await using var client = new TetherClient(options, null, time);
-        var rtts = 0;
-        client.RoundTripTimeMeasured += (_, _) => Interlocked.Increment(ref rtts);
+        var clientRoundTrips = 0;
+        client.RoundTripTimeMeasured += (_, _) => Interlocked.Increment(ref clientRoundTrips);
         var states = new StateRecorder(client);
-
-        // Whichever side pings first makes the other side's answer count as sent, so only the first measures a round
-        // trip. On a real network the client leads (the server's PONG leaves a transit later than the client's PING,
-        // and the server's wheel rounds its due time up to a tick); in fake time both are due at the same instant and
-        // the race between the server's tick and the client's timer decides. Connecting half a tick after the wheel's
-        // ticks puts the client's due times half a tick ahead of the server's, as on a real link.
-        time.Advance(TimeSpan.FromMilliseconds(125));
         await client.ConnectAsync();
         var connection = await server.Handler.NextConnectedAsync();
+
+        // Whichever side pings first makes the other side's answer count as sent, so in each interval only one side
+        // measures a round trip. In fake time both sides are due at the same instant and which one leads is a race of
+        // threads, so an exchange is counted on either side: a PONG the client or the server received.
+        long Exchanges() => Volatile.Read(ref clientRoundTrips) + serverMetrics.Sum("tether.heartbeat.pongs_received");
 
         // Thirty intervals (ten timeouts) of an idle link: every one of them is bridged by a PING/PONG exchange. Quarter
         // steps give the sockets and the thread pool real time to run on a loaded test host (whole-second steps let
         // two seconds of fake time pass in a fifth of a second of real time).
         for (var i = 1; i <= 30; i++)
         {
-            await time.AdvanceUntilAsync(() => Volatile.Read(ref rtts) >= i, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(2));
+            await time.AdvanceUntilAsync(() => Exchanges() >= i, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(2));
         }
 
         Assert.Equal(ClientState.Connected, client.State);
