@@ -32,6 +32,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     private TaskCompletionSource? _firstOutcome;
     private ClientConnection? _current;
     private ReliableSession? _session;
+    private SessionSettings? _sessionSettings;
     private ClientState _state;
     private Exception? _terminalError;
     private Task? _run;
@@ -531,7 +532,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
 
         if (outcome == ClientSessionOutcome.Started)
         {
-            var session = new ReliableSession(welcome.SessionId, _options.Sessions, _time);
+            var session = new ReliableSession(welcome.SessionId, _sessionSettings ??= new SessionSettings(_options.Sessions, _time));
             session.Attach<object?>(connection.Link, 0, peerMaxFrame, null, null);
             Metrics.SessionsStarted.Add(1);
             Volatile.Write(ref _session, session);

@@ -150,7 +150,57 @@ internal sealed partial class TimingWheel : IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    private Task RunAsync(CancellationToken cancellationToken) =>
+        ReferenceEquals(_time, TimeProvider.System) ? RunOnOwnThread(cancellationToken) : RunOnTimerAsync(cancellationToken);
+
+    /// <summary>
+    /// On the system clock the wheel ticks on a thread of its own, asleep between ticks. A periodic timer costs two
+    /// thread wake-ups a tick (the runtime's timer thread, then a pool worker for the continuation) and keeps the
+    /// pool's gate thread polling; at 19,000 idle connections that was about a tenth of the server's CPU.
+    /// </summary>
+    private Task RunOnOwnThread(CancellationToken cancellationToken)
+    {
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                TickUntilStopped(cancellationToken);
+                ended.SetResult();
+            }
+            catch (Exception ex)
+            {
+                ended.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "Tether wheel",
+        };
+        thread.UnsafeStart();
+        return ended.Task;
+    }
+
+    private void TickUntilStopped(CancellationToken cancellationToken)
+    {
+        // No spinning before blocking: the next tick is a fraction of a second away, never a few microseconds.
+        using var stopped = new ManualResetEventSlim(false, spinCount: 0);
+        using var registration = cancellationToken.UnsafeRegister(static state => ((ManualResetEventSlim)state!).Set(), stopped);
+        var next = _time.GetTimestamp() + _tickTimestamps;
+        while (!stopped.Wait(TimeSpan.FromSeconds(Math.Max(0, next - _time.GetTimestamp()) / (double)_time.TimestampFrequency), CancellationToken.None))
+        {
+            Advance();
+            next += _tickTimestamps;
+            var now = _time.GetTimestamp();
+            if (next <= now)
+            {
+                // Behind by a tick or more (a paused process, a loaded machine): Advance caught up; tick from now.
+                next = now + _tickTimestamps;
+            }
+        }
+    }
+
+    private async Task RunOnTimerAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(Tick, _time);
         try

@@ -10,34 +10,27 @@ namespace Tether.Server;
 /// </summary>
 public sealed class ConnectionRegistry : IReadOnlyCollection<TetherConnection>
 {
-    private readonly ConcurrentDictionary<long, TetherConnection> _byId = new();
+    private readonly KeyedTable<long, TetherConnection, ConnectionIdKey> _byId = new();
     private readonly ConcurrentDictionary<string, TetherConnection> _byClientId = new(StringComparer.Ordinal);
 
     /// <summary>Connections accepted and not yet closed (including those still in their handshake).</summary>
     public int Count => _byId.Count;
 
     /// <summary>Finds a connection by its id.</summary>
-    public bool TryGet(long connectionId, [NotNullWhen(true)] out TetherConnection? connection) => _byId.TryGetValue(connectionId, out connection);
+    public bool TryGet(long connectionId, [NotNullWhen(true)] out TetherConnection? connection) => _byId.TryGet(connectionId, out connection);
 
     /// <summary>Finds the connection that currently holds <paramref name="clientId"/>.</summary>
     public bool TryGetByClientId(string clientId, [NotNullWhen(true)] out TetherConnection? connection) => _byClientId.TryGetValue(clientId, out connection);
 
     /// <summary>
-    /// Enumerates the live connections without locking or copying the registry (a broadcast walks it once per message;
-    /// <c>Values</c> would lock every bucket and copy every connection). Connections added or removed meanwhile may or
-    /// may not be seen.
+    /// Enumerates the live connections without locking or copying the registry (a broadcast walks it once per
+    /// message). Connections added or removed meanwhile may or may not be seen.
     /// </summary>
-    public IEnumerator<TetherConnection> GetEnumerator()
-    {
-        foreach (var pair in _byId)
-        {
-            yield return pair.Value;
-        }
-    }
+    public IEnumerator<TetherConnection> GetEnumerator() => _byId.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    internal void Add(TetherConnection connection) => _byId[connection.Id] = connection;
+    internal void Add(TetherConnection connection) => _byId.Set(connection);
 
     /// <summary>Binds the connection's client id; returns the connection that held it before, if any.</summary>
     internal TetherConnection? BindClientId(TetherConnection connection)
@@ -56,10 +49,15 @@ public sealed class ConnectionRegistry : IReadOnlyCollection<TetherConnection>
 
     internal void Remove(TetherConnection connection)
     {
-        _byId.TryRemove(connection.Id, out _);
+        _byId.Remove(connection);
         if (connection.ClientId is { } clientId)
         {
             _byClientId.TryRemove(new KeyValuePair<string, TetherConnection>(clientId, connection));
         }
+    }
+
+    private readonly struct ConnectionIdKey : IKeyOf<long, TetherConnection>
+    {
+        public long KeyOf(TetherConnection value) => value.Id;
     }
 }

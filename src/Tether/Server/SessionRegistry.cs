@@ -12,21 +12,22 @@ namespace Tether.Server;
 /// </summary>
 public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
 {
-    // A table that once held many sessions is rebuilt smaller when a quarter of that is left, but not below this size,
-    // where the table costs little and rebuilding would only churn.
+    // The client-id table (a concurrent dictionary) that once held many sessions is rebuilt smaller when a quarter of
+    // that is left, but not below this size, where it costs little and rebuilding would only churn. The id table
+    // shrinks by itself.
     private const int ShrinkFloor = 4096;
 
     // Lookups and enumeration read the tables without a lock; adding and removing (once per session, not per message)
-    // take this one, so that a table can be replaced by a smaller copy without losing a concurrent change.
+    // take this one, so that the client-id table can be replaced by a smaller copy without losing a concurrent change.
     private readonly Lock _changes = new();
     private readonly ConcurrentDictionary<SessionId, LostSession> _lost = new();
     private readonly ConcurrentQueue<SessionId> _lostOrder = new();
     private readonly int _rememberLost;
-    private ConcurrentDictionary<SessionId, TetherSession> _byId = new();
+    private readonly KeyedTable<SessionId, TetherSession, SessionIdKey> _byId = new();
     private ConcurrentDictionary<string, TetherSession> _byClientId = new(StringComparer.Ordinal);
     private int _peak;
 
-    /// <summary>How many times the tables were rebuilt smaller (for tests).</summary>
+    /// <summary>How many times the client-id table was rebuilt smaller (for tests).</summary>
     internal int Rebuilds { get; private set; }
 
     internal SessionRegistry(int rememberLost) => _rememberLost = rememberLost;
@@ -35,19 +36,13 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
     public int Count => _byId.Count;
 
     /// <summary>Finds a session by id.</summary>
-    public bool TryGet(SessionId id, [NotNullWhen(true)] out TetherSession? session) => _byId.TryGetValue(id, out session);
+    public bool TryGet(SessionId id, [NotNullWhen(true)] out TetherSession? session) => _byId.TryGet(id, out session);
 
     /// <summary>Finds the current session of <paramref name="clientId"/>.</summary>
     public bool TryGetByClientId(string clientId, [NotNullWhen(true)] out TetherSession? session) => _byClientId.TryGetValue(clientId, out session);
 
     /// <summary>Enumerates the sessions without locking or copying.</summary>
-    public IEnumerator<TetherSession> GetEnumerator()
-    {
-        foreach (var pair in _byId)
-        {
-            yield return pair.Value;
-        }
-    }
+    public IEnumerator<TetherSession> GetEnumerator() => _byId.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
@@ -56,7 +51,7 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
     {
         lock (_changes)
         {
-            _byId[session.Id] = session;
+            _byId.Set(session);
             _peak = Math.Max(_peak, _byId.Count);
             if (session.ClientId is null)
             {
@@ -74,7 +69,7 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
     {
         lock (_changes)
         {
-            if (!_byId.TryRemove(new KeyValuePair<SessionId, TetherSession>(session.Id, session)))
+            if (!_byId.Remove(session))
             {
                 return false;
             }
@@ -94,8 +89,8 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
     /// <summary>
     /// A concurrent dictionary keeps the table of its largest size for good: after a reconnect storm or a burst of
     /// detached sessions it would hold megabytes of empty buckets for the life of the process. Once a quarter of the
-    /// peak is left, both tables are copied into right-sized ones (under the change lock; readers see the old table or
-    /// the new one, both complete).
+    /// peak is left, the client-id table is copied into a right-sized one (under the change lock; readers see the old
+    /// table or the new one, both complete).
     /// </summary>
     private void ShrinkAfterPeak()
     {
@@ -105,7 +100,6 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
             return;
         }
 
-        _byId = new ConcurrentDictionary<SessionId, TetherSession>(_byId);
         _byClientId = new ConcurrentDictionary<string, TetherSession>(_byClientId, StringComparer.Ordinal);
         _peak = count;
         Rebuilds++;
@@ -129,4 +123,9 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
 
     /// <summary>What is remembered of a lost session.</summary>
     internal readonly record struct LostSession(SessionLostReason Reason, long LostMessages);
+
+    private readonly struct SessionIdKey : IKeyOf<SessionId, TetherSession>
+    {
+        public SessionId KeyOf(TetherSession value) => value.Id;
+    }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Tether.Authentication;
@@ -21,15 +20,13 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     private readonly TetherServer _server;
     private readonly ConnectionLink _link;
     private readonly long _connectedAt;
-    private ConcurrentDictionary<string, object?>? _items;
-    private CancellationTokenSource? _closedSource;
+    private ConnectionExtras? _extras;
     private WheelLinks _wheelLinks = new();
     private volatile int _state;
     private long _deadline;
     private long _rttTicks = -1;
     private long _nextLivenessDue = long.MaxValue;
     private long _wheelDue = long.MaxValue;
-    private TaskCompletionSource? _receiveEnded;
     private volatile bool _receiveDone;
     private bool _finishOnWorker;
     private InboundBudget _inbound;
@@ -42,6 +39,8 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     private const uint RateLimitedRetryAfterMs = 1000;
 
     private PeerLink? Peer => _link as PeerLink;
+
+    private ConnectionExtras Extras => LazyInitializer.EnsureInitialized(ref _extras);
 
     /// <param name="server">The server.</param>
     /// <param name="socket">The socket the transport reads and writes: the accepted one, or with TLS the tunnel's local end.</param>
@@ -106,7 +105,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     public TimeSpan Age => Time.GetElapsedTime(_connectedAt);
 
     /// <summary>Application state for this connection (created on first use).</summary>
-    public IDictionary<string, object?> Items => LazyInitializer.EnsureInitialized(ref _items);
+    public IDictionary<string, object?> Items => LazyInitializer.EnsureInitialized(ref Extras.Items);
 
     /// <summary>Bytes queued for this connection and not yet written to the socket.</summary>
     public int PendingOutboundBytes => _link.Transport.PendingBytes;
@@ -125,7 +124,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     {
         get
         {
-            var source = LazyInitializer.EnsureInitialized(ref _closedSource);
+            var source = LazyInitializer.EnsureInitialized(ref Extras.ClosedSource);
             if (State == ConnectionState.Closed)
             {
                 source.Cancel();
@@ -631,7 +630,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     {
         get
         {
-            var ended = LazyInitializer.EnsureInitialized(ref _receiveEnded, static () => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            var ended = LazyInitializer.EnsureInitialized(ref Extras.ReceiveEnded, static () => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             if (_receiveDone)
             {
                 ended.TrySetResult();
@@ -655,7 +654,11 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
         _link.TrySetCloseInfo(new DisconnectInfo(DisconnectReason.ConnectionLost, null, "connection ended"));
         _state = (int)ConnectionState.Closing;
         _receiveDone = true;
-        Volatile.Read(ref _receiveEnded)?.TrySetResult();
+        if (Volatile.Read(ref _extras) is { } extras)
+        {
+            Volatile.Read(ref extras.ReceiveEnded)?.TrySetResult();
+        }
+
         if (Session is { } session && session.Detach(this, Peer!))
         {
             _server.Log.SessionDetached(this, session);
@@ -671,7 +674,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
         _state = (int)ConnectionState.Closed;
         _server.Wheel.Remove(this);
         _server.OnConnectionClosed(this, info, opened);
-        if (_closedSource is { } source)
+        if (Volatile.Read(ref _extras)?.ClosedSource is { } source)
         {
             await source.CancelAsync().ConfigureAwait(false);
         }

@@ -43,6 +43,7 @@ public sealed class TetherServer : IAsyncDisposable
         Metrics = new TetherMetrics(TetherMetrics.ServerMeterName);
         Wheel = new TimingWheel(options.Heartbeat.TickInterval, TimeProvider, logger);
         Sessions = new SessionRegistry(options.Sessions.RememberedLostSessions);
+        SessionSettings = new SessionSettings(options.Sessions, TimeProvider);
         _perAddress = options.MaxConnectionsPerAddress < int.MaxValue ? new AddressConnectionCounts() : null;
         var rates = options.RateLimits;
         _attempts = rates.ConnectionsPerAddressPerSecond > 0 ? new AddressRateLimiter(TimeProvider, rates.ConnectionsPerAddressPerSecond, rates.ConnectionCapacity) : null;
@@ -56,6 +57,9 @@ public sealed class TetherServer : IAsyncDisposable
 
     /// <summary>The reliable sessions held, attached or detached.</summary>
     public SessionRegistry Sessions { get; }
+
+    /// <summary>What every session of this server shares.</summary>
+    internal SessionSettings SessionSettings { get; }
 
     /// <summary>The endpoints actually bound (port 0 resolved), once started.</summary>
     public IReadOnlyList<IPEndPoint> LocalEndPoints => [.. _listeners.Select(l => l.EndPoint)];

@@ -21,7 +21,7 @@ public sealed class TetherSession : IWheelEntry
     {
         _server = server;
         ClientId = clientId;
-        Core = new ReliableSession(id, server.Options.Sessions, server.TimeProvider);
+        Core = new ReliableSession(id, server.SessionSettings);
     }
 
     /// <summary>The session id the client presents to resume.</summary>

@@ -13,8 +13,7 @@ internal sealed class ReliableSession
 {
     private readonly ReplayBuffer _outbound = new();
     private readonly InboundSequence _inbound;
-    private readonly TimeProvider _time;
-    private readonly int _maxUnackedBytes;
+    private readonly SessionSettings _settings;
     private PeerLink? _link;
     private TaskCompletionSource? _roomWaiter;
     private Queue<(ulong Sequence, TaskCompletionSource Done)>? _ackWaiters;
@@ -24,12 +23,11 @@ internal sealed class ReliableSession
     // The monitor of this object guards the session: a separate Lock would cost 40 bytes per idle session.
     private object SyncRoot => this;
 
-    public ReliableSession(SessionId id, SessionOptions options, TimeProvider time)
+    public ReliableSession(SessionId id, SessionSettings settings)
     {
         Id = id;
-        _time = time;
-        _maxUnackedBytes = options.MaxUnacknowledgedBytes;
-        _inbound = new InboundSequence(AckPolicy.From(options, time));
+        _settings = settings;
+        _inbound = new InboundSequence(settings.Ack);
     }
 
     public SessionId Id { get; }
@@ -135,7 +133,7 @@ internal sealed class ReliableSession
                 return SendResult.TooLarge;
             }
 
-            if (!overLimit && _outbound.Count > 0 && _outbound.Bytes + payload.Length > _maxUnackedBytes)
+            if (!overLimit && _outbound.Count > 0 && _outbound.Bytes + payload.Length > _settings.MaxUnacknowledgedBytes)
             {
                 return SendResult.Full;
             }
@@ -268,7 +266,7 @@ internal sealed class ReliableSession
             {
                 case SequenceVerdict.Deliver:
                     var wasPending = _inbound.HasPendingAck;
-                    ackDue = _inbound.OnDelivered(payloadBytes, _time.GetTimestamp());
+                    ackDue = _inbound.OnDelivered(payloadBytes, _settings.Time.GetTimestamp());
                     if (!wasPending)
                     {
                         ackDeadline = _inbound.AckDeadline;

@@ -91,6 +91,37 @@ public sealed class TimingWheelTests
 
     private static long Ticks(TimeProvider time, TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
 
+    [Fact]
+    public async Task On_the_system_clock_the_wheel_ticks_by_itself_and_its_thread_ends_on_dispose()
+    {
+        var wheel = new TimingWheel(TimeSpan.FromMilliseconds(10), TimeProvider.System, NullLogger.Instance, slotCount: 64);
+        var visited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entry = new SignallingEntry(visited);
+        wheel.Start();
+        wheel.Schedule(entry, TimeProvider.System.GetTimestamp() + Ticks(TimeProvider.System, TimeSpan.FromMilliseconds(30)));
+
+        await visited.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("Tether wheel", entry.ThreadName);
+
+        await wheel.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private sealed class SignallingEntry(TaskCompletionSource visited) : IWheelEntry
+    {
+        private WheelLinks _links = new();
+
+        public string? ThreadName { get; private set; }
+
+        public ref WheelLinks WheelLinks => ref _links;
+
+        public long OnWheelDue(long now)
+        {
+            ThreadName = Thread.CurrentThread.Name;
+            visited.TrySetResult();
+            return long.MaxValue;
+        }
+    }
+
     private sealed class CountingEntry : IWheelEntry
     {
         private WheelLinks _links = new();
