@@ -117,9 +117,10 @@ internal static class Commands
         var runs = Options.Int("--runs", "Runs; every run restarts the server.", 1, 1, 1, 100);
         var concurrency = Options.Int("--connect-concurrency", "Connects in flight per load-generator process.", 256, 256, 1, 100_000);
         var drain = Options.Duration("--drain-timeout", "Longest wait, after the last broadcast, for every receiver to have every message.", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15));
+        var noSessions = Options.Flag("--no-sessions", "Receivers without sessions (tether-nosession): one encoding shared by every receiver and no acknowledgements, as in a plain broadcast.");
         var command = new Command("fanout", "tether serve --app broadcast: one sender, N receivers; per broadcast the time until every receiver has it (p50/p99), delivery latency and messages delivered per second.")
         {
-            connections, processes, messages, interval, size, runs, concurrency, drain,
+            connections, processes, messages, interval, size, runs, concurrency, drain, noSessions,
         };
         AddCommon(command);
         command.SetAction((result, _) =>
@@ -133,7 +134,8 @@ internal static class Commands
                 Options.Pick(result.GetValue(size), quick, 64, 64),
                 Options.Pick(result.GetValue(runs), quick, 1, 1),
                 Options.Pick(result.GetValue(concurrency), quick, 256, 256),
-                Options.Pick(result.GetValue(drain), quick, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15)));
+                Options.Pick(result.GetValue(drain), quick, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15)),
+                !result.GetValue(noSessions));
             CheckPerProcess(settings.Connections, settings.Processes, "--processes");
             return Run(result, "fanout", FanoutScenario.Needed, context => FanoutScenario.RunAsync(context, settings));
         });

@@ -8,7 +8,11 @@ using Tether.Bench.Reporting;
 namespace Tether.Bench.Scenarios;
 
 /// <summary>The settings of <c>fanout</c>, after --quick defaults.</summary>
-internal sealed record FanoutSettings(int Connections, int Processes, int Messages, TimeSpan Interval, int Size, int Runs, int ConnectConcurrency, TimeSpan DrainTimeout);
+internal sealed record FanoutSettings(int Connections, int Processes, int Messages, TimeSpan Interval, int Size, int Runs, int ConnectConcurrency, TimeSpan DrainTimeout, bool Sessions)
+{
+    /// <summary>The receivers' protocol: with sessions, every copy is numbered per receiver and acknowledged.</summary>
+    public string ReceiverProtocol => Sessions ? "tether" : "tether-nosession";
+}
 
 /// <summary>
 /// <c>fanout</c>: tether serve --app broadcast with N receivers over several processes; one sender (its own process)
@@ -39,11 +43,11 @@ internal static partial class FanoutScenario
     public static async Task<Report> RunAsync(BenchContext context, FanoutSettings settings)
     {
         var report = new Report("fanout",
-            $"tether serve --app broadcast, {settings.Connections:N0} receivers over {settings.Processes} processes, {settings.Messages} broadcasts of "
+            $"tether serve --app broadcast, {settings.Connections:N0} receivers ({(settings.Sessions ? "sessions on" : "sessions off")}) over {settings.Processes} processes, {settings.Messages} broadcasts of "
             + $"{settings.Size} B {Durations.Format(settings.Interval)} apart from one more process, {settings.Runs} run(s)");
         report.AddParameters(("connections", settings.Connections), ("processes", settings.Processes), ("messages", settings.Messages),
             ("interval", settings.Interval), ("size", settings.Size), ("runs", settings.Runs), ("connect_concurrency", settings.ConnectConcurrency),
-            ("drain_timeout", settings.DrainTimeout), ("quick", context.Quick));
+            ("drain_timeout", settings.DrainTimeout), ("sessions", settings.Sessions), ("quick", context.Quick));
         await RepeatedRuns.AddToAsync(report, context, Metrics, settings.Runs, (run, row) => MeasureAsync(context, settings, run, row)).ConfigureAwait(false);
 
         context.Note("all have it = per broadcast, the largest (arrival - send stamp) over every receiver, p50/p99 over the broadcasts; "
@@ -78,7 +82,7 @@ internal static partial class FanoutScenario
             context.Progress.Phase($"{phase}: connecting {settings.Connections:N0} receivers");
             for (var i = 0; i < shares.Length; i++)
             {
-                receivers.Add(await LoadGenProcess.StartAsync(context, $"{label}-receivers{i + 1}", "fanout", server.Target(), "tether",
+                receivers.Add(await LoadGenProcess.StartAsync(context, $"{label}-receivers{i + 1}", "fanout", server.Target(), settings.ReceiverProtocol,
                     LoadGenProcess.SourceAddress(i),
                 [
                     "--connections", shares[i].ToString(CultureInfo.InvariantCulture),
