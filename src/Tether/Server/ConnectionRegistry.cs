@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 
 namespace Tether.Server;
@@ -11,7 +10,7 @@ namespace Tether.Server;
 public sealed class ConnectionRegistry : IReadOnlyCollection<TetherConnection>
 {
     private readonly KeyedTable<long, TetherConnection, ConnectionIdKey> _byId = new();
-    private readonly ConcurrentDictionary<string, TetherConnection> _byClientId = new(StringComparer.Ordinal);
+    private readonly KeyedTable<string, TetherConnection, ClientIdKey> _byClientId = new();
 
     /// <summary>Connections accepted and not yet closed (including those still in their handshake).</summary>
     public int Count => _byId.Count;
@@ -20,7 +19,7 @@ public sealed class ConnectionRegistry : IReadOnlyCollection<TetherConnection>
     public bool TryGet(long connectionId, [NotNullWhen(true)] out TetherConnection? connection) => _byId.TryGet(connectionId, out connection);
 
     /// <summary>Finds the connection that currently holds <paramref name="clientId"/>.</summary>
-    public bool TryGetByClientId(string clientId, [NotNullWhen(true)] out TetherConnection? connection) => _byClientId.TryGetValue(clientId, out connection);
+    public bool TryGetByClientId(string clientId, [NotNullWhen(true)] out TetherConnection? connection) => _byClientId.TryGet(clientId, out connection);
 
     /// <summary>
     /// Enumerates the live connections without locking or copying the registry (a broadcast walks it once per
@@ -35,29 +34,27 @@ public sealed class ConnectionRegistry : IReadOnlyCollection<TetherConnection>
     /// <summary>Binds the connection's client id; returns the connection that held it before, if any.</summary>
     internal TetherConnection? BindClientId(TetherConnection connection)
     {
-        TetherConnection? previous = null;
-        _byClientId.AddOrUpdate(
-            connection.ClientId!,
-            connection,
-            (_, existing) =>
-            {
-                previous = existing;
-                return connection;
-            });
+        var previous = _byClientId.Set(connection);
         return ReferenceEquals(previous, connection) ? null : previous;
     }
 
     internal void Remove(TetherConnection connection)
     {
         _byId.Remove(connection);
-        if (connection.ClientId is { } clientId)
+        if (connection.ClientId is not null)
         {
-            _byClientId.TryRemove(new KeyValuePair<string, TetherConnection>(clientId, connection));
+            _byClientId.Remove(connection);
         }
     }
 
     private readonly struct ConnectionIdKey : IKeyOf<long, TetherConnection>
     {
         public long KeyOf(TetherConnection value) => value.Id;
+    }
+
+    // A connection's client id is set once, before it is bound, and never changes.
+    private readonly struct ClientIdKey : IKeyOf<string, TetherConnection>
+    {
+        public string KeyOf(TetherConnection value) => value.ClientId!;
     }
 }

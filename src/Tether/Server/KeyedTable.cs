@@ -17,8 +17,8 @@ internal interface IKeyOf<TKey, TValue>
 /// the object reference alone, in an open-addressed array kept at most half full: 8 bytes per slot, 14-28 bytes per
 /// entry. Lookups and enumeration read without a lock (an array is never reused for another key's probe chain once
 /// published, and removal leaves a marker rather than moving entries); adding and removing take one lock, which is
-/// once per connection or session, never per message. The table shrinks again when it falls to a sixteenth of its
-/// capacity, so a burst does not leave its peak size behind.
+/// once per connection or session, never per message. A table larger than 16,384 slots shrinks again when it falls to
+/// a sixteenth of its capacity, so a burst does not leave its peak size behind.
 /// </summary>
 internal sealed class KeyedTable<TKey, TValue, TKeyOf> : IEnumerable<TValue>
     where TKey : notnull
@@ -26,6 +26,9 @@ internal sealed class KeyedTable<TKey, TValue, TKeyOf> : IEnumerable<TValue>
     where TKeyOf : struct, IKeyOf<TKey, TValue>
 {
     private const int MinimumCapacity = 16;
+
+    // Below this many slots (128 KB) a table is not shrunk: it costs little, and rebuilding it would only churn.
+    private const int ShrinkFloor = 16_384;
 
     // Marks a slot whose entry was removed: probes continue past it (a null would end them too early), adds reuse it.
     private static readonly object Removed = new();
@@ -40,6 +43,9 @@ internal sealed class KeyedTable<TKey, TValue, TKeyOf> : IEnumerable<TValue>
 
     /// <summary>Slots in the current array (for tests of growing and shrinking).</summary>
     internal int Capacity => Volatile.Read(ref _slots).Length;
+
+    /// <summary>How many times the table was rebuilt smaller after a peak (for tests).</summary>
+    internal int Shrinks { get; private set; }
 
     public bool TryGet(TKey key, [NotNullWhen(true)] out TValue? value)
     {
@@ -131,9 +137,10 @@ internal sealed class KeyedTable<TKey, TValue, TKeyOf> : IEnumerable<TValue>
                 {
                     Volatile.Write(ref slots[i], Removed);
                     Volatile.Write(ref _count, _count - 1);
-                    if (slots.Length > MinimumCapacity && _count < slots.Length / 16)
+                    if (slots.Length > ShrinkFloor && _count < slots.Length / 16)
                     {
                         Rebuild();
+                        Shrinks++;
                     }
 
                     return true;

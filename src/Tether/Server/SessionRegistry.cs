@@ -12,23 +12,17 @@ namespace Tether.Server;
 /// </summary>
 public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
 {
-    // The client-id table (a concurrent dictionary) that once held many sessions is rebuilt smaller when a quarter of
-    // that is left, but not below this size, where it costs little and rebuilding would only churn. The id table
-    // shrinks by itself.
-    private const int ShrinkFloor = 4096;
-
     // Lookups and enumeration read the tables without a lock; adding and removing (once per session, not per message)
-    // take this one, so that the client-id table can be replaced by a smaller copy without losing a concurrent change.
+    // take this one, so that the two tables change together.
     private readonly Lock _changes = new();
     private readonly ConcurrentDictionary<SessionId, LostSession> _lost = new();
     private readonly ConcurrentQueue<SessionId> _lostOrder = new();
     private readonly int _rememberLost;
     private readonly KeyedTable<SessionId, TetherSession, SessionIdKey> _byId = new();
-    private ConcurrentDictionary<string, TetherSession> _byClientId = new(StringComparer.Ordinal);
-    private int _peak;
+    private readonly KeyedTable<string, TetherSession, ClientIdKey> _byClientId = new();
 
-    /// <summary>How many times the client-id table was rebuilt smaller (for tests).</summary>
-    internal int Rebuilds { get; private set; }
+    /// <summary>How many times the tables were rebuilt smaller after a peak (for tests).</summary>
+    internal int Rebuilds => _byId.Shrinks + _byClientId.Shrinks;
 
     internal SessionRegistry(int rememberLost) => _rememberLost = rememberLost;
 
@@ -39,7 +33,7 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
     public bool TryGet(SessionId id, [NotNullWhen(true)] out TetherSession? session) => _byId.TryGet(id, out session);
 
     /// <summary>Finds the current session of <paramref name="clientId"/>.</summary>
-    public bool TryGetByClientId(string clientId, [NotNullWhen(true)] out TetherSession? session) => _byClientId.TryGetValue(clientId, out session);
+    public bool TryGetByClientId(string clientId, [NotNullWhen(true)] out TetherSession? session) => _byClientId.TryGet(clientId, out session);
 
     /// <summary>Enumerates the sessions without locking or copying.</summary>
     public IEnumerator<TetherSession> GetEnumerator() => _byId.GetEnumerator();
@@ -52,14 +46,12 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
         lock (_changes)
         {
             _byId.Set(session);
-            _peak = Math.Max(_peak, _byId.Count);
             if (session.ClientId is null)
             {
                 return null;
             }
 
-            _byClientId.TryGetValue(session.ClientId, out var previous);
-            _byClientId[session.ClientId] = session;
+            var previous = _byClientId.Set(session);
             return ReferenceEquals(previous, session) ? null : previous;
         }
     }
@@ -74,35 +66,14 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
                 return false;
             }
 
-            if (session.ClientId is { } clientId)
+            if (session.ClientId is not null)
             {
-                _byClientId.TryRemove(new KeyValuePair<string, TetherSession>(clientId, session));
+                _byClientId.Remove(session);
             }
-
-            ShrinkAfterPeak();
         }
 
         RememberLost(session.Id, reason, lostMessages);
         return true;
-    }
-
-    /// <summary>
-    /// A concurrent dictionary keeps the table of its largest size for good: after a reconnect storm or a burst of
-    /// detached sessions it would hold megabytes of empty buckets for the life of the process. Once a quarter of the
-    /// peak is left, the client-id table is copied into a right-sized one (under the change lock; readers see the old
-    /// table or the new one, both complete).
-    /// </summary>
-    private void ShrinkAfterPeak()
-    {
-        var count = _byId.Count;
-        if (_peak < ShrinkFloor || count > _peak / 4)
-        {
-            return;
-        }
-
-        _byClientId = new ConcurrentDictionary<string, TetherSession>(_byClientId, StringComparer.Ordinal);
-        _peak = count;
-        Rebuilds++;
     }
 
     /// <summary>Remembers why <paramref name="id"/> was lost (bounded); <paramref name="lostMessages"/> -1 = unknown.</summary>
@@ -127,5 +98,11 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
     private readonly struct SessionIdKey : IKeyOf<SessionId, TetherSession>
     {
         public SessionId KeyOf(TetherSession value) => value.Id;
+    }
+
+    // Only sessions with a client id are in the client-id table; a session's client id never changes.
+    private readonly struct ClientIdKey : IKeyOf<string, TetherSession>
+    {
+        public string KeyOf(TetherSession value) => value.ClientId!;
     }
 }
