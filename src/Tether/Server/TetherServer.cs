@@ -365,11 +365,14 @@ public sealed class TetherServer : IAsyncDisposable
 
     internal void OnConnectionClosed(TetherConnection connection, DisconnectInfo info, bool wasOpen)
     {
-        Connections.Remove(connection);
+        // The address's slot is given back before the connection leaves the registry: whoever sees it gone (the
+        // application, a test, an operator) may connect again at once and must not be refused for it.
         if (_perAddress is not null && AddressConnectionCounts.AddressOf(connection.RemoteEndPoint) is { } address)
         {
             _perAddress.Release(address);
         }
+
+        Connections.Remove(connection);
 
         if (wasOpen)
         {
