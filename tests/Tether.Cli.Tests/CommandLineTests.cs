@@ -24,6 +24,8 @@ public class CommandLineTests
         Assert.Equal(defaults.MaxFrameSize, options.MaxFrameSize);
         Assert.Equal(defaults.MaxConnections, options.MaxConnections);
         Assert.Equal(defaults.ShutdownDrainTimeout, options.ShutdownDrainTimeout);
+        Assert.True(options.ReturnMemoryAfterPeak);
+        Assert.Equal(defaults.ReturnMemoryAfterPeak, options.ReturnMemoryAfterPeak);
     }
 
     [Fact]
@@ -32,7 +34,7 @@ public class CommandLineTests
         var options = Serve(
             "--listen", "127.0.0.1:0", "--listen", "[::1]:9000", "-l", ":9001",
             "--heartbeat", "5s", "--timeout", "20s", "--handshake-timeout", "2s", "--max-frame-size", "4096",
-            "--max-connections", "10", "--drain", "0", "--server-id", "node-a");
+            "--max-connections", "10", "--drain", "0", "--server-id", "node-a", "--keep-memory-after-peak");
         Assert.Equal(["127.0.0.1:0", "[::1]:9000", "0.0.0.0:9001"], options.Listeners.Select(l => l.ToString()));
         Assert.Equal(TimeSpan.FromSeconds(5), options.Heartbeat.Interval);
         Assert.Equal(TimeSpan.FromSeconds(20), options.Heartbeat.Timeout);
@@ -41,6 +43,7 @@ public class CommandLineTests
         Assert.Equal(10, options.MaxConnections);
         Assert.Equal(TimeSpan.Zero, options.ShutdownDrainTimeout);
         Assert.Equal("node-a", options.ServerId);
+        Assert.False(options.ReturnMemoryAfterPeak);
     }
 
     [Fact]

@@ -97,6 +97,11 @@ internal sealed class ServeCommand : Command
         Description = "Write logs as JSON lines instead of text lines.",
     };
 
+    private readonly Option<bool> _keepMemory = new("--keep-memory-after-peak")
+    {
+        Description = "Do not give memory back after a peak. By default, when the connections and sessions held fall to a quarter of their peak (at least 4,096), the server runs one compacting full collection that returns the freed memory to the system, and logs it.",
+    };
+
     private readonly Option<ServeApp> _app = new("--app")
     {
         Description = "What to do with each message: echo (back to its sender) or broadcast (to every connection, the sender included: a chat room). [default: echo]",
@@ -176,6 +181,7 @@ internal sealed class ServeCommand : Command
         Options.Add(_logLevel);
         Options.Add(_jsonLog);
         Options.Add(_app);
+        Options.Add(_keepMemory);
         Options.Add(_authSecretFile);
         Options.Add(_tlsCert);
         Options.Add(_tlsKey);
@@ -196,6 +202,7 @@ internal sealed class ServeCommand : Command
             MaxConnections = result.GetValue(_maxConnections),
             MaxConnectionsPerAddress = result.GetValue(_maxConnectionsPerAddress) ?? int.MaxValue,
             Heartbeat = BuildHeartbeat(result.GetValue(_heartbeat), result.GetValue(_timeout)),
+            ReturnMemoryAfterPeak = !result.GetValue(_keepMemory),
         };
         var listen = result.GetValue(_listen) is { Count: > 0 } given ? given : [ListenSpec.Default];
         var tls = BuildTls(result, listen);

@@ -45,6 +45,8 @@ public sealed class TetherMetrics : IDisposable
         MessagesResent = _meter.CreateCounter<long>("tether.session.messages_resent", "{message}", "Messages sent again after a resume.");
         SessionsDetached = _meter.CreateUpDownCounter<long>("tether.session.detached", "{session}", "Sessions kept without a connection, waiting for their client (server).");
         GoAwaysSent = _meter.CreateCounter<long>("tether.goaway.sent", "{frame}", "GOAWAY frames sent during graceful shutdown.");
+        MemoryReturns = _meter.CreateCounter<long>("tether.memory.returns", "{collection}", "Aggressive full collections run to give memory back after the load fell from a peak (server).");
+        MemoryReturned = _meter.CreateCounter<long>("tether.memory.returned", "By", "Committed memory given back by those collections (server).");
     }
 
     /// <summary>The meter the instruments belong to (listen to it by name, or by reference to tell instances apart).</summary>
@@ -124,6 +126,12 @@ public sealed class TetherMetrics : IDisposable
 
     /// <summary>GOAWAY frames sent.</summary>
     public Counter<long> GoAwaysSent { get; }
+
+    /// <summary>tether.memory.returns: collections run to give memory back after a peak.</summary>
+    public Counter<long> MemoryReturns { get; }
+
+    /// <summary>tether.memory.returned: bytes of committed memory those collections gave back.</summary>
+    public Counter<long> MemoryReturned { get; }
 
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();

@@ -181,6 +181,13 @@ internal sealed partial class ServerLog(ILogger logger, TimeProvider time)
         return true;
     }
 
+    /// <summary>One return of memory after a peak (rare: once per fall of the load to a quarter).</summary>
+    public void MemoryReturned(MemoryReturned returned) =>
+        LogMemoryReturned(Logger, returned.Peak, returned.Load, returned.CommittedBefore / 1048576.0, returned.CommittedAfter / 1048576.0, returned.HeapAfter / 1048576.0, returned.Pause.TotalMilliseconds);
+
+    [LoggerMessage(EventId = 46, Level = LogLevel.Information, Message = "Load fell from {Peak} to {Load} connections and sessions; returned memory: committed {BeforeMiB:F1} -> {AfterMiB:F1} MiB, heap {HeapMiB:F1} MiB, pause {PauseMs:F0} ms")]
+    private static partial void LogMemoryReturned(ILogger logger, int peak, int load, double beforeMiB, double afterMiB, double heapMiB, double pauseMs);
+
     [LoggerMessage(EventId = 45, Level = LogLevel.Warning, Message = "{Dropped} log lines ({What}) were dropped to keep the log rate bounded")]
     private static partial void LogSuppressed(ILogger logger, long dropped, string what);
 

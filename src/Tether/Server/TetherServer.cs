@@ -25,6 +25,7 @@ public sealed class TetherServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly AddressConnectionCounts? _perAddress;
     private readonly AddressRateLimiter? _attempts;
+    private readonly PeakMemoryReturn? _memoryReturn;
     private long _nextConnectionId;
     private int _started;
     private int _stopped;
@@ -47,6 +48,9 @@ public sealed class TetherServer : IAsyncDisposable
         _perAddress = options.MaxConnectionsPerAddress < int.MaxValue ? new AddressConnectionCounts() : null;
         var rates = options.RateLimits;
         _attempts = rates.ConnectionsPerAddressPerSecond > 0 ? new AddressRateLimiter(TimeProvider, rates.ConnectionsPerAddressPerSecond, rates.ConnectionCapacity) : null;
+        _memoryReturn = options.ReturnMemoryAfterPeak
+            ? new PeakMemoryReturn(() => Connections.Count + Sessions.Count, PeakMemoryReturn.CollectAggressively, OnMemoryReturned, TimeProvider)
+            : null;
     }
 
     /// <summary>The settings this server runs with.</summary>
@@ -128,6 +132,7 @@ public sealed class TetherServer : IAsyncDisposable
         }
 
         Wheel.Start();
+        _memoryReturn?.Start();
         foreach (var listener in _listeners)
         {
             Log.Listening(listener.EndPoint, listener.Options.Tls is null ? listener.Options.FramingName : listener.Options.FramingName + " over TLS");
@@ -320,6 +325,7 @@ public sealed class TetherServer : IAsyncDisposable
         }
 
         Log.Stopped(forced);
+        _memoryReturn?.Dispose();
         await Wheel.DisposeAsync().ConfigureAwait(false);
         _stopCompleted.TrySetResult();
     }
@@ -382,6 +388,13 @@ public sealed class TetherServer : IAsyncDisposable
         }
 
         CheckAllClosed();
+    }
+
+    private void OnMemoryReturned(MemoryReturned returned)
+    {
+        Metrics.MemoryReturns.Add(1);
+        Metrics.MemoryReturned.Add(Math.Max(0, returned.CommittedBefore - returned.CommittedAfter));
+        Log.MemoryReturned(returned);
     }
 
     private void CheckAllClosed()

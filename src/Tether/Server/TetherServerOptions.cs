@@ -77,6 +77,15 @@ public sealed class TetherServerOptions
     /// <summary>Listen backlog per endpoint: connections the kernel queues while the server is busy accepting. Default 4096.</summary>
     public int ListenBacklog { get; set; } = 4096;
 
+    /// <summary>
+    /// Give memory back to the operating system after a peak: when the connections and sessions held fall to a quarter
+    /// of the most held since the last time (at least 4,096), the server runs one aggressive, compacting full
+    /// collection (a pause of a few milliseconds per MB still live), logs it and counts it in
+    /// <c>tether.memory.returns</c>. Without it the runtime keeps most of a peak's memory committed while the server
+    /// is quiet. Turn it off when the application owns the process's collection policy. Default true.
+    /// </summary>
+    public bool ReturnMemoryAfterPeak { get; set; } = true;
+
     /// <summary>The node name announced in WELCOME. Default: the machine name.</summary>
     public string ServerId { get; set; } = Environment.MachineName;
 
