@@ -106,6 +106,8 @@ public class CommandLineTests
         Assert.Null(options.HeartbeatInterval);
         Assert.Null(options.HeartbeatTimeout);
         Assert.Null(options.Reconnect.MaxAttempts);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.Reconnect.BaseDelay);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Reconnect.MaxDelay);
         Assert.Null(options.ClientId);
         Assert.Equal(EndpointSelection.Failover, options.EndpointSelection);
         Assert.True(options.Sessions.Enabled);

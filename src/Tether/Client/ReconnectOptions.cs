@@ -13,8 +13,12 @@ public sealed class ReconnectOptions
     /// <summary>Backoff base. Default 500 ms.</summary>
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Backoff cap. Default 10 s: a crowd is still spread over ten seconds, and nobody waits half a minute for a server that is back.</summary>
-    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Backoff cap. Default 5 s. With full jitter the cap is also about the longest a client sleeps past the moment its
+    /// server is back (a crowd of 19,000 whose server restarted: the last came back 9.4-9.9 s after it listened with a
+    /// cap of 10 s, docs/benchmarks.md); five seconds still spreads that crowd over five seconds.
+    /// </summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Consecutive failed attempts before giving up; null for unlimited (the default).</summary>
     public int? MaxAttempts { get; set; }
