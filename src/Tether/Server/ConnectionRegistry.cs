@@ -31,6 +31,12 @@ public sealed class ConnectionRegistry : IReadOnlyCollection<TetherConnection>
 
     internal void Add(TetherConnection connection) => _byId.Set(connection);
 
+    /// <summary>The id table's slots, to walk in ranges (see <see cref="At"/>).</summary>
+    internal object?[] Slots => _byId.Slots;
+
+    /// <summary>The connection in slot <paramref name="index"/> of <paramref name="slots"/>, if any.</summary>
+    internal static TetherConnection? At(object?[] slots, int index) => KeyedTable<long, TetherConnection, ConnectionIdKey>.EntryAt(slots, index);
+
     /// <summary>Binds the connection's client id; returns the connection that held it before, if any.</summary>
     internal TetherConnection? BindClientId(TetherConnection connection)
     {

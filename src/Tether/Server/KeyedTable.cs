@@ -165,6 +165,16 @@ internal sealed class KeyedTable<TKey, TValue, TKeyOf> : IEnumerable<TValue>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>The current slot array, for walking it in ranges (<see cref="EntryAt"/>) from several threads at once.</summary>
+    internal object?[] Slots => Volatile.Read(ref _slots);
+
+    /// <summary>The entry in slot <paramref name="index"/> of <paramref name="slots"/>, or null for an empty or removed slot.</summary>
+    internal static TValue? EntryAt(object?[] slots, int index)
+    {
+        var entry = Volatile.Read(ref slots[index]);
+        return entry is null || ReferenceEquals(entry, Removed) ? null : Unsafe.As<TValue>(entry);
+    }
+
     private static bool Matches(TValue value, TKey key) => EqualityComparer<TKey>.Default.Equals(default(TKeyOf).KeyOf(value), key);
 
     private static int Home(TKey key, int capacity)

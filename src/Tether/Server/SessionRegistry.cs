@@ -40,6 +40,12 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>The id table's slots, to walk in ranges (see <see cref="At"/>).</summary>
+    internal object?[] Slots => _byId.Slots;
+
+    /// <summary>The session in slot <paramref name="index"/> of <paramref name="slots"/>, if any.</summary>
+    internal static TetherSession? At(object?[] slots, int index) => KeyedTable<SessionId, TetherSession, SessionIdKey>.EntryAt(slots, index);
+
     /// <summary>Adds a new session; returns the session the same client id had before, if any (it is superseded).</summary>
     internal TetherSession? Add(TetherSession session)
     {

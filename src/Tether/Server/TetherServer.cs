@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tether.Diagnostics;
 using Tether.Heartbeat;
-using Tether.Link;
 using Tether.Protocol;
 using Tether.Sessions;
 using Tether.Transport.Tls;
@@ -26,6 +25,8 @@ public sealed class TetherServer : IAsyncDisposable
     private readonly AddressConnectionCounts? _perAddress;
     private readonly AddressRateLimiter? _attempts;
     private readonly PeakMemoryReturn? _memoryReturn;
+    private BroadcastPass? _broadcastPass;
+    private BroadcastPass? _broadcastHelper;
     private long _nextConnectionId;
     private int _started;
     private int _stopped;
@@ -83,6 +84,11 @@ public sealed class TetherServer : IAsyncDisposable
     internal TimingWheel Wheel { get; }
 
     internal ServerListener ListenerAt(int index) => _listeners[index];
+
+    internal int ListenerCount => _listeners.Count;
+
+    /// <summary>From this many connections and sessions on, a broadcast sends from two threads (<see cref="BroadcastPass"/>); tests lower it.</summary>
+    internal int ParallelBroadcastThreshold { get; set; } = 2_048;
 
     /// <summary>
     /// Binds every endpoint (<see cref="TetherServerOptions.EndPoints"/>, then <see cref="TetherServerOptions.Listeners"/>)
@@ -170,67 +176,53 @@ public sealed class TetherServer : IAsyncDisposable
     /// Tether protocol, once per plain framing) and the same bytes are copied into each connection's queue; a connection over <see cref="TetherServerOptions.MaxPendingOutboundBytes"/> is
     /// closed as a slow consumer. A session whose replay buffer is full gets the slow-consumer policy
     /// (<see cref="ServerSessionOptions.SlowConsumerPolicy"/>). A connection that announced a smaller maximum frame
-    /// size than the message needs is skipped, with a warning and a metric. Returns how many connections and sessions
-    /// the message was accepted for.
+    /// size than the message needs is skipped, with a warning and a metric. From 2,048 connections and sessions on (and
+    /// with more than one core) the work is split between the calling thread and one pool thread, since each copy is
+    /// mostly the kernel's send. Returns how many connections and sessions the message was accepted for.
     /// </summary>
     public int Broadcast(ReadOnlySpan<byte> message)
     {
         var frameLength = FrameWriter.DataLength(message.Length);
         var frame = ArrayPool<byte>.Shared.Rent(frameLength);
-        BroadcastEncodings? plainFrames = null;
+        var caller = Interlocked.Exchange(ref _broadcastPass, null) ?? new BroadcastPass(this);
+        var helper = Connections.Count + Sessions.Count >= ParallelBroadcastThreshold && Environment.ProcessorCount > 1
+            ? Interlocked.Exchange(ref _broadcastHelper, null) ?? new BroadcastPass(this)
+            : null;
         try
         {
             var headerLength = FrameWriter.WriteDataHeader(frame, message.Length, DataFlags.None, 0, 0);
             message.CopyTo(frame.AsSpan(headerLength));
-            var encoded = frame.AsSpan(0, frameLength);
-            var delivered = 0;
-            var tooLarge = 0;
-            foreach (var connection in Connections)
+            var connections = Connections.Slots;
+            var sessions = Sessions.Slots;
+            if (helper is null)
             {
-                if (connection.Session is not null)
+                caller.Prepare(frame, headerLength, message.Length, connections, .., sessions, ..);
+                caller.Run();
+            }
+            else
+            {
+                // Halves of the slot arrays, not of the entries: a table is at most half full and its entries spread
+                // by hash, so each half holds about half of them.
+                var connectionHalf = connections.Length / 2;
+                var sessionHalf = sessions.Length / 2;
+                helper.Prepare(frame, headerLength, message.Length, connections, connectionHalf.., sessions, sessionHalf..);
+                helper.Start();
+                caller.Prepare(frame, headerLength, message.Length, connections, ..connectionHalf, sessions, ..sessionHalf);
+                try
                 {
-                    continue;
+                    caller.Run();
                 }
-
-                ReadOnlySpan<byte> bytes = encoded;
-                if (connection.ListenerIndex is var index && _listeners[index].Plain is { } plain)
+                finally
                 {
-                    plainFrames ??= new BroadcastEncodings(_listeners.Count);
-                    if (!plainFrames.TryGet(index, plain.Framing, message, out bytes))
-                    {
-                        tooLarge++;
-                        continue;
-                    }
-                }
-
-                switch (connection.TrySendEncoded(bytes))
-                {
-                    case SendResult.Queued:
-                        delivered++;
-                        break;
-                    case SendResult.Full:
-                        CloseSlowConsumer(connection, connection.PendingOutboundBytes, Options.MaxPendingOutboundBytes);
-                        break;
-                    case SendResult.TooLarge:
-                        tooLarge++;
-                        break;
+                    // The helper reads the pooled frame: it must be done before the frame goes back.
+                    helper.Join();
                 }
             }
 
-            Metrics.MessagesSent.Add(delivered);
-            Metrics.FramesSent.Add(delivered);
-            foreach (var session in Sessions)
-            {
-                if (message.Length > session.Core.MaxPayload)
-                {
-                    tooLarge++;
-                }
-                else if (session.TrySendBroadcast(message))
-                {
-                    delivered++;
-                }
-            }
-
+            var connectionsDelivered = caller.ConnectionsDelivered + (helper?.ConnectionsDelivered ?? 0);
+            var tooLarge = caller.TooLarge + (helper?.TooLarge ?? 0);
+            Metrics.MessagesSent.Add(connectionsDelivered);
+            Metrics.FramesSent.Add(connectionsDelivered);
             if (tooLarge > 0)
             {
                 // Not silent: the count comes back short, and the log and metric say why.
@@ -238,12 +230,16 @@ public sealed class TetherServer : IAsyncDisposable
                 Log.BroadcastTooLarge(message.Length, tooLarge);
             }
 
-            return delivered;
+            return connectionsDelivered + caller.SessionsDelivered + (helper?.SessionsDelivered ?? 0);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(frame);
-            plainFrames?.Dispose();
+            Volatile.Write(ref _broadcastPass, caller);
+            if (helper is not null)
+            {
+                Volatile.Write(ref _broadcastHelper, helper);
+            }
         }
     }
 
@@ -342,6 +338,8 @@ public sealed class TetherServer : IAsyncDisposable
 
         Metrics.Dispose();
         _stopping.Dispose();
+        Interlocked.Exchange(ref _broadcastPass, null)?.Dispose();
+        Interlocked.Exchange(ref _broadcastHelper, null)?.Dispose();
     }
 
     /// <summary>A retry-after hint spread per client: the base plus a uniform share of the jitter.</summary>

@@ -41,6 +41,49 @@ public sealed class ServerTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(int.MaxValue)]
+    public async Task Broadcast_from_one_or_two_threads_gives_every_peer_every_message_once_and_in_order(int parallelFrom)
+    {
+        await using var server = await ServerFixture.StartAsync(handler: new RecordingHandler { Echo = false });
+        server.Server.ParallelBroadcastThreshold = parallelFrom;
+        var peers = new List<(RawPeer Peer, bool Session)>();
+        try
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var session = i % 2 == 0;
+                peers.Add(((await RawPeer.HandshakeAsync(server.EndPoint, new HelloFrame { RequestSession = session })).Peer, session));
+                await server.Handler.NextConnectedAsync();
+            }
+
+            for (var m = 0; m < 5; m++)
+            {
+                Assert.Equal(40, server.Server.Broadcast(Encoding.UTF8.GetBytes($"m{m}")));
+            }
+
+            foreach (var (peer, session) in peers)
+            {
+                for (var m = 0; m < 5; m++)
+                {
+                    var frame = await peer.ReadFrameAsync();
+                    Assert.Equal(FrameType.Data, frame.Type);
+                    var data = DataFrame.Parse(frame.ToFrame());
+                    Assert.Equal($"m{m}", Encoding.UTF8.GetString(System.Buffers.BuffersExtensions.ToArray(data.Payload)));
+                    Assert.Equal(session ? (ulong)(m + 1) : 0UL, data.Sequence);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var (peer, _) in peers)
+            {
+                await peer.DisposeAsync();
+            }
+        }
+    }
+
     [Fact]
     public async Task Broadcast_skips_peers_that_cannot_take_the_frame_and_says_so_in_its_count()
     {
