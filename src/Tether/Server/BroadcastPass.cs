@@ -57,9 +57,12 @@ internal sealed class BroadcastPass : IThreadPoolWorkItem, IDisposable
     /// <summary>Runs the pass on a pool thread; <see cref="Join"/> waits for it (or runs it, if no thread took it yet).</summary>
     public void Start()
     {
-        _state = Idle;
+        // Reset before the state opens: a work item left over from an earlier pass that the caller ran itself may
+        // still be queued, and once it sees Idle it may run this pass and set the event; a reset after that would
+        // leave Join waiting for good.
         _failure = null;
         _finished.Reset();
+        Volatile.Write(ref _state, Idle);
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 

@@ -155,10 +155,9 @@ internal sealed class KeyedTable<TKey, TValue, TKeyOf> : IEnumerable<TValue>
         var slots = Volatile.Read(ref _slots);
         for (var i = 0; i < slots.Length; i++)
         {
-            var entry = Volatile.Read(ref slots[i]);
-            if (entry is not null && !ReferenceEquals(entry, Removed))
+            if (EntryAt(slots, i) is { } entry)
             {
-                yield return Unsafe.As<TValue>(entry);
+                yield return entry;
             }
         }
     }
