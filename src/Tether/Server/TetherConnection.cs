@@ -72,6 +72,14 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     public long Id { get; }
 
     /// <summary>
+    /// The server this connection belongs to. From a <see cref="TetherServerHandler"/> callback it reaches the other
+    /// clients: <see cref="TetherServer.Broadcast"/>, <see cref="TetherServer.SendToClientAsync"/> and
+    /// <see cref="TetherServer.Connections"/>.
+    /// </summary>
+    // Read through the field the connection already has: every field of a connection is paid for 19,000 times over.
+    public TetherServer Server => _server;
+
+    /// <summary>
     /// The client id the peer presented in HELLO, or the one the application gave a plain connection with
     /// <see cref="AssignClientId"/>; null for an anonymous client.
     /// </summary>
