@@ -1,3 +1,4 @@
+using Tether.TestSupport;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -53,7 +54,7 @@ public sealed class ChaosTests
             // Before any forced collection: a socket closed only by its finalizer counts as leaked.
             if (socketsBefore >= 0)
             {
-                await TestSockets.EventuallyAsync(() => CountOpenSockets() <= socketsBefore, "every socket is closed");
+                await Eventually.WaitUntilAsync(() => CountOpenSockets() <= socketsBefore, "every socket is closed");
             }
 
             GC.Collect();

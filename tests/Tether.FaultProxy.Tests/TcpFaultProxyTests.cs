@@ -1,3 +1,4 @@
+using Tether.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -71,7 +72,7 @@ public sealed class TcpFaultProxyTests
 
         await TestSockets.SendAllAsync(client, "ping"u8.ToArray());
         var serverSide = await server.NextConnectionAsync();
-        await TestSockets.EventuallyAsync(() => serverSide.BytesReceived == 4, "the server receives the ping");
+        await Eventually.WaitUntilAsync(() => serverSide.BytesReceived == 4, "the server receives the ping");
 
         var pendingRead = client.ReceiveAsync(new byte[16], SocketFlags.None);
         Assert.True(await TestSockets.StaysPendingAsync(pendingRead), "The echo got through a black hole.");
@@ -208,7 +209,7 @@ public sealed class TcpFaultProxyTests
 
         var echoed = TestSockets.ReadExactlyAsync(client, 2000);
         await TestSockets.SendAllAsync(client, first);
-        await TestSockets.EventuallyAsync(() => proxy.BytesForwarded == 0 && proxy.ActiveConnections == 1, "the delayed chunk is queued");
+        await Eventually.WaitUntilAsync(() => proxy.BytesForwarded == 0 && proxy.ActiveConnections == 1, "the delayed chunk is queued");
         proxy.Pass();
         await TestSockets.SendAllAsync(client, second);
 
@@ -229,7 +230,7 @@ public sealed class TcpFaultProxyTests
 
         Assert.Equal(ReadOutcome.Reset, await TestSockets.ReadOnceAsync(client));
         Assert.Equal(CloseKind.Reset, await serverSide.Closed.WaitAsync(TestTimeouts.Generous));
-        await TestSockets.EventuallyAsync(() => proxy.ActiveConnections == 0, "the connection is gone");
+        await Eventually.WaitUntilAsync(() => proxy.ActiveConnections == 0, "the connection is gone");
         Assert.Equal(0, proxy.ResetAll());
     }
 
@@ -240,7 +241,7 @@ public sealed class TcpFaultProxyTests
         await using var proxy = TcpFaultProxy.Start(server.EndPoint);
         proxy.BlackHole();
         using var client = await TestSockets.ConnectAsync(proxy.EndPoint);
-        await TestSockets.EventuallyAsync(() => proxy.ActiveConnections == 1, "the connection is accepted");
+        await Eventually.WaitUntilAsync(() => proxy.ActiveConnections == 1, "the connection is accepted");
 
         Assert.Equal(1, proxy.ResetAll());
 
@@ -286,7 +287,7 @@ public sealed class TcpFaultProxyTests
         await using var proxy = TcpFaultProxy.Start(deadEndPoint);
 
         await AssertResetAsync(proxy.EndPoint);
-        await TestSockets.EventuallyAsync(() => proxy.ActiveConnections == 0, "the connection is gone");
+        await Eventually.WaitUntilAsync(() => proxy.ActiveConnections == 0, "the connection is gone");
     }
 
     [Fact]
@@ -306,7 +307,7 @@ public sealed class TcpFaultProxyTests
         var (data, end) = await TestSockets.ReadToEndAsync(client);
         Assert.Equal(payload, data);
         Assert.Equal(ReadOutcome.Fin, end);
-        await TestSockets.EventuallyAsync(() => proxy.ActiveConnections == 0, "the connection is closed");
+        await Eventually.WaitUntilAsync(() => proxy.ActiveConnections == 0, "the connection is closed");
     }
 
     [Fact]
@@ -321,7 +322,7 @@ public sealed class TcpFaultProxyTests
 
         Assert.Equal(ReadOutcome.Fin, await TestSockets.ReadOnceAsync(client));
         await TestSockets.SendAllAsync(client, "still here"u8.ToArray());
-        await TestSockets.EventuallyAsync(() => serverSide.BytesReceived == 10, "the half-closed server receives data");
+        await Eventually.WaitUntilAsync(() => serverSide.BytesReceived == 10, "the half-closed server receives data");
     }
 
     [Fact]
@@ -335,7 +336,7 @@ public sealed class TcpFaultProxyTests
         TestSockets.Reset(serverSide.Socket);
 
         Assert.Equal(ReadOutcome.Reset, await TestSockets.ReadOnceAsync(client));
-        await TestSockets.EventuallyAsync(() => proxy.ActiveConnections == 0, "the connection is gone");
+        await Eventually.WaitUntilAsync(() => proxy.ActiveConnections == 0, "the connection is gone");
     }
 
     [Fact]

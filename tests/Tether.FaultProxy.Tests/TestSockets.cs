@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -110,17 +109,6 @@ internal static class TestSockets
     {
         await Task.WhenAny(task, Task.Delay(TestTimeouts.Silence));
         return !task.IsCompleted;
-    }
-
-    /// <summary>Polls <paramref name="condition"/> until it holds, failing after a generous timeout.</summary>
-    public static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(stopwatch.Elapsed < TestTimeouts.Generous, $"Timed out waiting for: {what}");
-            await Task.Delay(10);
-        }
     }
 
     public static byte[] RandomBytes(int count, int seed)
