@@ -1,7 +1,7 @@
-using Tether.TestSupport;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Tether.TestSupport;
 
 namespace Tether.FaultProxy.Tests;
 
