@@ -28,6 +28,7 @@ internal sealed class ClientConnection : ILinkHandler
     private IMessageSink? _sink;
     private readonly Lock _timerLock = new();
     private ITimer? _ackTimer;
+    private ITimer? _heartbeatTimer;
     private bool _timerClosed;
 
     private ClientConnection(SocketTransport transport, EndPoint endPoint, WelcomeFrame welcome, TetherClientOptions options, TimeProvider time, TetherMetrics metrics)
@@ -196,7 +197,7 @@ internal sealed class ClientConnection : ILinkHandler
     public async Task<DisconnectInfo> RunAsync(IMessageSink sink)
     {
         _sink = sink;
-        var heartbeat = HeartbeatLoopAsync();
+        StartHeartbeat();
         DisconnectInfo info;
         try
         {
@@ -213,10 +214,10 @@ internal sealed class ClientConnection : ILinkHandler
         {
             _timerClosed = true;
             _ackTimer?.Dispose();
+            _heartbeatTimer?.Dispose();
         }
 
         await _ended.CancelAsync().ConfigureAwait(false);
-        await heartbeat.ConfigureAwait(false);
         return info;
     }
 
@@ -324,27 +325,47 @@ internal sealed class ClientConnection : ILinkHandler
         }
     }
 
-    private async Task HeartbeatLoopAsync()
+    /// <summary>
+    /// One timer, re-armed for the next deadline the liveness rule gives (a PING due, or the timeout). Its callback does
+    /// the check itself, at the time it fires: nothing is scheduled from a stale reading of the clock.
+    /// </summary>
+    private void StartHeartbeat()
     {
-        try
+        lock (_timerLock)
         {
-            while (!_ended.IsCancellationRequested && !_link.IsClosing)
+            if (_timerClosed)
             {
-                var now = _time.GetTimestamp();
-                if (_link.CheckLiveness(now, out var next, out var silence) == LivenessVerdict.Dead)
-                {
-                    var info = new DisconnectInfo(DisconnectReason.HeartbeatTimeout, CloseCode.HeartbeatTimeout, $"nothing received from the server for {silence.TotalSeconds:0.###} s");
-                    _link.BeginClose(info, CloseCode.HeartbeatTimeout, "heartbeat timeout", 0, immediate: true);
-                    return;
-                }
-
-                _link.Session?.TrimIfIdle();
-                var wait = TimeSpan.FromSeconds(Math.Max(next - now, 1) / (double)_time.TimestampFrequency);
-                await Task.Delay(wait, _time, _ended.Token).ConfigureAwait(false);
+                return;
             }
+
+            _heartbeatTimer = _time.CreateTimer(static state => ((ClientConnection)state!).OnHeartbeatTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
-        catch (OperationCanceledException)
+
+        OnHeartbeatTimer();
+    }
+
+    private void OnHeartbeatTimer()
+    {
+        if (_link.IsClosing)
         {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        if (_link.CheckLiveness(now, out var next, out var silence) == LivenessVerdict.Dead)
+        {
+            var info = new DisconnectInfo(DisconnectReason.HeartbeatTimeout, CloseCode.HeartbeatTimeout, $"nothing received from the server for {silence.TotalSeconds:0.###} s");
+            _link.BeginClose(info, CloseCode.HeartbeatTimeout, "heartbeat timeout", 0, immediate: true);
+            return;
+        }
+
+        _link.Session?.TrimIfIdle();
+        lock (_timerLock)
+        {
+            if (!_timerClosed)
+            {
+                _heartbeatTimer!.Change(TimeSpan.FromSeconds(Math.Max(next - now, 1) / (double)_time.TimestampFrequency), Timeout.InfiniteTimeSpan);
+            }
         }
     }
 

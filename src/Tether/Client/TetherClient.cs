@@ -362,7 +362,9 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
             try
             {
                 var handled = _handler.OnMessageAsync(this, payload);
-                return handled.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitHandlerAsync(handled);
+                return handled.IsCompletedSuccessfully
+                    ? ValueTask.CompletedTask
+                    : HandlerGuard.ObserveAsync(handled, this, static (client, ex) => client.OnCallbackFailed(nameof(TetherClientHandler.OnMessageAsync), ex));
             }
 #pragma warning disable CA1031 // The application's handler may throw anything; the connection goes on.
             catch (Exception ex)
@@ -375,20 +377,6 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
 
         var message = payload.ToArray();
         return _inbox.Writer.TryWrite(message) ? ValueTask.CompletedTask : _inbox.Writer.WriteAsync(message, cancellationToken);
-    }
-
-    private async ValueTask AwaitHandlerAsync(ValueTask handled)
-    {
-        try
-        {
-            await handled.ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // The application's handler may throw anything; the connection goes on.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            OnCallbackFailed(nameof(TetherClientHandler.OnMessageAsync), ex);
-        }
     }
 
     private void OnCallbackFailed(string callback, Exception exception)
@@ -558,6 +546,10 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
                 endPoint = _endpoints.Next();
                 Metrics.Reconnects.Add(1);
                 _log.Reconnecting(attempt, delay.TotalMilliseconds);
+
+                // Armed before it is announced: whoever hears of the delay may count from that moment.
+                var started = _time.GetTimestamp();
+                var waiting = Task.Delay(delay, _time, stop);
                 SetState(ClientState.Reconnecting, new ClientStateChangedEventArgs(State, ClientState.Reconnecting)
                 {
                     Attempt = attempt,
@@ -569,7 +561,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
                 });
                 try
                 {
-                    await WaitAtLeastAsync(delay, stop).ConfigureAwait(false);
+                    await WaitAtLeastAsync(waiting, started, delay, stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -590,10 +582,9 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     /// Waits <paramref name="delay"/>, never less: timers count in whole milliseconds and may fire a fraction of one
     /// early, and a retry-after from the server is a promise not to come back sooner.
     /// </summary>
-    private async Task WaitAtLeastAsync(TimeSpan delay, CancellationToken cancellationToken)
+    private async Task WaitAtLeastAsync(Task waiting, long started, TimeSpan delay, CancellationToken cancellationToken)
     {
-        var started = _time.GetTimestamp();
-        await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        await waiting.ConfigureAwait(false);
         for (var waited = _time.GetElapsedTime(started); waited < delay; waited = _time.GetElapsedTime(started))
         {
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling((delay - waited).TotalMilliseconds)), _time, cancellationToken).ConfigureAwait(false);

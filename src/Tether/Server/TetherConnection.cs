@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Tether.Authentication;
+using Tether.Diagnostics;
 using Tether.Heartbeat;
 using Tether.Link;
 using Tether.Protocol;
@@ -239,7 +240,9 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
         try
         {
             var handled = _server.Handler.OnMessageAsync(this, payload);
-            return handled.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitMessageHandlerAsync(handled);
+            return handled.IsCompletedSuccessfully
+                ? ValueTask.CompletedTask
+                : HandlerGuard.ObserveAsync(handled, this, static (connection, ex) => connection.OnMessageHandlerFailed(ex));
         }
 #pragma warning disable CA1031 // The application's handler may throw anything; the connection goes on.
         catch (Exception ex)
@@ -247,20 +250,6 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
         {
             OnMessageHandlerFailed(ex);
             return ValueTask.CompletedTask;
-        }
-    }
-
-    private async ValueTask AwaitMessageHandlerAsync(ValueTask handled)
-    {
-        try
-        {
-            await handled.ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // The application's handler may throw anything; the connection goes on.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            OnMessageHandlerFailed(ex);
         }
     }
 

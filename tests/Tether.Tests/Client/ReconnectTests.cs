@@ -37,7 +37,7 @@ public sealed class ReconnectTests
         Assert.Equal(DisconnectReason.HeartbeatTimeout, states.Last(ClientState.Reconnecting)!.Disconnect?.Reason);
 
         // While the path is down an attempt gets through TCP but never hears WELCOME: it fails at the connect timeout.
-        time.Advance(states.Last(ClientState.Reconnecting)!.Delay);
+        time.Advance(PastDelay(states.Last(ClientState.Reconnecting)!));
         await Eventually.WaitUntilAsync(() => proxy.AcceptedConnections >= 2, "the second connection through the proxy");
         time.Advance(TimeSpan.FromSeconds(2));
         await states.WaitForAsync(ClientState.Reconnecting, 2);
@@ -45,7 +45,7 @@ public sealed class ReconnectTests
 
         // Once the path recovers the client is back by itself.
         proxy.Pass();
-        time.Advance(states.Last(ClientState.Reconnecting)!.Delay);
+        time.Advance(PastDelay(states.Last(ClientState.Reconnecting)!));
         await states.WaitForAsync(ClientState.Connected, 2);
         Assert.Equal(ClientState.Connected, client.State);
 
@@ -230,12 +230,12 @@ public sealed class ReconnectTests
             await states.WaitForAsync(ClientState.Reconnecting, failed);
             if (failed < 3)
             {
-                time.Advance(states.Last(ClientState.Reconnecting)!.Delay);
+                time.Advance(PastDelay(states.Last(ClientState.Reconnecting)!));
             }
         }
 
         proxy.RefuseNewConnections(false);
-        time.Advance(states.Last(ClientState.Reconnecting)!.Delay);
+        time.Advance(PastDelay(states.Last(ClientState.Reconnecting)!));
         await states.WaitForAsync(ClientState.Connected, 2);
         var attemptsSoFar = states.Events.Where(e => e.Current == ClientState.Reconnecting).Max(e => e.Attempt);
         Assert.Equal(3, attemptsSoFar);
@@ -271,6 +271,10 @@ public sealed class ReconnectTests
         await socket.SendAsync(writer.WrittenMemory);
         socket.Shutdown(SocketShutdown.Send);
     }
+
+    /// <summary>Fake time to move for the announced reconnect delay to pass: timers count in whole milliseconds.</summary>
+    private static TimeSpan PastDelay(ClientStateChangedEventArgs reconnecting) =>
+        TimeSpan.FromMilliseconds(Math.Ceiling(reconnecting.Delay.TotalMilliseconds) + 1);
 
     private static int UnusedPort()
     {
