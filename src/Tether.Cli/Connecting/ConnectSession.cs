@@ -1,32 +1,46 @@
+using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Tether.Cli.Hosting;
 using Tether.Cli.Output;
 using Tether.Client;
 
 namespace Tether.Cli.Connecting;
 
+/// <summary>What <c>tether connect</c> was asked for beyond the client's own options.</summary>
+/// <param name="EofDelay">After stdin ends (and its lines are acknowledged), how long to keep printing replies.</param>
+/// <param name="CloseTimeout">After stdin ends, how long to wait for the server to acknowledge every line.</param>
+/// <param name="Tls">Whether the client uses TLS, so that a plain client meeting a TLS listener can be told so.</param>
+/// <param name="MaxAttempts">--max-attempts as typed (attempts in total), for the give-up message.</param>
+internal sealed record ConnectSettings(TimeSpan EofDelay, TimeSpan CloseTimeout, bool Tls = false, int? MaxAttempts = null);
+
 /// <summary>
 /// One run of <c>tether connect</c>: stdin lines go out as messages, received messages and client events go to the
-/// sink. It keeps going through disconnects; it ends on stdin EOF or Ctrl-C (graceful close, success) or when the
-/// client closes for good (failure).
+/// sink. It keeps going through disconnects; it ends on stdin EOF or Ctrl-C (graceful close, success, unless lines
+/// were never acknowledged) or when the client closes for good (failure).
 /// </summary>
-internal sealed class ConnectSession
+internal sealed partial class ConnectSession
 {
+    /// <summary>How often the stopgap wait for acknowledgements looks at the client's unacknowledged count.</summary>
+    private static readonly TimeSpan AckPollInterval = TimeSpan.FromMilliseconds(20);
+
     private readonly TetherClient _client;
     private readonly IClientEventSink _sink;
     private readonly TextReader _input;
-    private readonly TimeSpan _eofDelay;
+    private readonly ConnectSettings _settings;
+    private readonly Lock _eventGate = new();
     private ClientStateChangedEventArgs? _closedEvent;
+    private SessionResumedEventArgs? _pendingResume;
 
-    public ConnectSession(TetherClient client, IClientEventSink sink, TextReader input, TimeSpan eofDelay)
+    public ConnectSession(TetherClient client, IClientEventSink sink, TextReader input, ConnectSettings settings)
     {
         _client = client;
         _sink = sink;
         _input = input;
-        _eofDelay = eofDelay;
+        _settings = settings;
         _client.StateChanged += OnStateChanged;
         _client.RoundTripTimeMeasured += (_, e) => _sink.RoundTripTime(e.RoundTripTime);
-        _client.SessionResumed += (_, e) => _sink.SessionResumed(e.SessionId, e.ServerLastReceived, e.Resent);
+        _client.SessionResumed += OnSessionResumed;
         _client.SessionLost += (_, e) => _sink.SessionLost(e.Info);
     }
 
@@ -55,9 +69,15 @@ internal sealed class ConnectSession
             {
                 _sink.Error($"reading stdin failed: {sending.Exception!.InnerException!.Message}");
             }
-            else if (_eofDelay > TimeSpan.Zero)
+            else
             {
-                first = await Task.WhenAny(Task.Delay(_eofDelay, CancellationToken.None), _client.Completion, stopping).ConfigureAwait(false);
+                // Lines accepted into the session are not delivered yet: closing now would drop the ones still
+                // unacknowledged (and hide a server's close behind our own), so give them --close-timeout first.
+                first = await Task.WhenAny(WaitForAcknowledgementsAsync(signal.Stopping), _client.Completion, stopping).ConfigureAwait(false);
+                if (first != _client.Completion && first != stopping && _settings.EofDelay > TimeSpan.Zero)
+                {
+                    first = await Task.WhenAny(Task.Delay(_settings.EofDelay, CancellationToken.None), _client.Completion, stopping).ConfigureAwait(false);
+                }
             }
         }
 
@@ -71,8 +91,30 @@ internal sealed class ConnectSession
         return await CloseAsync(receiving, signal.Aborting).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Completes when the server has acknowledged every line accepted into the session, or after --close-timeout.
+    /// A stopgap on the public count until the library's own close can wait for acknowledgements.
+    /// </summary>
+    private async Task WaitForAcknowledgementsAsync(CancellationToken stopping)
+    {
+        var deadline = DateTime.UtcNow + _settings.CloseTimeout;
+        try
+        {
+            while (_client.UnacknowledgedMessages > 0 && DateTime.UtcNow < deadline && !_client.Completion.IsCompleted)
+            {
+                await Task.Delay(AckPollInterval, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Ctrl-C: close now; what is still unacknowledged is reported.
+        }
+    }
+
     private async Task<int> CloseAsync(Task receiving, CancellationToken abort)
     {
+        // Counted before closing: the close ends the session, and with it the count.
+        var unacknowledged = _client.UnacknowledgedMessages;
         try
         {
             await _client.CloseAsync(abort).ConfigureAwait(false);
@@ -89,6 +131,12 @@ internal sealed class ConnectSession
             return Fail(_client.Completion.Exception!.InnerException!.Message);
         }
 
+        if (unacknowledged > 0)
+        {
+            _sink.Closed("closed", null, string.Create(CultureInfo.InvariantCulture, $"{unacknowledged} line(s) sent but never acknowledged by the server"), unacknowledged);
+            return ExitCodes.Unacknowledged;
+        }
+
         _sink.Closed("closed", null, null);
         return ExitCodes.Success;
     }
@@ -96,9 +144,45 @@ internal sealed class ConnectSession
     private int Fail(string message)
     {
         var closed = Volatile.Read(ref _closedEvent);
-        _sink.Closed(ClosedReason(closed), null, message);
+        _sink.Closed(ClosedReason(closed), null, Explain(message, _settings), UnacknowledgedAfterFailure());
         return ExitCodes.Failure;
     }
+
+    private int UnacknowledgedAfterFailure()
+    {
+        try
+        {
+            return _client.UnacknowledgedMessages;
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// The library's message with what the command line knows better: --max-attempts counts every attempt here, the
+    /// library only the reconnects; and a plain client that a TLS listener hangs up on hears only "closed the
+    /// connection during the handshake", so it gets a hint.
+    /// </summary>
+    internal static string Explain(string message, ConnectSettings settings)
+    {
+        if (settings.MaxAttempts is { } max)
+        {
+            message = GaveUpAfter().Replace(message, max == 1 ? "(gave up after 1 attempt)" : string.Create(CultureInfo.InvariantCulture, $"(gave up after {max} attempts)"));
+        }
+
+        if (!settings.Tls)
+        {
+            const string HungUp = "closed the connection during the handshake";
+            message = message.Replace(HungUp, HungUp + " (is it a TLS listener? try --tls)", StringComparison.Ordinal);
+        }
+
+        return message;
+    }
+
+    [GeneratedRegex(@"\(gave up after \d+ attempts?\)")]
+    private static partial Regex GaveUpAfter();
 
     private static string ClosedReason(ClientStateChangedEventArgs? closed) => closed switch
     {
@@ -108,34 +192,58 @@ internal sealed class ConnectSession
         _ => "closed",
     };
 
+    private void OnSessionResumed(object? sender, SessionResumedEventArgs e)
+    {
+        lock (_eventGate)
+        {
+            // The library resumes the session before it reports the connection; a reader expects "connected" first.
+            _pendingResume = e;
+        }
+    }
+
     private void OnStateChanged(object? sender, ClientStateChangedEventArgs e)
     {
-        switch (e.Current)
+        lock (_eventGate)
         {
-            case ClientState.Connecting:
-                _sink.Connecting(e.EndPoint);
-                break;
-            case ClientState.Connected:
-                _sink.Connected(e.EndPoint);
-                break;
-            case ClientState.Reconnecting:
-                if (e.Previous == ClientState.Connected && e.Disconnect is { } lost)
-                {
-                    _sink.Disconnected(lost);
-                }
+            switch (e.Current)
+            {
+                case ClientState.Connecting:
+                    _sink.Connecting(e.EndPoint);
+                    break;
+                case ClientState.Connected:
+                    _sink.Connected(e.EndPoint);
+                    FlushResume();
+                    break;
+                case ClientState.Reconnecting:
+                    FlushResume();
+                    if (e.Previous == ClientState.Connected && e.Disconnect is { } lost)
+                    {
+                        _sink.Disconnected(lost);
+                    }
 
-                _sink.Reconnecting(e.Attempt, e.Delay, e.EndPoint, e.Exception);
-                break;
-            case ClientState.Closed:
-                // A connection that ends the client (e.g. CLOSE NORMAL or REPLACED from the server) is still a
-                // disconnect worth reporting; our own close is reported as "closed" alone.
-                if (e.Previous == ClientState.Connected && e.Disconnect is { Reason: not DisconnectReason.ClosedLocally } ended)
-                {
-                    _sink.Disconnected(ended);
-                }
+                    _sink.Reconnecting(e.Attempt, e.Delay, e.EndPoint, e.Exception is { } error && Explain(error.Message, _settings) is var text && text != error.Message ? new TetherException(text, error) : e.Exception);
+                    break;
+                case ClientState.Closed:
+                    FlushResume();
+                    // A connection that ends the client (e.g. CLOSE NORMAL or REPLACED from the server) is still a
+                    // disconnect worth reporting; our own close is reported as "closed" alone.
+                    if (e.Previous == ClientState.Connected && e.Disconnect is { Reason: not DisconnectReason.ClosedLocally } ended)
+                    {
+                        _sink.Disconnected(ended);
+                    }
 
-                Volatile.Write(ref _closedEvent, e);
-                break;
+                    Volatile.Write(ref _closedEvent, e);
+                    break;
+            }
+        }
+    }
+
+    private void FlushResume()
+    {
+        if (_pendingResume is { } resumed)
+        {
+            _pendingResume = null;
+            _sink.SessionResumed(resumed.SessionId, resumed.ServerLastReceived, resumed.Resent);
         }
     }
 
