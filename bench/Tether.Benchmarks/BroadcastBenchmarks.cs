@@ -40,8 +40,8 @@ public class BroadcastEncodeBenchmarks
 /// <summary>
 /// <see cref="TetherServer.Broadcast"/> on a live server with N connected peers that keep reading. Each invocation
 /// broadcasts 100 messages, then waits until every connection has handed its queue to the kernel, so the queues stay
-/// bounded and the time includes the socket writes (done by the thread pool). Figures are per broadcast. Should
-/// allocate nothing; docs/benchmarks.md says what it allocates today and why.
+/// bounded and the time includes the socket writes. Figures are per broadcast. Should allocate nothing;
+/// docs/benchmarks.md says how to rerun it.
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet owns the lifetime: [GlobalCleanup] disposes the fields.")]
 [MemoryDiagnoser]

@@ -405,10 +405,7 @@ internal sealed class ServeCommand : Command
     {
         if (app == ServeApp.Broadcast)
         {
-            var handler = new BroadcastHandler(loggerFactory.CreateLogger<BroadcastHandler>());
-            var server = new TetherServer(options, handler, loggerFactory);
-            handler.Attach(server);
-            return server;
+            return new TetherServer(options, new BroadcastHandler(loggerFactory.CreateLogger<BroadcastHandler>()), loggerFactory);
         }
 
         return new TetherServer(options, new EchoHandler(loggerFactory.CreateLogger<EchoHandler>()), loggerFactory);

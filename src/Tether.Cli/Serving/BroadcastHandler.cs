@@ -10,14 +10,9 @@ namespace Tether.Cli.Serving;
 /// </summary>
 internal sealed partial class BroadcastHandler(ILogger<BroadcastHandler> logger) : TetherServerHandler
 {
-    private TetherServer? _server;
-
-    /// <summary>The server to broadcast on (it is created after its handler).</summary>
-    public void Attach(TetherServer server) => _server = server;
-
     public override ValueTask OnMessageAsync(TetherConnection connection, ReadOnlySequence<byte> message)
     {
-        var server = _server ?? throw new InvalidOperationException("the handler is not attached to a server");
+        var server = connection.Server;
         int delivered;
         if (message.IsSingleSegment)
         {

@@ -40,6 +40,11 @@ internal sealed partial class ClientLog(ILogger logger)
     [LoggerMessage(EventId = 207, Level = LogLevel.Critical, Message = "The client's run loop failed")]
     private static partial void LogCrashed(ILogger logger, Exception exception);
 
+    public void HandlerFailed(string callback, Exception exception) => LogHandlerFailed(logger, exception, callback);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Error, Message = "The application's {Callback} handler threw; the client goes on")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception exception, string callback);
+
     public void SessionResumed(string sessionId, int resent) => LogSessionResumed(logger, sessionId, resent);
 
     public void SessionLost(string sessionId, string reason, long unacknowledged, long serverLost) => LogSessionLost(logger, sessionId, reason, unacknowledged, serverLost);

@@ -30,6 +30,9 @@ public sealed class ClientStateChangedEventArgs : EventArgs
     /// <summary>For <see cref="ClientState.Reconnecting"/>: how long the client waits before that attempt.</summary>
     public TimeSpan Delay { get; init; }
 
+    /// <summary>When the transition happened (by the client's <see cref="TimeProvider"/>): handlers run after it, in order.</summary>
+    public DateTimeOffset Timestamp { get; init; }
+
     /// <summary>The endpoint of the connection (connected) or of the next attempt (reconnecting).</summary>
     public EndPoint? EndPoint { get; init; }
 }

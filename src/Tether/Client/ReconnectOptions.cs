@@ -15,8 +15,8 @@ public sealed class ReconnectOptions
 
     /// <summary>
     /// Backoff cap. Default 5 s. With full jitter the cap is also about the longest a client sleeps past the moment its
-    /// server is back (a crowd of 19,000 whose server restarted: the last came back 9.4-9.9 s after it listened with a
-    /// cap of 10 s, docs/benchmarks.md); five seconds still spreads that crowd over five seconds.
+    /// server is back, so the last of a crowd of clients whose server restarted comes back about one cap after it
+    /// listens; five seconds still spreads that crowd over five seconds (docs/benchmarks.md, "Runtime settings").
     /// </summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 

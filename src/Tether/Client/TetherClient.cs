@@ -28,6 +28,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _stateLock = new();
+    private readonly CallbackQueue _callbacks;
     private TaskCompletionSource<ClientConnection> _connected = NewConnectedSignal();
     private TaskCompletionSource? _firstOutcome;
     private ClientConnection? _current;
@@ -36,6 +37,11 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     private ClientState _state;
     private Exception? _terminalError;
     private Task? _run;
+    private bool _closeRequested;
+    private bool _lostPending;
+    private List<ReadOnlyMemory<byte>>? _lostWhileClosing;
+    private int _lostWhileClosingCount;
+    private bool _closingGracefully;
     private long _rttTicks = -1;
 
     /// <summary>Creates a client whose messages are read with <see cref="ReadAllAsync"/>; <see cref="ConnectAsync"/> starts it.</summary>
@@ -57,6 +63,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         _time = timeProvider ?? TimeProvider.System;
         _log = new ClientLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Client"));
         Metrics = new TetherMetrics(TetherMetrics.ClientMeterName);
+        _callbacks = new CallbackQueue(OnCallbackFailed);
         _backoff = new ExponentialBackoff(options.Reconnect.BaseDelay, options.Reconnect.MaxDelay);
         _endpoints = new EndpointSelector([.. options.EndPoints], options.EndpointSelection);
         _inbox = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(options.ReceiveQueueCapacity)
@@ -66,18 +73,22 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         });
     }
 
-    /// <summary>Raised on every state change, with the reason (on a background thread).</summary>
+    /// <summary>
+    /// Raised on every state change, with the reason. Like every event of the client it is raised on the client's event
+    /// task, in order, after the change: a handler that is slow delays only the events behind it, and one that throws is
+    /// logged and counted (<c>tether.handler.errors</c>) and never ends the client.
+    /// </summary>
     public event EventHandler<ClientStateChangedEventArgs>? StateChanged;
 
-    /// <summary>Raised with every round-trip time measured by the heartbeat (on a background thread).</summary>
+    /// <summary>Raised with every round-trip time measured by the heartbeat (on the client's event task).</summary>
     public event EventHandler<RoundTripTimeEventArgs>? RoundTripTimeMeasured;
 
-    /// <summary>Raised when a reconnect resumed the session (on a background thread).</summary>
+    /// <summary>Raised when a reconnect resumed the session (on the client's event task, after the connected state change).</summary>
     public event EventHandler<SessionResumedEventArgs>? SessionResumed;
 
     /// <summary>
-    /// Raised when the session could not be resumed and messages may be missing (on a background thread, before any
-    /// message of the new session is delivered).
+    /// Raised when the session could not be resumed and messages may be missing (on the client's event task; no message
+    /// of the new session is delivered before its handlers have returned).
     /// </summary>
     public event EventHandler<SessionLostEventArgs>? SessionLost;
 
@@ -138,7 +149,18 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
             outcome = _firstOutcome!;
         }
 
-        await outcome.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await outcome.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // What led up to the outcome (the state changes, a lost session) has been raised when this returns.
+            if (!_callbacks.IsCurrent && outcome.Task.IsCompleted)
+            {
+                await _callbacks.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>
@@ -187,36 +209,142 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         }
     }
 
-    /// <summary>Closes the connection gracefully (CLOSE NORMAL) and stops reconnecting.</summary>
+    /// <summary>
+    /// Closes the connection now (CLOSE NORMAL) and stops reconnecting. Messages the server has not acknowledged yet are
+    /// not waited for: use <see cref="CloseAsync(TimeSpan, CancellationToken)"/> to deliver them first and learn what
+    /// was not. Completes once the client has stopped and its events (the last one <see cref="ClientState.Closed"/>)
+    /// have been raised.
+    /// </summary>
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
         Task? run;
+        ClientConnection? current;
         ClientStateChangedEventArgs? closed = null;
         lock (_stateLock)
         {
+            _closeRequested = true;
+            current = _current;
             run = _run;
             if (run is null)
             {
                 closed = new ClientStateChangedEventArgs(_state, ClientState.Closed)
                 {
                     Disconnect = new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"),
+                    Timestamp = _time.GetUtcNow(),
                 };
                 _state = ClientState.Closed;
-                _run = Task.CompletedTask;
+                _run = run = Task.CompletedTask;
                 _inbox.Writer.TryComplete();
                 _completion.TrySetResult();
             }
         }
 
-        if (run is null)
+        if (closed is not null)
         {
-            StateChanged?.Invoke(this, closed!);
-            return;
+            PostStateChanged(closed);
         }
 
-        Volatile.Read(ref _current)?.Close(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"), CloseCode.Normal, "client closing");
+        // A connection published after this point sees _closeRequested and closes itself (RunConnectionAsync).
+        current?.Close(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"), CloseCode.Normal, "client closing");
         await _stop.CancelAsync().ConfigureAwait(false);
         await run.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!_callbacks.IsCurrent)
+        {
+            await _callbacks.CompleteAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Closes gracefully: waits until the server has acknowledged every message accepted so far (reconnecting and
+    /// resuming as usual meanwhile), at most <paramref name="acknowledgementTimeout"/>, then closes as
+    /// <see cref="CloseAsync(CancellationToken)"/> does. Returns what the server never acknowledged (nothing when it
+    /// acknowledged everything, or when the connection has no session: without one, delivery is at-most-once and only
+    /// the queued bytes are flushed). Cancelling stops the wait and closes at once.
+    /// </summary>
+    public async Task<ClientCloseResult> CloseAsync(TimeSpan acknowledgementTimeout, CancellationToken cancellationToken = default)
+    {
+        if (acknowledgementTimeout < TimeSpan.Zero && acknowledgementTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(acknowledgementTimeout), acknowledgementTimeout, "the timeout must not be negative");
+        }
+
+        lock (_stateLock)
+        {
+            _closingGracefully = true;
+        }
+
+        try
+        {
+            await WaitUntilAcknowledgedAsync(acknowledgementTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        await CloseAsync(CancellationToken.None).ConfigureAwait(false);
+        var session = Volatile.Read(ref _session);
+        lock (_stateLock)
+        {
+            var messages = new List<ReadOnlyMemory<byte>>(_lostWhileClosing ?? []);
+            var count = _lostWhileClosingCount;
+            if (session is not null && session.Lost is null)
+            {
+                var unacknowledged = session.CopyUnacknowledged();
+                messages.AddRange(unacknowledged);
+                count += unacknowledged.Count;
+            }
+
+            return new ClientCloseResult(messages, count);
+        }
+    }
+
+    /// <summary>Waits until the session holds nothing unacknowledged, the client closes for good, or the time is up.</summary>
+    private async Task WaitUntilAcknowledgedAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timer = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
+        try
+        {
+            while (!_completion.Task.IsCompleted)
+            {
+                var session = Volatile.Read(ref _session);
+                Task acknowledged;
+                if (session is not null)
+                {
+                    var last = session.LastSent;
+                    if (session.Lost is null && session.LastAcknowledged >= last)
+                    {
+                        return;
+                    }
+
+                    acknowledged = session.WaitForAckAsync(last, linked.Token);
+                }
+                else if (Volatile.Read(ref _current) is { } connection)
+                {
+                    acknowledged = connection.FlushAsync();
+                }
+                else
+                {
+                    return;
+                }
+
+                await Task.WhenAny(acknowledged, _completion.Task).WaitAsync(linked.Token).ConfigureAwait(false);
+                if (acknowledged.IsFaulted)
+                {
+                    // The session was lost (what it held is counted by ReportLost); a new one may hold more.
+                    _ = acknowledged.Exception;
+                    continue;
+                }
+
+                if (session is null)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>Closes the client and waits for it to finish.</summary>
@@ -231,11 +359,42 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     {
         if (_handler is not null)
         {
-            return _handler.OnMessageAsync(this, payload);
+            try
+            {
+                var handled = _handler.OnMessageAsync(this, payload);
+                return handled.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitHandlerAsync(handled);
+            }
+#pragma warning disable CA1031 // The application's handler may throw anything; the connection goes on.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                OnCallbackFailed(nameof(TetherClientHandler.OnMessageAsync), ex);
+                return ValueTask.CompletedTask;
+            }
         }
 
         var message = payload.ToArray();
         return _inbox.Writer.TryWrite(message) ? ValueTask.CompletedTask : _inbox.Writer.WriteAsync(message, cancellationToken);
+    }
+
+    private async ValueTask AwaitHandlerAsync(ValueTask handled)
+    {
+        try
+        {
+            await handled.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The application's handler may throw anything; the connection goes on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            OnCallbackFailed(nameof(TetherClientHandler.OnMessageAsync), ex);
+        }
+    }
+
+    private void OnCallbackFailed(string callback, Exception exception)
+    {
+        Metrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("callback", callback));
+        _log.HandlerFailed(callback, exception);
     }
 
     private async ValueTask<(ReliableSession? Session, ulong Sequence)> SendCoreAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
@@ -325,7 +484,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         Exception? lastError = null;
         try
         {
-            SetState(ClientState.Connecting, new ClientStateChangedEventArgs(ClientState.Disconnected, ClientState.Connecting) { EndPoint = _options.EndPoints[0] });
+            SetState(ClientState.Connecting, new ClientStateChangedEventArgs(ClientState.Disconnected, ClientState.Connecting) { EndPoint = _options.EndPoints[0], Timestamp = _time.GetUtcNow() });
             var endPoint = _endpoints.Next();
             while (!stop.IsCancellationRequested)
             {
@@ -354,7 +513,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
 
                 if (connection is not null)
                 {
-                    var info = await RunConnectionAsync(connection, hello).ConfigureAwait(false);
+                    var info = await RunConnectionAsync(connection, hello, stop).ConfigureAwait(false);
                     if (stop.IsCancellationRequested || info.Reason == DisconnectReason.ClosedLocally)
                     {
                         break;
@@ -406,6 +565,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
                     Disconnect = connection is not null ? lastDisconnect : null,
                     Exception = connection is null ? lastError : null,
                     EndPoint = endPoint,
+                    Timestamp = _time.GetUtcNow(),
                 });
                 try
                 {
@@ -440,12 +600,13 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         }
     }
 
-    private async Task<DisconnectInfo> RunConnectionAsync(ClientConnection connection, HelloFrame hello)
+    private async Task<DisconnectInfo> RunConnectionAsync(ClientConnection connection, HelloFrame hello, CancellationToken stop)
     {
         ClientSessionOutcome outcome;
+        SessionResumedEventArgs? resumed;
         try
         {
-            outcome = ApplySession(connection, hello);
+            outcome = ApplySession(connection, hello, out resumed);
         }
         catch (TetherProtocolException ex)
         {
@@ -469,22 +630,53 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         connection.RoundTripMeasured = rtt =>
         {
             Volatile.Write(ref _rttTicks, rtt.Ticks);
-            RoundTripTimeMeasured?.Invoke(this, new RoundTripTimeEventArgs(rtt));
+            if (RoundTripTimeMeasured is not null)
+            {
+                _callbacks.Post(nameof(RoundTripTimeMeasured), () => Raise(RoundTripTimeMeasured, new RoundTripTimeEventArgs(rtt), nameof(RoundTripTimeMeasured)));
+            }
         };
         connection.AlternateEndpoint = _endpoints.Prefer;
         _endpoints.OnConnected();
         Metrics.ConnectionsAccepted.Add(1);
         Metrics.ConnectionsActive.Add(1);
         _log.Connected(EndPointText.Format(connection.EndPoint), connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
-        var run = connection.RunAsync(this);
+
+        // Published under the lock that CloseAsync takes: a close that came in during the handshake (and found no
+        // connection to close) is seen here, so the connection cannot outlive it.
+        bool closeRequested;
         lock (_stateLock)
         {
+            closeRequested = _closeRequested;
             Volatile.Write(ref _current, connection);
             _connected.TrySetResult(connection);
         }
 
-        SetState(ClientState.Connected, new ClientStateChangedEventArgs(State, ClientState.Connected) { EndPoint = connection.EndPoint });
+        if (closeRequested)
+        {
+            connection.Close(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"), CloseCode.Normal, "client closing");
+        }
 
+        SetState(ClientState.Connected, new ClientStateChangedEventArgs(State, ClientState.Connected) { EndPoint = connection.EndPoint, Timestamp = _time.GetUtcNow() });
+        if (resumed is not null)
+        {
+            _callbacks.Post(nameof(SessionResumed), () => Raise(SessionResumed, resumed, nameof(SessionResumed)));
+        }
+
+        if (_lostPending)
+        {
+            // The SessionLost handlers run before any message of the new session is delivered.
+            _lostPending = false;
+            try
+            {
+                await _callbacks.FlushAsync().WaitAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                connection.Close(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"), CloseCode.Normal, "client closing");
+            }
+        }
+
+        var run = connection.RunAsync(this);
         _firstOutcome?.TrySetResult();
         var info = await run.ConfigureAwait(false);
         lock (_stateLock)
@@ -501,10 +693,12 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
 
     /// <summary>
     /// Works out what the WELCOME means for the session and attaches it to the new link before any message flows:
-    /// resumed (resend what the server lacks), started (reporting the old one as lost, if it was to be resumed), or none.
+    /// resumed (resend what the server lacks; <paramref name="resumed"/> is the event to raise), started (reporting the
+    /// old one as lost, if it was to be resumed), or none.
     /// </summary>
-    private ClientSessionOutcome ApplySession(ClientConnection connection, HelloFrame hello)
+    private ClientSessionOutcome ApplySession(ClientConnection connection, HelloFrame hello, out SessionResumedEventArgs? resumed)
     {
+        resumed = null;
         var welcome = connection.Welcome;
         var previous = Volatile.Read(ref _session);
         var outcome = ClientSessionNegotiation.Classify(hello, welcome, previous);
@@ -516,7 +710,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
                 Metrics.SessionsResumed.Add(1);
                 Metrics.MessagesResent.Add(resent);
                 _log.SessionResumed(previous.Id.ToString(), resent);
-                SessionResumed?.Invoke(this, new SessionResumedEventArgs(previous.Id, welcome.LastReceivedSequence, resent));
+                resumed = new SessionResumedEventArgs(previous.Id, welcome.LastReceivedSequence, resent);
                 return outcome;
             case ClientSessionOutcome.ClientGap:
                 ReportLost(previous!, SessionLostReason.Gap, null, $"the server has the client's messages up to {welcome.LastReceivedSequence}, but the client freed up to {previous!.LastAcknowledged}");
@@ -547,10 +741,27 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
 
     private void ReportLost(ReliableSession session, SessionLostReason reason, long? peerLost, string description)
     {
-        var info = session.MarkLost(reason, _options.ClientId, peerLost, description, keepPayloads: SessionLost is not null, out var unacknowledged);
+        bool closing;
+        lock (_stateLock)
+        {
+            closing = _closingGracefully;
+        }
+
+        var info = session.MarkLost(reason, _options.ClientId, peerLost, description, keepPayloads: SessionLost is not null || closing, out var unacknowledged);
         Metrics.SessionsLost.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
         _log.SessionLost(session.Id.ToString(), reason.ToString(), info.UnacknowledgedSent, peerLost ?? -1);
-        SessionLost?.Invoke(this, new SessionLostEventArgs(info, unacknowledged));
+        if (closing)
+        {
+            lock (_stateLock)
+            {
+                (_lostWhileClosing ??= []).AddRange(unacknowledged);
+                _lostWhileClosingCount += (int)Math.Min(info.UnacknowledgedSent, int.MaxValue);
+            }
+        }
+
+        var args = new SessionLostEventArgs(info, unacknowledged);
+        _callbacks.Post(nameof(SessionLost), () => Raise(SessionLost, args, nameof(SessionLost)));
+        _lostPending = true;
     }
 
     private void Finish(Exception? error, DisconnectInfo? disconnect)
@@ -562,8 +773,10 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
             _connected.Task.Exception?.Handle(_ => true);
         }
 
-        SetState(ClientState.Closed, new ClientStateChangedEventArgs(State, ClientState.Closed) { Exception = error, Disconnect = disconnect });
+        SetState(ClientState.Closed, new ClientStateChangedEventArgs(State, ClientState.Closed) { Exception = error, Disconnect = disconnect, Timestamp = _time.GetUtcNow() });
 
+        // The Closed event is the last: nothing is raised after it.
+        _ = _callbacks.CompleteAsync();
         if (error is not null)
         {
             _log.Closed(error.Message);
@@ -580,10 +793,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         }
     }
 
-    /// <summary>
-    /// Records a transition and raises <see cref="StateChanged"/> outside the lock (a handler may call back into the
-    /// client). Transitions come from the single run loop, so observers still see them in order.
-    /// </summary>
+    /// <summary>Records a transition and queues <see cref="StateChanged"/>: handlers see the transitions in order.</summary>
     private void SetState(ClientState state, ClientStateChangedEventArgs args)
     {
         lock (_stateLock)
@@ -591,6 +801,31 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
             _state = state;
         }
 
-        StateChanged?.Invoke(this, args);
+        PostStateChanged(args);
+    }
+
+    private void PostStateChanged(ClientStateChangedEventArgs args) => _callbacks.Post(nameof(StateChanged), () => Raise(StateChanged, args, nameof(StateChanged)));
+
+    /// <summary>Calls each handler in turn: one that throws is reported, and the others still hear the event.</summary>
+    private void Raise<TArgs>(EventHandler<TArgs>? handlers, TArgs args, string name)
+    {
+        if (handlers is null)
+        {
+            return;
+        }
+
+        foreach (var handler in handlers.GetInvocationList())
+        {
+            try
+            {
+                ((EventHandler<TArgs>)handler)(this, args);
+            }
+#pragma warning disable CA1031 // The application's handler may throw anything; the client goes on.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                OnCallbackFailed(name, ex);
+            }
+        }
     }
 }

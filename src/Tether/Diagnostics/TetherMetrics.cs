@@ -47,6 +47,7 @@ public sealed class TetherMetrics : IDisposable
         GoAwaysSent = _meter.CreateCounter<long>("tether.goaway.sent", "{frame}", "GOAWAY frames sent during graceful shutdown.");
         MemoryReturns = _meter.CreateCounter<long>("tether.memory.returns", "{collection}", "Aggressive full collections run to give memory back after the load fell from a peak (server).");
         MemoryReturned = _meter.CreateCounter<long>("tether.memory.returned", "By", "Committed memory given back by those collections (server).");
+        HandlerErrors = _meter.CreateCounter<long>("tether.handler.errors", "{exception}", "Exceptions thrown by application callbacks (message handlers, event handlers), tagged with callback; the connection goes on.");
     }
 
     /// <summary>The meter the instruments belong to (listen to it by name, or by reference to tell instances apart).</summary>
@@ -132,6 +133,9 @@ public sealed class TetherMetrics : IDisposable
 
     /// <summary>tether.memory.returned: bytes of committed memory those collections gave back.</summary>
     public Counter<long> MemoryReturned { get; }
+
+    /// <summary>Exceptions thrown by application callbacks, tagged with the callback; they never end a connection.</summary>
+    public Counter<long> HandlerErrors { get; }
 
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();

@@ -156,7 +156,7 @@ internal sealed partial class TimingWheel : IAsyncDisposable
     /// <summary>
     /// On the system clock the wheel ticks on a thread of its own, asleep between ticks. A periodic timer costs two
     /// thread wake-ups a tick (the runtime's timer thread, then a pool worker for the continuation) and keeps the
-    /// pool's gate thread polling; at 19,000 idle connections that was about a tenth of the server's CPU.
+    /// pool's gate thread polling, which idle connections pay for in CPU (docs/benchmarks.md, "Runtime settings").
     /// </summary>
     private Task RunOnOwnThread(CancellationToken cancellationToken)
     {

@@ -6,8 +6,9 @@ namespace Tether.Server;
 /// <summary>
 /// One broadcast's walk over a range of the registries' slots: the encoded frame to every connection without a
 /// session, the message to every session. A broadcast to many connections runs two passes at once, one on the caller's
-/// thread and one on a pool thread: a loopback or LAN send is mostly the kernel's work (docs/benchmarks.md, fan-out),
-/// so two senders reach everyone sooner. Passes are reused, so a broadcast allocates nothing for them.
+/// thread and one on a pool thread: a loopback or LAN send is mostly the kernel's work, so two senders reach everyone
+/// sooner (docs/benchmarks.md, "Where the time and memory go"). Passes are reused, so a broadcast allocates nothing
+/// for them.
 /// </summary>
 internal sealed class BroadcastPass : IThreadPoolWorkItem, IDisposable
 {

@@ -11,9 +11,9 @@ namespace Tether.Server;
 /// Why: after a storm or a wave of churn the collector keeps the regions it emptied committed, and decommits them
 /// only a little at each later collection, in proportion to the time since the one before. A connection server at rest
 /// collects rarely, so the peak's memory stayed resident for as long as the server stayed quiet, by an amount that
-/// depended on when its last collections happened to run (docs/benchmarks.md, churn). The check is one clock-driven
-/// timer per server that reads two counts; the collection pauses the process for a time that grows with what is
-/// still live (18 ms with 3.8 MiB live, 82 ms with 68 MiB, docs/benchmarks.md), and happens at most once per fall to a quarter.
+/// depended on when its last collections happened to run. The check is one clock-driven timer per server that reads
+/// two counts; the collection pauses the process for a time that grows with what is still live, and happens at most
+/// once per fall to a quarter (docs/benchmarks.md, "Runtime settings", has the pauses measured).
 /// </remarks>
 internal sealed class PeakMemoryReturn : IDisposable
 {

@@ -72,6 +72,14 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     public long Id { get; }
 
     /// <summary>
+    /// The server this connection belongs to. From a <see cref="TetherServerHandler"/> callback it reaches the other
+    /// clients: <see cref="TetherServer.Broadcast"/>, <see cref="TetherServer.SendToClientAsync"/> and
+    /// <see cref="TetherServer.Connections"/>.
+    /// </summary>
+    // Read through the field the connection already has: every field of a connection is paid for 19,000 times over.
+    public TetherServer Server => _server;
+
+    /// <summary>
     /// The client id the peer presented in HELLO, or the one the application gave a plain connection with
     /// <see cref="AssignClientId"/>; null for an anonymous client.
     /// </summary>
@@ -222,7 +230,45 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
 
     ref WheelLinks IWheelEntry.WheelLinks => ref _wheelLinks;
 
-    ValueTask ILinkHandler.OnDataAsync(ReadOnlySequence<byte> payload) => _server.Handler.OnMessageAsync(this, payload);
+    /// <summary>
+    /// Hands a message to the application. A handler that throws is logged and counted (<c>tether.handler.errors</c>):
+    /// the message was delivered, and one bad message must not cost the client its connection or its session.
+    /// </summary>
+    ValueTask ILinkHandler.OnDataAsync(ReadOnlySequence<byte> payload)
+    {
+        try
+        {
+            var handled = _server.Handler.OnMessageAsync(this, payload);
+            return handled.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitMessageHandlerAsync(handled);
+        }
+#pragma warning disable CA1031 // The application's handler may throw anything; the connection goes on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            OnMessageHandlerFailed(ex);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private async ValueTask AwaitMessageHandlerAsync(ValueTask handled)
+    {
+        try
+        {
+            await handled.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The application's handler may throw anything; the connection goes on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            OnMessageHandlerFailed(ex);
+        }
+    }
+
+    private void OnMessageHandlerFailed(Exception exception)
+    {
+        _server.Metrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("callback", nameof(TetherServerHandler.OnMessageAsync)));
+        _server.Log.HandlerFailed(this, exception);
+    }
 
     DisconnectInfo ILinkHandler.OnGoAway(GoAwayFrame goAway) =>
         throw new TetherProtocolException(CloseCode.ProtocolError, "a client must not send GOAWAY");

@@ -80,9 +80,9 @@ public sealed class TetherServerOptions
     /// <summary>
     /// Give memory back to the operating system after a peak: when the connections and sessions held fall to a quarter
     /// of the most held since the last time (at least 4,096), the server runs one aggressive, compacting full
-    /// collection (a pause that grows with what is still live: 18 ms with 3.8 MiB, 82 ms with 68 MiB), logs it and counts it in
-    /// <c>tether.memory.returns</c>. Without it the runtime keeps most of a peak's memory committed while the server
-    /// is quiet. Turn it off when the application owns the process's collection policy. Default true.
+    /// collection (a pause that grows with what is still live; docs/benchmarks.md has measured pauses), logs it and
+    /// counts it in <c>tether.memory.returns</c>. Without it the runtime keeps most of a peak's memory committed while
+    /// the server is quiet. Turn it off when the application owns the process's collection policy. Default true.
     /// </summary>
     public bool ReturnMemoryAfterPeak { get; set; } = true;
 

@@ -327,6 +327,15 @@ internal sealed class ReliableSession
         }
     }
 
+    /// <summary>Copies of the messages sent and not yet acknowledged, oldest first.</summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>> CopyUnacknowledged()
+    {
+        lock (SyncRoot)
+        {
+            return _outbound.CopyAll();
+        }
+    }
+
     /// <summary>Gives the replay buffer's arrays back when the session has been quiet since the previous call.</summary>
     public void TrimIfIdle()
     {

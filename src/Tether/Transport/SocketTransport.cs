@@ -161,6 +161,12 @@ internal sealed class SocketTransport
     /// <summary>True while a reader is armed and nothing has arrived since (for tests of the idle-connection guarantee).</summary>
     public bool IsArmed => Volatile.Read(ref _readState) == ReadCallback;
 
+    /// <summary>
+    /// True once a <see cref="System.Net.Sockets.Socket"/> exists for this connection (always without the engine; with it,
+    /// only after something asked for one): the runtime's per-socket asynchronous state hangs off that object.
+    /// </summary>
+    public bool HasSocketObject => Volatile.Read(ref _socket) is not null;
+
     /// <summary>True while a receive buffer is rented (for tests of the idle-memory guarantee).</summary>
     public bool HoldsReceiveBuffer => _receiveBuffer is not null;
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Time.Testing;
@@ -22,31 +21,29 @@ public class EarlyTimerTests
         options.Reconnect.BaseDelay = TimeSpan.FromMilliseconds(200);
         options.Reconnect.MaxAttempts = 3;
         await using var client = new TetherClient(options, null, time);
-        var reconnecting = new ConcurrentQueue<(long At, TimeSpan Delay)>();
-        client.StateChanged += (_, e) =>
-        {
-            if (e.Current == ClientState.Reconnecting)
-            {
-                reconnecting.Enqueue((fake.GetTimestamp(), e.Delay));
-            }
-        };
+        var states = new StateRecorder(client);
 
-        // Three attempts to a closed port: two reconnect delays, then the client gives up. Fake time moves in steps
-        // smaller than the timers' earliness, so an attempt made early is seen early.
+        // Attempts to a closed port: the first, then one after each of three reconnect delays, then the client gives up. Each refusal is immediate;
+        // then fake time moves through the announced delay in steps smaller than the timers' earliness, so an attempt
+        // made early is stamped early.
         var connecting = client.ConnectAsync();
-        for (var elapsed = TimeSpan.Zero; !connecting.IsCompleted && elapsed < TimeSpan.FromSeconds(60); elapsed += TimeSpan.FromMilliseconds(10))
+        for (var failed = 1; failed <= 3; failed++)
         {
-            fake.Advance(TimeSpan.FromMilliseconds(10));
-            await Task.Delay(2);
+            await states.WaitForAsync(ClientState.Reconnecting, failed);
+            var delay = states.Events.Where(e => e.Current == ClientState.Reconnecting).ElementAt(failed - 1).Delay;
+            for (var elapsed = TimeSpan.Zero; elapsed <= delay; elapsed += TimeSpan.FromMilliseconds(10))
+            {
+                fake.Advance(TimeSpan.FromMilliseconds(10));
+            }
         }
 
         await Assert.ThrowsAsync<TetherException>(() => connecting.WaitAsync(Timeouts.Event));
 
-        var events = reconnecting.ToArray();
-        Assert.True(events.Length >= 2, $"only {events.Length} reconnect attempts");
+        var events = states.Events.Where(e => e.Current == ClientState.Reconnecting).ToArray();
+        Assert.Equal(3, events.Length);
         for (var i = 1; i < events.Length; i++)
         {
-            var waited = fake.GetElapsedTime(events[i - 1].At, events[i].At);
+            var waited = events[i].Timestamp - events[i - 1].Timestamp;
             Assert.True(waited >= events[i - 1].Delay, $"attempt {i + 1} came after {waited.TotalMilliseconds} ms, short of the {events[i - 1].Delay.TotalMilliseconds} ms announced");
         }
     }

@@ -14,6 +14,7 @@ public sealed class ReconnectTests
     public async Task Client_detects_a_half_open_link_and_reconnects_when_the_path_recovers()
     {
         var time = new FakeTimeProvider();
+        var quarter = TimeSpan.FromMilliseconds(250);
         await using var setup = await ProxiedClient.ConnectAsync(
             o =>
             {
@@ -24,23 +25,28 @@ public sealed class ReconnectTests
             time,
             serverTime: time);
         var (server, proxy, client, states) = (setup.Server, setup.Proxy, setup.Client, setup.States);
-        await server.Handler.NextConnectedAsync();
+        var connection = await server.Handler.NextConnectedAsync();
 
-        // No FIN, no RST: the path just stops carrying bytes.
+        // No FIN, no RST: the path just stops carrying bytes. Nothing has been received since fake time 0, so by the
+        // timeout plus one check period (a quarter of the interval) both sides have given up on the link.
         proxy.BlackHole();
-        var elapsed = await time.AdvanceUntilAsync(() => states.Count(ClientState.Reconnecting) > 0, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(6));
+        time.AdvanceWithWheel(server.Server, TimeSpan.FromSeconds(3) + quarter, quarter);
 
-        var reconnecting = states.Last(ClientState.Reconnecting)!;
-        Assert.Equal(DisconnectReason.HeartbeatTimeout, reconnecting.Disconnect?.Reason);
-        Assert.InRange(elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3.5));
+        Assert.Equal(DisconnectReason.HeartbeatTimeout, connection.DisconnectInfo?.Reason);
+        await states.WaitForAsync(ClientState.Reconnecting);
+        Assert.Equal(DisconnectReason.HeartbeatTimeout, states.Last(ClientState.Reconnecting)!.Disconnect?.Reason);
 
-        // The server saw the same silence and dropped its side too.
-        await time.AdvanceUntilAsync(() => server.Handler.TryGetDisconnected(out var gone) && gone.Info.Reason == DisconnectReason.HeartbeatTimeout, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+        // While the path is down an attempt gets through TCP but never hears WELCOME: it fails at the connect timeout.
+        time.Advance(states.Last(ClientState.Reconnecting)!.Delay);
+        await Eventually.WaitUntilAsync(() => proxy.AcceptedConnections >= 2, "the second connection through the proxy");
+        time.Advance(TimeSpan.FromSeconds(2));
+        await states.WaitForAsync(ClientState.Reconnecting, 2);
+        Assert.Contains("timed out", states.Last(ClientState.Reconnecting)!.Exception?.Message, StringComparison.Ordinal);
 
-        // While the path is down, attempts fail (handshake timeout); once it recovers the client is back by itself.
-        await time.AdvanceAsync(TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(250));
+        // Once the path recovers the client is back by itself.
         proxy.Pass();
-        await time.AdvanceUntilAsync(() => states.Count(ClientState.Connected) >= 2, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30));
+        time.Advance(states.Last(ClientState.Reconnecting)!.Delay);
+        await states.WaitForAsync(ClientState.Connected, 2);
         Assert.Equal(ClientState.Connected, client.State);
 
         await client.SendAsync("back"u8.ToArray());
@@ -212,18 +218,27 @@ public sealed class ReconnectTests
     public async Task The_attempt_count_resets_only_after_a_stable_connection(bool stable)
     {
         var time = new FakeTimeProvider();
-        var step = TimeSpan.FromMilliseconds(100);
         await using var setup = await ProxiedClient.ConnectAsync(o => o.Reconnect.StableAfter = TimeSpan.FromSeconds(30), time);
         var (proxy, states) = (setup.Proxy, setup.States);
         var stableAfter = TimeSpan.FromSeconds(30);
 
-        // Three failed attempts in a row...
+        // Three failed attempts in a row: each waits its announced delay in fake time, then is refused.
         proxy.RefuseNewConnections(true);
         proxy.ResetAll();
-        await time.AdvanceUntilAsync(() => states.Count(ClientState.Reconnecting) >= 3, step, TimeSpan.FromSeconds(30));
+        for (var failed = 1; failed <= 3; failed++)
+        {
+            await states.WaitForAsync(ClientState.Reconnecting, failed);
+            if (failed < 3)
+            {
+                time.Advance(states.Last(ClientState.Reconnecting)!.Delay);
+            }
+        }
+
         proxy.RefuseNewConnections(false);
-        await time.AdvanceUntilAsync(() => states.Count(ClientState.Connected) >= 2, step, TimeSpan.FromSeconds(30));
+        time.Advance(states.Last(ClientState.Reconnecting)!.Delay);
+        await states.WaitForAsync(ClientState.Connected, 2);
         var attemptsSoFar = states.Events.Where(e => e.Current == ClientState.Reconnecting).Max(e => e.Attempt);
+        Assert.Equal(3, attemptsSoFar);
         if (stable)
         {
             time.Advance(stableAfter);

@@ -17,7 +17,7 @@ public sealed class TlsTests : IDisposable
 
     public void Dispose() => _certificates.Dispose();
 
-    [Fact]
+    [TlsFact]
     public async Task Messages_go_both_ways_through_tls_with_a_custom_ca()
     {
         using var certificate = _certificates.Server();
@@ -52,7 +52,7 @@ public sealed class TlsTests : IDisposable
         Assert.Equal(server.EndPoint, connection.LocalEndPoint);
     }
 
-    [Fact]
+    [TlsFact]
     public async Task A_server_certificate_from_another_ca_is_refused_once_with_auth_failed()
     {
         using var otherCa = new TestCertificates("Somebody Else's CA");
@@ -71,7 +71,7 @@ public sealed class TlsTests : IDisposable
         await Eventually.WaitUntilAsync(() => server.Server.Connections.Count == 0);
     }
 
-    [Fact]
+    [TlsFact]
     public async Task The_system_trust_store_refuses_a_private_ca_by_default()
     {
         using var certificate = _certificates.Server();
@@ -83,7 +83,7 @@ public sealed class TlsTests : IDisposable
         Assert.Equal(CloseCode.AuthFailed, error.Code);
     }
 
-    [Fact]
+    [TlsFact]
     public async Task A_required_client_certificate_lets_in_the_ca_s_clients_and_nobody_else()
     {
         using var certificate = _certificates.Server();
@@ -118,7 +118,7 @@ public sealed class TlsTests : IDisposable
         await Eventually.WaitUntilAsync(() => metrics.Sum("tether.handshakes.failed", "tls") == 2);
     }
 
-    [Fact]
+    [TlsFact]
     public async Task A_peer_that_never_starts_tls_is_closed_at_the_handshake_timeout()
     {
         using var certificate = _certificates.Server();
@@ -131,7 +131,7 @@ public sealed class TlsTests : IDisposable
         await Eventually.WaitUntilAsync(() => server.Server.Connections.Count == 0);
     }
 
-    [Fact]
+    [TlsFact]
     public async Task A_plaintext_hello_on_a_tls_listener_fails_the_tls_handshake_and_harms_nobody_else()
     {
         using var certificate = _certificates.Server();
@@ -153,7 +153,7 @@ public sealed class TlsTests : IDisposable
         Assert.Equal("still here", Encoding.UTF8.GetString((await server.Handler.NextMessageAsync()).Message));
     }
 
-    [Fact]
+    [TlsFact]
     public async Task A_plain_line_listener_works_over_tls_too()
     {
         using var certificate = _certificates.Server();

@@ -24,7 +24,7 @@ public class AddressLimitTests
         }
 
         await first.DisposeAsync();
-        await LivenessTests.WaitForAsync(() => server.Server.Connections.Count == 1);
+        await Eventually.WaitUntilAsync(() => server.Server.Connections.Count == 1);
 
         var (again, _) = await RawPeer.HandshakeAsync(server.EndPoint);
         await using var ___ = again;

@@ -79,7 +79,7 @@ public sealed class LivenessTests
             var frame = await peer.ReadFrameAsync();
             Assert.Equal(FrameType.Ping, frame.Type);
             await peer.SendAsync(w => FrameWriter.WritePong(w, frame.ToFrame().ReadUInt64Body()));
-            await WaitForAsync(() => connection.LastReceivedTimestamp == time.GetTimestamp());
+            await Eventually.WaitUntilAsync(() => connection.LastReceivedTimestamp == time.GetTimestamp(), "the PONG");
         }
 
         Assert.Null(connection.DisconnectInfo);
@@ -92,7 +92,7 @@ public sealed class LivenessTests
         var time = new FakeTimeProvider();
         await using var server = await ServerFixture.StartAsync(o => o.HandshakeTimeout = TimeSpan.FromSeconds(5), time);
         await using var peer = await RawPeer.ConnectAsync(server.EndPoint);
-        await WaitForAsync(() => server.Server.Connections.Count == 1);
+        await Eventually.WaitUntilAsync(() => server.Server.Connections.Count == 1, "the connection");
 
         time.Advance(TimeSpan.FromSeconds(4));
         server.Server.Wheel.Advance();
@@ -116,18 +116,7 @@ public sealed class LivenessTests
         await server.Handler.NextMessageAsync();
         Assert.Equal(FrameType.Data, (await peer.ReadFrameAsync()).Type);
 
-        await WaitForAsync(() => !connection.Transport.HoldsReceiveBuffer);
+        await Eventually.WaitUntilAsync(() => !connection.Transport.HoldsReceiveBuffer, "the buffer's return");
         Assert.False(connection.Transport.HoldsReceiveBuffer);
     }
-
-    internal static async Task WaitForAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Timeouts.Event;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(5);
-        }
-    }
-
 }

@@ -239,7 +239,7 @@ public sealed class ServerTests
     {
         await using var server = await ServerFixture.StartAsync(o => o.ShutdownDrainTimeout = TimeSpan.FromSeconds(5));
         await using var late = await RawPeer.ConnectAsync(server.EndPoint);
-        await LivenessTests.WaitForAsync(() => server.Server.Connections.Count == 1);
+        await Eventually.WaitUntilAsync(() => server.Server.Connections.Count == 1);
 
         var stop = server.Server.StopAsync();
         await late.SendAsync(w => new HelloFrame().Write(w));
@@ -316,12 +316,15 @@ public sealed class ServerTests
         // threads, so an exchange is counted on either side: a PONG the client or the server received.
         long Exchanges() => Volatile.Read(ref clientRoundTrips) + serverMetrics.Sum("tether.heartbeat.pongs_received");
 
-        // Thirty intervals (ten timeouts) of an idle link: every one of them is bridged by a PING/PONG exchange. Quarter
-        // steps give the sockets and the thread pool real time to run on a loaded test host (whole-second steps let
-        // two seconds of fake time pass in a fifth of a second of real time).
+        // Thirty intervals (ten timeouts) of an idle link: every one of them is bridged by a PING/PONG exchange. Each
+        // step moves fake time by an interval and a tick, so that at least the server is due to ping (its wheel runs on
+        // this thread), then awaits that step's exchange with the clock standing still: no timeout can pass while the
+        // sockets work.
         for (var i = 1; i <= 30; i++)
         {
-            await time.AdvanceUntilAsync(() => Exchanges() >= i, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(2));
+            var before = Exchanges();
+            time.AdvanceWithWheel(server.Server, TimeSpan.FromMilliseconds(1250), TimeSpan.FromMilliseconds(1250));
+            await Eventually.WaitUntilAsync(() => Exchanges() > before, $"heartbeat exchange {i}");
         }
 
         Assert.Equal(ClientState.Connected, client.State);

@@ -1,14 +1,22 @@
 namespace Tether.Tests.Support;
 
-/// <summary>Polls a condition that real sockets make true, bounded by <see cref="Timeouts.Event"/>.</summary>
+/// <summary>
+/// The one polling helper: for conditions that real sockets make true and that raise no event to await. Bounded by
+/// <see cref="Timeouts.Event"/>, which guards against a hang and never measures speed; fails with what was awaited.
+/// </summary>
 internal static class Eventually
 {
-    public static async Task WaitUntilAsync(Func<bool> condition)
+    public static async Task WaitUntilAsync(Func<bool> condition, string what = "the condition")
     {
-        using var timeout = new CancellationTokenSource(Timeouts.Event);
+        var deadline = DateTime.UtcNow + Timeouts.Event;
         while (!condition())
         {
-            await Task.Delay(5, timeout.Token);
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{what} did not hold within {Timeouts.Event.TotalSeconds} s");
+            }
+
+            await Task.Delay(5);
         }
     }
 }

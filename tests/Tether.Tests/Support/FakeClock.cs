@@ -1,47 +1,21 @@
 using Microsoft.Extensions.Time.Testing;
+using Tether.Server;
 
 namespace Tether.Tests.Support;
 
 /// <summary>
-/// Drives a <see cref="FakeTimeProvider"/> while real sockets do their work: advance a step, give the I/O a moment to
-/// react, check the condition. Bounded in fake time (the limit under test) and in steps.
+/// Moves fake time for a server. The timing wheel visits its entries on the calling thread, so every deadline due by
+/// the new time (pings, heartbeat timeouts, acks, session expiry) has been acted on when this returns: nothing to
+/// wait for in real time.
 /// </summary>
 internal static class FakeClock
 {
-    public static async Task<TimeSpan> AdvanceUntilAsync(this FakeTimeProvider time, Func<bool> condition, TimeSpan step, TimeSpan limit)
-    {
-        var elapsed = TimeSpan.Zero;
-        while (!condition())
-        {
-            if (elapsed >= limit)
-            {
-                throw new TimeoutException($"condition not met within {limit.TotalSeconds} s of fake time");
-            }
-
-            time.Advance(step);
-            elapsed += step;
-            await SettleAsync(condition);
-        }
-
-        return elapsed;
-    }
-
-    /// <summary>Advances <paramref name="total"/> in steps, letting I/O settle after each.</summary>
-    public static async Task AdvanceAsync(this FakeTimeProvider time, TimeSpan total, TimeSpan step)
+    public static void AdvanceWithWheel(this FakeTimeProvider time, TetherServer server, TimeSpan total, TimeSpan step)
     {
         for (var elapsed = TimeSpan.Zero; elapsed < total; elapsed += step)
         {
             time.Advance(step);
-            await SettleAsync(static () => false);
-        }
-    }
-
-    private static async Task SettleAsync(Func<bool> condition)
-    {
-        // Real time for sockets and thread-pool continuations to run; returns early once the condition holds.
-        for (var i = 0; i < 20 && !condition(); i++)
-        {
-            await Task.Delay(5);
+            server.Wheel.Advance();
         }
     }
 }

@@ -7,7 +7,7 @@ using Tether.Sessions;
 namespace Tether.Tests.Support;
 
 /// <summary>A server handler that echoes (optionally) and records every event for assertions.</summary>
-internal sealed class RecordingHandler : TetherServerHandler
+internal class RecordingHandler : TetherServerHandler
 {
     private readonly Channel<TetherConnection> _connected = Channel.CreateUnbounded<TetherConnection>();
     private readonly Channel<(TetherConnection Connection, DisconnectInfo Info)> _disconnected = Channel.CreateUnbounded<(TetherConnection, DisconnectInfo)>();
