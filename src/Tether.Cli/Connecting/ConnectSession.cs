@@ -21,16 +21,11 @@ internal sealed record ConnectSettings(TimeSpan EofDelay, TimeSpan CloseTimeout,
 /// </summary>
 internal sealed partial class ConnectSession
 {
-    /// <summary>How often the stopgap wait for acknowledgements looks at the client's unacknowledged count.</summary>
-    private static readonly TimeSpan AckPollInterval = TimeSpan.FromMilliseconds(20);
-
     private readonly TetherClient _client;
     private readonly IClientEventSink _sink;
     private readonly TextReader _input;
     private readonly ConnectSettings _settings;
-    private readonly Lock _eventGate = new();
     private ClientStateChangedEventArgs? _closedEvent;
-    private SessionResumedEventArgs? _pendingResume;
 
     public ConnectSession(TetherClient client, IClientEventSink sink, TextReader input, ConnectSettings settings)
     {
@@ -40,7 +35,7 @@ internal sealed partial class ConnectSession
         _settings = settings;
         _client.StateChanged += OnStateChanged;
         _client.RoundTripTimeMeasured += (_, e) => _sink.RoundTripTime(e.RoundTripTime);
-        _client.SessionResumed += OnSessionResumed;
+        _client.SessionResumed += (_, e) => _sink.SessionResumed(e.SessionId, e.ServerLastReceived, e.Resent);
         _client.SessionLost += (_, e) => _sink.SessionLost(e.Info);
     }
 
@@ -52,17 +47,18 @@ internal sealed partial class ConnectSession
         }
         catch (OperationCanceledException) when (signal.Stopping.IsCancellationRequested)
         {
-            return await CloseAsync(Task.CompletedTask, signal.Aborting).ConfigureAwait(false);
+            return await CloseAsync(Task.CompletedTask, TimeSpan.Zero, signal).ConfigureAwait(false);
         }
         catch (TetherException ex)
         {
-            return Fail(ex.Message);
+            return await FailAsync(ex.Message, signal.Aborting).ConfigureAwait(false);
         }
 
         var receiving = ReceiveAsync();
         var sending = SendLinesAsync(signal.Stopping);
         var stopping = signal.WhenStopping();
         var first = await Task.WhenAny(sending, _client.Completion, stopping).ConfigureAwait(false);
+        var acknowledgementTimeout = TimeSpan.Zero;
         if (first == sending)
         {
             if (sending.IsFaulted)
@@ -71,10 +67,10 @@ internal sealed partial class ConnectSession
             }
             else
             {
-                // Lines accepted into the session are not delivered yet: closing now would drop the ones still
-                // unacknowledged (and hide a server's close behind our own), so give them --close-timeout first.
-                first = await Task.WhenAny(WaitForAcknowledgementsAsync(signal.Stopping), _client.Completion, stopping).ConfigureAwait(false);
-                if (first != _client.Completion && first != stopping && _settings.EofDelay > TimeSpan.Zero)
+                // Lines accepted into the session are not delivered yet: closing at once would drop the ones still
+                // unacknowledged, and hide a close the server starts meanwhile behind our own.
+                acknowledgementTimeout = _settings.CloseTimeout;
+                if (_settings.EofDelay > TimeSpan.Zero)
                 {
                     first = await Task.WhenAny(Task.Delay(_settings.EofDelay, CancellationToken.None), _client.Completion, stopping).ConfigureAwait(false);
                 }
@@ -85,50 +81,35 @@ internal sealed partial class ConnectSession
         {
             // Deliver what arrived before the end; the inbox completes when the client closes.
             await receiving.ConfigureAwait(false);
-            return Fail(_client.Completion.Exception!.InnerException!.Message);
+            return await FailAsync(_client.Completion.Exception!.InnerException!.Message, signal.Aborting).ConfigureAwait(false);
         }
 
-        return await CloseAsync(receiving, signal.Aborting).ConfigureAwait(false);
+        return await CloseAsync(receiving, first == stopping ? TimeSpan.Zero : acknowledgementTimeout, signal).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Completes when the server has acknowledged every line accepted into the session, or after --close-timeout.
-    /// A stopgap on the public count until the library's own close can wait for acknowledgements.
+    /// Closes after waiting up to <paramref name="acknowledgementTimeout"/> for the server to acknowledge every line
+    /// (Ctrl-C ends the wait, a second one the close), and reports what it never acknowledged.
     /// </summary>
-    private async Task WaitForAcknowledgementsAsync(CancellationToken stopping)
+    private async Task<int> CloseAsync(Task receiving, TimeSpan acknowledgementTimeout, ShutdownSignal signal)
     {
-        var deadline = DateTime.UtcNow + _settings.CloseTimeout;
+        int unacknowledged;
         try
         {
-            while (_client.UnacknowledgedMessages > 0 && DateTime.UtcNow < deadline && !_client.Completion.IsCompleted)
-            {
-                await Task.Delay(AckPollInterval, stopping).ConfigureAwait(false);
-            }
+            var result = await _client.CloseAsync(acknowledgementTimeout, signal.Stopping).WaitAsync(signal.Aborting).ConfigureAwait(false);
+            unacknowledged = result.Unacknowledged;
+            await receiving.WaitAsync(signal.Aborting).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (signal.Aborting.IsCancellationRequested)
         {
-            // Ctrl-C: close now; what is still unacknowledged is reported.
-        }
-    }
-
-    private async Task<int> CloseAsync(Task receiving, CancellationToken abort)
-    {
-        // Counted before closing: the close ends the session, and with it the count.
-        var unacknowledged = _client.UnacknowledgedMessages;
-        try
-        {
-            await _client.CloseAsync(abort).ConfigureAwait(false);
-            await receiving.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
-        {
-            // A second Ctrl-C: leave without waiting for the server to acknowledge.
+            // A second Ctrl-C: leave without waiting for the server; what the session still holds was not delivered.
+            unacknowledged = _client.UnacknowledgedMessages;
         }
 
         if (_client.Completion.IsFaulted)
         {
             // The client failed for good while we were closing; that failure is still the outcome.
-            return Fail(_client.Completion.Exception!.InnerException!.Message);
+            return await FailAsync(_client.Completion.Exception!.InnerException!.Message, signal.Aborting).ConfigureAwait(false);
         }
 
         if (unacknowledged > 0)
@@ -141,23 +122,21 @@ internal sealed partial class ConnectSession
         return ExitCodes.Success;
     }
 
-    private int Fail(string message)
-    {
-        var closed = Volatile.Read(ref _closedEvent);
-        _sink.Closed(ClosedReason(closed), null, Explain(message, _settings), UnacknowledgedAfterFailure());
-        return ExitCodes.Failure;
-    }
-
-    private int UnacknowledgedAfterFailure()
+    private async Task<int> FailAsync(string message, CancellationToken abort)
     {
         try
         {
-            return _client.UnacknowledgedMessages;
+            // The client raises its events on a task of its own: the close waits for the last of them (the
+            // disconnected and reconnecting before the failure) to be written before the failure is.
+            await _client.CloseAsync(abort).ConfigureAwait(false);
         }
-        catch (ObjectDisposedException)
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
-            return 0;
         }
+
+        var closed = Volatile.Read(ref _closedEvent);
+        _sink.Closed(ClosedReason(closed), null, Explain(message, _settings), _client.UnacknowledgedMessages);
+        return ExitCodes.Failure;
     }
 
     /// <summary>
@@ -192,58 +171,34 @@ internal sealed partial class ConnectSession
         _ => "closed",
     };
 
-    private void OnSessionResumed(object? sender, SessionResumedEventArgs e)
-    {
-        lock (_eventGate)
-        {
-            // The library resumes the session before it reports the connection; a reader expects "connected" first.
-            _pendingResume = e;
-        }
-    }
-
     private void OnStateChanged(object? sender, ClientStateChangedEventArgs e)
     {
-        lock (_eventGate)
+        switch (e.Current)
         {
-            switch (e.Current)
-            {
-                case ClientState.Connecting:
-                    _sink.Connecting(e.EndPoint);
-                    break;
-                case ClientState.Connected:
-                    _sink.Connected(e.EndPoint);
-                    FlushResume();
-                    break;
-                case ClientState.Reconnecting:
-                    FlushResume();
-                    if (e.Previous == ClientState.Connected && e.Disconnect is { } lost)
-                    {
-                        _sink.Disconnected(lost);
-                    }
+            case ClientState.Connecting:
+                _sink.Connecting(e.EndPoint);
+                break;
+            case ClientState.Connected:
+                _sink.Connected(e.EndPoint);
+                break;
+            case ClientState.Reconnecting:
+                if (e.Previous == ClientState.Connected && e.Disconnect is { } lost)
+                {
+                    _sink.Disconnected(lost);
+                }
 
-                    _sink.Reconnecting(e.Attempt, e.Delay, e.EndPoint, e.Exception is { } error && Explain(error.Message, _settings) is var text && text != error.Message ? new TetherException(text, error) : e.Exception);
-                    break;
-                case ClientState.Closed:
-                    FlushResume();
-                    // A connection that ends the client (e.g. CLOSE NORMAL or REPLACED from the server) is still a
-                    // disconnect worth reporting; our own close is reported as "closed" alone.
-                    if (e.Previous == ClientState.Connected && e.Disconnect is { Reason: not DisconnectReason.ClosedLocally } ended)
-                    {
-                        _sink.Disconnected(ended);
-                    }
+                _sink.Reconnecting(e.Attempt, e.Delay, e.EndPoint, e.Exception is { } error && Explain(error.Message, _settings) is var text && text != error.Message ? new TetherException(text, error) : e.Exception);
+                break;
+            case ClientState.Closed:
+                // A connection that ends the client (e.g. CLOSE NORMAL or REPLACED from the server) is still a
+                // disconnect worth reporting; our own close is reported as "closed" alone.
+                if (e.Previous == ClientState.Connected && e.Disconnect is { Reason: not DisconnectReason.ClosedLocally } ended)
+                {
+                    _sink.Disconnected(ended);
+                }
 
-                    Volatile.Write(ref _closedEvent, e);
-                    break;
-            }
-        }
-    }
-
-    private void FlushResume()
-    {
-        if (_pendingResume is { } resumed)
-        {
-            _pendingResume = null;
-            _sink.SessionResumed(resumed.SessionId, resumed.ServerLastReceived, resumed.Resent);
+                Volatile.Write(ref _closedEvent, e);
+                break;
         }
     }
 
