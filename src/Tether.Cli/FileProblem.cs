@@ -20,8 +20,8 @@ internal static class FileProblem
         }
     }
 
-    /// <summary>Why reading or writing <paramref name="path"/> failed with <paramref name="error"/>.</summary>
-    public static string Describe(string path, Exception error)
+    /// <summary>Why reading or writing (<paramref name="verb"/>) <paramref name="path"/> failed with <paramref name="error"/>.</summary>
+    public static string Describe(string path, Exception error, string verb)
     {
         if (Directory.Exists(path))
         {
@@ -31,9 +31,9 @@ internal static class FileProblem
         return error switch
         {
             FileNotFoundException => $"'{path}' not found",
-            DirectoryNotFoundException => $"'{path}' not found (no such directory: '{Path.GetDirectoryName(Path.GetFullPath(path))}')",
-            UnauthorizedAccessException => $"'{path}': permission denied",
-            _ => $"'{path}': {error.Message.Split('\n')[0].Trim()}",
+            DirectoryNotFoundException => $"'{path}' not found (no directory '{Path.GetDirectoryName(Path.GetFullPath(path))}')",
+            UnauthorizedAccessException => $"cannot {verb} '{path}': permission denied",
+            _ => $"cannot {verb} '{path}': {error.Message.Split('\n')[0].Trim()}",
         };
     }
 }

@@ -75,8 +75,8 @@ public sealed class PaperCutTests : IDisposable
     {
         var missing = Path.Combine(_dir, "nope");
 
-        Assert.Equal($"--secret-file: cannot read '{_dir}' is a directory, not a file", Assert.Throws<CliException>(() => SecretFile.Read(_dir, "--secret-file")).Message);
-        Assert.Equal($"--secret-file: cannot read '{missing}' not found", Assert.Throws<CliException>(() => SecretFile.Read(missing, "--secret-file")).Message);
+        Assert.Equal($"--secret-file: '{_dir}' is a directory, not a file", Assert.Throws<CliException>(() => SecretFile.Read(_dir, "--secret-file")).Message);
+        Assert.Equal($"--secret-file: '{missing}' not found", Assert.Throws<CliException>(() => SecretFile.Read(missing, "--secret-file")).Message);
         Assert.Equal($"--ca: '{_dir}' is a directory, not a file", Assert.Throws<CliException>(() => TlsFiles.Trust(_dir, "--ca")).Message);
         Assert.Equal($"--ca: '{missing}' not found", Assert.Throws<CliException>(() => TlsFiles.Trust(missing, "--ca")).Message);
         Assert.Equal($"--tls-cert: '{missing}' not found", Assert.Throws<CliException>(() => TlsFiles.Certificate(missing, missing, "--tls-cert", "--tls-key")).Message);
@@ -84,8 +84,11 @@ public sealed class PaperCutTests : IDisposable
             $"--cert: '{_dir}' is a directory, not a file",
             Assert.Throws<CliException>(() => DevelopmentCertificate.Write(_dir, Path.Combine(_dir, "key.pem"), ["localhost"], 1, overwrite: true, TimeProvider.System)).Message);
         Assert.Equal(
-            $"--port-file: cannot write '{_dir}' is a directory, not a file",
+            $"--port-file: '{_dir}' is a directory, not a file",
             Assert.Throws<CliException>(() => Serving.PortFile.Write(_dir, [new IPEndPoint(IPAddress.Loopback, 1)])).Message);
+        Assert.Equal(
+            $"--port-file: '{Path.Combine(missing, "port")}' not found (no directory '{missing}')",
+            Assert.Throws<CliException>(() => Serving.PortFile.Write(Path.Combine(missing, "port"), [new IPEndPoint(IPAddress.Loopback, 1)])).Message);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ internal static class PortFile
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CliException($"--port-file: cannot write {FileProblem.Describe(path, ex)}", ExitCodes.Failure);
+            throw new CliException($"--port-file: {FileProblem.Describe(path, ex, "write")}", ExitCodes.Failure);
         }
     }
 

@@ -57,7 +57,7 @@ internal static class DevelopmentCertificate
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CliException($"{option}: cannot write {FileProblem.Describe(path, ex)}");
+            throw new CliException($"{option}: {FileProblem.Describe(path, ex, "write")}");
         }
     }
 
