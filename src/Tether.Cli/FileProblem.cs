@@ -31,7 +31,7 @@ internal static class FileProblem
         return error switch
         {
             FileNotFoundException => $"'{path}' not found",
-            DirectoryNotFoundException => $"'{path}' not found (no directory '{Path.GetDirectoryName(Path.GetFullPath(path))}')",
+            DirectoryNotFoundException => $"cannot {verb} '{path}': no directory '{Path.GetDirectoryName(Path.GetFullPath(path))}'",
             UnauthorizedAccessException => $"cannot {verb} '{path}': permission denied",
             _ => $"cannot {verb} '{path}': {error.Message.Split('\n')[0].Trim()}",
         };

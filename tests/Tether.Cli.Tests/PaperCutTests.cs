@@ -87,7 +87,7 @@ public sealed class PaperCutTests : IDisposable
             $"--port-file: '{_dir}' is a directory, not a file",
             Assert.Throws<CliException>(() => Serving.PortFile.Write(_dir, [new IPEndPoint(IPAddress.Loopback, 1)])).Message);
         Assert.Equal(
-            $"--port-file: '{Path.Combine(missing, "port")}' not found (no directory '{missing}')",
+            $"--port-file: cannot write '{Path.Combine(missing, "port")}': no directory '{missing}'",
             Assert.Throws<CliException>(() => Serving.PortFile.Write(Path.Combine(missing, "port"), [new IPEndPoint(IPAddress.Loopback, 1)])).Message);
     }
 
