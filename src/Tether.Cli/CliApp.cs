@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Tether.Cli.Commands;
 
 namespace Tether.Cli;
@@ -14,7 +15,8 @@ internal static class CliApp
     // A plain Command named "tether" rather than RootCommand, whose name comes from the executable: that is
     // "Tether.Cli" under "dotnet run" or "dotnet Tether.Cli.dll", and help should show the installed command name.
     public static Command CreateRootCommand() => new("tether", "Long-lived TCP connections with heartbeats, reconnects and graceful shutdown. "
-        + "Exit codes: 0 success, 1 invalid command line, 2 failure (cannot listen, cannot connect, closed for good, a soak that lost messages, a fuzz failure).")
+        + "Exit codes: 0 success, 1 invalid command line, 2 failure (cannot listen, cannot connect or resolve a host, closed for good, a soak that lost messages, a fuzz failure), "
+        + "3 tether connect closed with lines the server never acknowledged, 70 internal error.")
     {
         new HelpOption(),
         new VersionOption(),
@@ -71,10 +73,35 @@ internal static class CliApp
     /// <summary>All parse errors on one line, with the help command for the (sub)command that failed.</summary>
     internal static string DescribeParseErrors(ParseResult parse)
     {
-        var messages = parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct();
-        // Subcommands are one level deep, so the failing command's own name is the whole path.
-        var command = parse.CommandResult.Command.Parents.Any() ? $"tether {parse.CommandResult.Command.Name}" : "tether";
-        return $"tether: {string.Join("; ", messages)} (see '{command} --help')";
+        var messages = parse.Errors.Select(e => Rephrase(e.Message).TrimEnd('.')).Distinct();
+        return $"tether: {string.Join("; ", messages)} (see '{CommandPath(parse.CommandResult)} --help')";
+    }
+
+    /// <summary>The full path of a command as typed, e.g. <c>tether token create</c>, not just its own name.</summary>
+    internal static string CommandPath(CommandResult command)
+    {
+        var names = new List<string>();
+        for (SymbolResult? result = command; result is not null; result = result.Parent)
+        {
+            if (result is CommandResult { Command: var c })
+            {
+                names.Add(c.Name);
+            }
+        }
+
+        names.Reverse();
+        // The root is named "tether" already; a root named after the executable still prints as the command.
+        names[0] = "tether";
+        return string.Join(' ', names);
+    }
+
+    /// <summary>An unknown option, the parser's "Unrecognized command or argument '--x'", said the way getopt says it.</summary>
+    private static string Rephrase(string message)
+    {
+        const string Unrecognized = "Unrecognized command or argument '-";
+        return message.StartsWith(Unrecognized, StringComparison.Ordinal)
+            ? $"unrecognized option '{message[(Unrecognized.Length - 1)..].TrimEnd('.').TrimEnd('\'')}'"
+            : message;
     }
 
     private static async Task<int> FailAsync(TextWriter errors, string message, int exitCode)

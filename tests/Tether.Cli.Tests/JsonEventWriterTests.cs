@@ -174,7 +174,18 @@ public sealed class JsonEventWriterTests : IDisposable
         _writer.Closed("closed", null, null);
         var e = Single();
         Assert.Equal("closed", e["reason"].GetString());
+        Assert.Equal(0, e["unacknowledged"].GetInt32());
         Assert.Empty(_errors.ToString());
+    }
+
+    [Fact]
+    public void Close_with_unacknowledged_lines_counts_them_in_the_closed_event()
+    {
+        _writer.Closed("closed", null, "2 line(s) sent but never acknowledged by the server", 2);
+        var events = All();
+        Assert.Equal(["error", "closed"], events.Select(e => e["event"].GetString()));
+        Assert.Equal(2, events[1]["unacknowledged"].GetInt32());
+        Assert.Equal("tether: 2 line(s) sent but never acknowledged by the server" + Environment.NewLine, _errors.ToString());
     }
 
     [Fact]

@@ -89,7 +89,6 @@ public sealed class ProxyEndToEndTests : IDisposable
         Assert.Matches("^[0-9a-f]{32}$", resumed.GetProperty("sessionId").GetString());
         Assert.Equal(1, resumed.GetProperty("serverLastReceived").GetInt64());
         Assert.Equal(0, resumed.GetProperty("resent").GetInt32());
-        await client.WaitForStdoutAsync(line => Event(line) == "connected");
         await client.Stdin.WriteLineAsync("two");
         await client.WaitForStdoutAsync(line => Event(line) == "message" && Parse(line).GetProperty("data").GetString() == "two");
 
@@ -98,6 +97,11 @@ public sealed class ProxyEndToEndTests : IDisposable
         var messages = client.StdoutLines.Where(line => Event(line) == "message").Select(line => Parse(line).GetProperty("data").GetString());
         Assert.Equal(["one", "two"], messages);
         Assert.DoesNotContain(client.StdoutLines, line => Event(line) == "session-lost");
+        // The library resumes before it reports the connection; the output says "connected" first.
+        var events = client.StdoutLines.Select(Event).ToList();
+        var resumedAt = events.IndexOf("resumed");
+        Assert.Equal("connected", events[resumedAt - 1]);
+        Assert.Equal(2, events.Take(resumedAt).Count(e => e == "connected"));
     }
 
     [Fact]

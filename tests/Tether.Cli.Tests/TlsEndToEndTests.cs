@@ -81,6 +81,27 @@ public sealed class TlsEndToEndTests : IDisposable
         Assert.Equal(0, await server.WaitForExitAsync());
     }
 
+    [Fact]
+    public async Task A_plain_client_at_a_tls_listener_is_asked_whether_it_meant_tls()
+    {
+        var cert = Path.Combine(_dir, "cert.pem");
+        var key = Path.Combine(_dir, "key.pem");
+        await CreateAsync(cert, key);
+        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0,tls", "--port-file", PortFile, "--tls-cert", cert, "--tls-key", key);
+        await server.WaitForStderrAsync(line => line.StartsWith("tether: listening on", StringComparison.Ordinal));
+        var port = File.ReadAllLines(PortFile)[0];
+
+        await using (var client = CliProcess.Start("connect", $"127.0.0.1:{port}", "--max-attempts", "1"))
+        {
+            client.Stdin.Close();
+            Assert.Equal(ExitCodes.Failure, await client.WaitForExitAsync());
+            Assert.Equal($"tether: 127.0.0.1:{port} closed the connection during the handshake (is it a TLS listener? try --tls) (gave up after 1 attempt)", client.StderrLines[^1]);
+        }
+
+        server.Signal(CliProcess.SigTerm);
+        Assert.Equal(0, await server.WaitForExitAsync());
+    }
+
     [Theory]
     [InlineData("tether: --listen 127.0.0.1:0,tls needs --tls-cert (and --tls-key for a PEM certificate)", "serve", "--listen", "127.0.0.1:0,tls")]
     [InlineData("tether: --tls-key and --tls-client-ca need --tls-cert", "serve", "--tls-key", "k.pem")]

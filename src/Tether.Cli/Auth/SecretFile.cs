@@ -17,7 +17,7 @@ internal static class SecretFile
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CliException($"{option}: cannot read {path}: {ex.Message}");
+            throw new CliException($"{option}: {FileProblem.Describe(path, ex, "read")}");
         }
 
         var length = bytes.Length;

@@ -27,7 +27,7 @@ internal sealed class CertCreateCommand : Command
         AllowMultipleArgumentsPerToken = false,
     };
 
-    private readonly Option<int> _days = CliOptions.Int("--days", "How many days the certificate is valid. [default: 365]", 365, min: 1);
+    private readonly Option<int> _days = CliOptions.Int("--days", "How many days the certificate is valid.", 365, min: 1);
 
     private readonly Option<bool> _force = new("--force")
     {

@@ -31,7 +31,8 @@ internal static class CliOptions
     /// </summary>
     public static Option<TimeSpan?> Duration(string name, string description, TimeSpan? defaultValue = null, bool allowZero = false) => new(name)
     {
-        Description = defaultValue is { } value ? $"{description} [default: {DurationParser.Format(value)}]" : description,
+        // Help says how a duration is written once per option: a bare number parses as seconds, which nobody guesses.
+        Description = $"{WithUnits(description)}{(defaultValue is { } value ? $" [default: {DurationParser.Format(value)}]" : string.Empty)}",
         HelpName = "duration",
         CustomParser = result =>
         {
@@ -51,6 +52,17 @@ internal static class CliOptions
         },
     };
 
+    /// <summary>The unit note of every duration option, placed before a "[default: ...]" the description may carry.</summary>
+    internal static string WithUnits(string description)
+    {
+        const string Units = " (250ms, 30s, 2m, 1h; a number alone is seconds)";
+        var index = description.IndexOf(" [default:", StringComparison.Ordinal);
+        return index < 0 ? description + Units : description[..index] + Units + description[index..];
+    }
+
+    /// <summary>
+    /// A whole number with a default. The description must not carry "[default: ...]": help adds it from the default.
+    /// </summary>
     public static Option<int> Int(string name, string description, int defaultValue, int min, string helpName = "n") => new(name)
     {
         Description = description,
@@ -58,6 +70,14 @@ internal static class CliOptions
         DefaultValueFactory = _ => defaultValue,
         CustomParser = result => ParseInt(result, name, min) ?? defaultValue,
     };
+
+    /// <summary>--dns-attempts, for the commands that connect to a HOST:PORT that may be a name.</summary>
+    public static Option<int> DnsAttempts() => Int(
+        "--dns-attempts",
+        "How many times a host name is looked up before the command fails (exit code 2), about half a second apart: a "
+        + "name that does not resolve is a typo or a wrong environment more often than a network blip. 0 keeps trying.",
+        Connecting.HostResolver.DefaultAttempts,
+        min: 0);
 
     /// <summary>An integer that may be absent (null), for limits whose absence means "unlimited".</summary>
     public static Option<int?> OptionalInt(string name, string description, int min, string helpName = "n") => new(name)

@@ -28,7 +28,12 @@ internal sealed class ConnectCommand : Command
             var endPoints = new List<EndPoint>();
             foreach (var token in result.Tokens)
             {
-                if (EndPointParser.TryParseConnect(token.Value, out var endPoint, out var error))
+                // The endpoints take every word that is not a known option, so an unknown option lands here.
+                if (token.Value.StartsWith('-'))
+                {
+                    result.AddError($"unrecognized option '{token.Value}'");
+                }
+                else if (EndPointParser.TryParseConnect(token.Value, out var endPoint, out var error))
                 {
                     endPoints.Add(endPoint!);
                 }
@@ -62,7 +67,12 @@ internal sealed class ConnectCommand : Command
         "--timeout", "Heartbeat timeout to propose: the connection is declared dead after this much silence. [default: the server decides]");
 
     private readonly Option<int?> _maxAttempts = CliOptions.OptionalInt(
-        "--max-attempts", "Consecutive failed connection attempts before giving up (exit code 2). [default: unlimited]", min: 1);
+        "--max-attempts",
+        "Connection attempts in total, the first one included, before giving up (exit code 2): 1 tries once and does not "
+        + "reconnect. A connection that stays up --stable-after starts the count again. [default: unlimited]",
+        min: 1);
+
+    private readonly Option<int> _dnsAttempts = CliOptions.DnsAttempts();
 
     private readonly Option<TimeSpan?> _backoffBase = CliOptions.Duration(
         "--backoff-base", "Reconnect backoff base: attempt n waits a random time up to base x 2^(n-1).", Defaults.Reconnect.BaseDelay, allowZero: true);
@@ -107,6 +117,13 @@ internal sealed class ConnectCommand : Command
         TimeSpan.Zero,
         allowZero: true);
 
+    private readonly Option<TimeSpan?> _closeTimeout = CliOptions.Duration(
+        "--close-timeout",
+        "After stdin ends, how long to wait for the server to acknowledge every line sent before closing. Lines still "
+        + "unacknowledged then are counted in the closed event ('unacknowledged') and the exit code is 3.",
+        TimeSpan.FromSeconds(10),
+        allowZero: true);
+
     private readonly Option<bool> _noSession = new("--no-session")
     {
         Description = "Do not ask for a reliable session: nothing is resumed after a reconnect, and a line sent just "
@@ -143,8 +160,14 @@ internal sealed class ConnectCommand : Command
 
     private readonly Option<bool> _json = new("--json")
     {
-        Description = "Write every event as one JSON object per line on stdout (connected, message, disconnected, "
-            + "reconnecting, resumed, session-lost, rtt, closed, error), each with 'event' and 'ts'.",
+        Description = "Write every event as one JSON object per line on stdout, each with 'event' and 'ts' (UTC): "
+            + "connected {endpoint}; message {data, hex if not UTF-8}; "
+            + "disconnected {reason, code (the close code, null when none was received), description}; "
+            + "reconnecting {attempt (1 for the first retry), delayMs (wait before it), endpoint (where it goes), lastError (why the last attempt failed, absent after a disconnect)}; "
+            + "resumed {sessionId, serverLastReceived (the last of our messages the server had), resent}; "
+            + "session-lost {sessionId, reason, unacknowledgedSent, serverReportedLost (null when unknown), description}; "
+            + "rtt {rttMs}; error {message}; "
+            + "closed {reason, unacknowledged (lines the server never acknowledged)}.",
     };
 
     public ConnectCommand()
@@ -159,6 +182,7 @@ internal sealed class ConnectCommand : Command
         Options.Add(_heartbeat);
         Options.Add(_timeout);
         Options.Add(_maxAttempts);
+        Options.Add(_dnsAttempts);
         Options.Add(_backoffBase);
         Options.Add(_backoffMax);
         Options.Add(_stableAfter);
@@ -166,6 +190,7 @@ internal sealed class ConnectCommand : Command
         Options.Add(_sendTimeout);
         Options.Add(_endpointSelection);
         Options.Add(_eofDelay);
+        Options.Add(_closeTimeout);
         Options.Add(_noSession);
         Options.Add(_tls);
         Options.Add(_ca);
@@ -197,7 +222,8 @@ internal sealed class ConnectCommand : Command
         options.DisconnectedSendTimeout = result.GetValue(_sendTimeout) ?? options.DisconnectedSendTimeout;
         options.Sessions.Enabled = !result.GetValue(_noSession);
         var reconnect = options.Reconnect;
-        reconnect.MaxAttempts = result.GetValue(_maxAttempts);
+        // The library counts reconnect attempts after the first try; the command line counts every attempt.
+        reconnect.MaxAttempts = result.GetValue(_maxAttempts) - 1;
         reconnect.StableAfter = result.GetValue(_stableAfter) ?? reconnect.StableAfter;
         // Only one bound given: move the other default so "--backoff-max 100ms" alone means what it says.
         switch (result.GetValue(_backoffBase), result.GetValue(_backoffMax))
@@ -270,11 +296,31 @@ internal sealed class ConnectCommand : Command
         using var signal = new ShutdownSignal();
         using var json = result.GetValue(_json) ? new JsonEventWriter(Console.OpenStandardOutput(), Console.Error) : null;
         IClientEventSink sink = json is not null ? json : new HumanEventWriter(Console.Out, Console.Error);
+        try
+        {
+            await HostResolver.ResolveAllAsync(options.EndPoints, result.GetValue(_dnsAttempts), sink.Error, signal.Stopping).ConfigureAwait(false);
+        }
+        catch (CliException ex)
+        {
+            sink.Closed("gave-up", null, ex.Message);
+            return ex.ExitCode;
+        }
+        catch (OperationCanceledException) when (signal.Stopping.IsCancellationRequested)
+        {
+            sink.Closed("closed", null, null);
+            return ExitCodes.Success;
+        }
+
         using var input = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         var client = new TetherClient(options);
         await using (client.ConfigureAwait(false))
         {
-            var session = new ConnectSession(client, sink, input, result.GetValue(_eofDelay) ?? TimeSpan.Zero);
+            var settings = new ConnectSettings(
+                result.GetValue(_eofDelay) ?? TimeSpan.Zero,
+                result.GetValue(_closeTimeout) ?? TimeSpan.FromSeconds(10),
+                options.Tls is not null,
+                result.GetValue(_maxAttempts));
+            var session = new ConnectSession(client, sink, input, settings);
             return await session.RunAsync(signal).ConfigureAwait(false);
         }
     }

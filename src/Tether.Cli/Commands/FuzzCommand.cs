@@ -17,7 +17,7 @@ internal sealed class FuzzCommand : Command
 
     private readonly Option<string> _framing = new("--framing")
     {
-        Description = $"Which decoders to fuzz: all, {string.Join(", ", FuzzCatalog.Families)}. [default: all]",
+        Description = $"Which decoders to fuzz: all, {string.Join(", ", FuzzCatalog.Families)}.",
         HelpName = "framing",
         DefaultValueFactory = _ => "all",
         CustomParser = result =>
@@ -39,7 +39,7 @@ internal sealed class FuzzCommand : Command
         "--seed", "Seed of the run; the same seed meets the same cases again. [default: random, printed]", min: 0);
 
     private readonly Option<int> _maxSize = CliOptions.Int(
-        "--max-size", $"About how many bytes each generated stream holds before it is mutated. [default: {Defaults.MaxSize}]", Defaults.MaxSize, min: 1, helpName: "bytes");
+        "--max-size", $"About how many bytes each generated stream holds before it is mutated.", Defaults.MaxSize, min: 1, helpName: "bytes");
 
     private readonly Option<int?> _cases = CliOptions.OptionalInt(
         "--cases", "Stop after this many cases, even if --duration is not over. [default: no limit]", min: 1);

@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Tether.Cli.Connecting;
 using Tether.Cli.Hosting;
 using Tether.Cli.Parsing;
 using Tether.Cli.Proxying;
@@ -54,6 +55,8 @@ internal sealed class ProxyCommand : Command
         },
     };
 
+    private readonly Option<int> _dnsAttempts = CliOptions.DnsAttempts();
+
     private readonly Option<string> _portFile = new("--port-file")
     {
         Description = "Once listening, write the bound port to this file (useful with port 0), so a script can wait for "
@@ -75,6 +78,7 @@ internal sealed class ProxyCommand : Command
     {
         Options.Add(_listen);
         Options.Add(_target);
+        Options.Add(_dnsAttempts);
         Options.Add(_portFile);
         Options.Add(_json);
         // Shadows the root's recursive --help for this command only, to append the stdin commands.
@@ -110,6 +114,7 @@ internal sealed class ProxyCommand : Command
         var (listen, target) = BuildOptions(result);
         var portFile = result.GetValue(_portFile);
         using var signal = new ShutdownSignal();
+        await HostResolver.ResolveAllAsync([target], result.GetValue(_dnsAttempts), message => Console.Error.WriteLine($"tether: {message}"), signal.Stopping).ConfigureAwait(false);
         var proxy = Start(listen, target);
         var wrotePortFile = false;
         await using (proxy.ConfigureAwait(false))

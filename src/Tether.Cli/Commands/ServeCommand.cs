@@ -102,11 +102,11 @@ internal sealed class ServeCommand : Command
         Description = "Do not give memory back after a peak. By default, when the connections and sessions held fall to a quarter of their peak (at least 4,096), the server runs one compacting full collection that returns the freed memory to the system, and logs it.",
     };
 
-    private readonly Option<ServeApp> _app = new("--app")
+    // Nullable with no DefaultValueFactory: help would print the factory's value too, as "[default: Echo]".
+    private readonly Option<ServeApp?> _app = new("--app")
     {
         Description = "What to do with each message: echo (back to its sender) or broadcast (to every connection, the sender included: a chat room). [default: echo]",
         HelpName = "echo|broadcast",
-        DefaultValueFactory = _ => ServeApp.Echo,
         CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
@@ -348,12 +348,23 @@ internal sealed class ServeCommand : Command
         var options = BuildOptions(result);
         var portFile = result.GetValue(_portFile);
         using var signal = new ShutdownSignal();
-        using var loggerFactory = ServerLogging.Create(result.GetValue(_logLevel) ?? LogLevel.Information, result.GetValue(_jsonLog));
-        var server = CreateServer(options, result.GetValue(_app), loggerFactory);
+        var failedToStart = false;
+        using var loggerFactory = ServerLogging.Create(result.GetValue(_logLevel) ?? LogLevel.Information, result.GetValue(_jsonLog), () => Volatile.Read(ref failedToStart));
+        var server = CreateServer(options, result.GetValue(_app) ?? ServeApp.Echo, loggerFactory);
         var wrotePortFile = false;
         await using (server.ConfigureAwait(false))
         {
-            await server.StartAsync().ConfigureAwait(false);
+            try
+            {
+                await server.StartAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                // The disposal below would log "Stopping: GOAWAY sent to 0 connections ... Stopped" before the error.
+                Volatile.Write(ref failedToStart, true);
+                throw;
+            }
+
             try
             {
                 if (portFile is not null)

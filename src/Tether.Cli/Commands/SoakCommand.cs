@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using Tether.Cli.Connecting;
 using Tether.Cli.Hosting;
 using Tether.Cli.Parsing;
 using Tether.Cli.Soak;
@@ -15,7 +16,7 @@ internal sealed class SoakCommand : Command
     private static readonly SoakOptions Defaults = new();
 
     private readonly Option<int> _clients = CliOptions.Int(
-        "--clients", $"How many clients, each with its own fault proxy (about 5 sockets per client). [default: {Defaults.Clients}]", Defaults.Clients, min: 1);
+        "--clients", $"How many clients, each with its own fault proxy (about 5 sockets per client).", Defaults.Clients, min: 1);
 
     private readonly Option<TimeSpan?> _duration = CliOptions.Duration(
         "--duration", "How long the traffic and the faults run; then the links settle and the streams are tallied.", Defaults.Duration);
@@ -28,7 +29,7 @@ internal sealed class SoakCommand : Command
 
     private readonly Option<bool> _restartServer = new("--restart-server")
     {
-        Description = "Also restart the in-process server every 3 x --fault-every: every session is lost then, which "
+        Description = "Also restart the in-process server every 3 x --fault-every (halfway through a shorter --duration): every session is lost then, which "
             + "clients and server must report; losses in a reported session reset are not failures. Not with --target.",
     };
 
@@ -49,8 +50,10 @@ internal sealed class SoakCommand : Command
         },
     };
 
+    private readonly Option<int> _dnsAttempts = CliOptions.DnsAttempts();
+
     private readonly Option<int> _rate = CliOptions.Int(
-        "--rate", $"Messages per second each client sends, and the server pushes to each client. [default: {Defaults.Rate}]", Defaults.Rate, min: 1);
+        "--rate", $"Messages per second each client sends, and the server pushes to each client.", Defaults.Rate, min: 1);
 
     private readonly Option<int?> _seed = CliOptions.OptionalInt(
         "--seed", "Seed of the fault schedule, to repeat a run's faults (timing still varies). [default: random, printed]", min: 0);
@@ -73,6 +76,7 @@ internal sealed class SoakCommand : Command
         Options.Add(_faultEvery);
         Options.Add(_restartServer);
         Options.Add(_target);
+        Options.Add(_dnsAttempts);
         Options.Add(_rate);
         Options.Add(_seed);
         Options.Add(_json);
@@ -120,6 +124,11 @@ internal sealed class SoakCommand : Command
     {
         var options = BuildOptions(result);
         using var signal = new ShutdownSignal();
+        if (options.Target is { } target)
+        {
+            await HostResolver.ResolveAllAsync([target], result.GetValue(_dnsAttempts), message => Console.Error.WriteLine($"tether: {message}"), signal.Stopping).ConfigureAwait(false);
+        }
+
         return await RunAsync(options, Console.Out, Console.Error, TimeProvider.System, signal.Stopping, signal.Aborting).ConfigureAwait(false);
     }
 }

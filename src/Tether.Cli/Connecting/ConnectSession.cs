@@ -1,29 +1,38 @@
+using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Tether.Cli.Hosting;
 using Tether.Cli.Output;
 using Tether.Client;
 
 namespace Tether.Cli.Connecting;
 
+/// <summary>What <c>tether connect</c> was asked for beyond the client's own options.</summary>
+/// <param name="EofDelay">After stdin ends (and its lines are acknowledged), how long to keep printing replies.</param>
+/// <param name="CloseTimeout">After stdin ends, how long to wait for the server to acknowledge every line.</param>
+/// <param name="Tls">Whether the client uses TLS, so that a plain client meeting a TLS listener can be told so.</param>
+/// <param name="MaxAttempts">--max-attempts as typed (attempts in total), for the give-up message.</param>
+internal sealed record ConnectSettings(TimeSpan EofDelay, TimeSpan CloseTimeout, bool Tls = false, int? MaxAttempts = null);
+
 /// <summary>
 /// One run of <c>tether connect</c>: stdin lines go out as messages, received messages and client events go to the
-/// sink. It keeps going through disconnects; it ends on stdin EOF or Ctrl-C (graceful close, success) or when the
-/// client closes for good (failure).
+/// sink. It keeps going through disconnects; it ends on stdin EOF or Ctrl-C (graceful close, success, unless lines
+/// were never acknowledged) or when the client closes for good (failure).
 /// </summary>
-internal sealed class ConnectSession
+internal sealed partial class ConnectSession
 {
     private readonly TetherClient _client;
     private readonly IClientEventSink _sink;
     private readonly TextReader _input;
-    private readonly TimeSpan _eofDelay;
+    private readonly ConnectSettings _settings;
     private ClientStateChangedEventArgs? _closedEvent;
 
-    public ConnectSession(TetherClient client, IClientEventSink sink, TextReader input, TimeSpan eofDelay)
+    public ConnectSession(TetherClient client, IClientEventSink sink, TextReader input, ConnectSettings settings)
     {
         _client = client;
         _sink = sink;
         _input = input;
-        _eofDelay = eofDelay;
+        _settings = settings;
         _client.StateChanged += OnStateChanged;
         _client.RoundTripTimeMeasured += (_, e) => _sink.RoundTripTime(e.RoundTripTime);
         _client.SessionResumed += (_, e) => _sink.SessionResumed(e.SessionId, e.ServerLastReceived, e.Resent);
@@ -38,26 +47,33 @@ internal sealed class ConnectSession
         }
         catch (OperationCanceledException) when (signal.Stopping.IsCancellationRequested)
         {
-            return await CloseAsync(Task.CompletedTask, signal.Aborting).ConfigureAwait(false);
+            return await CloseAsync(Task.CompletedTask, TimeSpan.Zero, signal).ConfigureAwait(false);
         }
         catch (TetherException ex)
         {
-            return Fail(ex.Message);
+            return await FailAsync(ex.Message, signal.Aborting).ConfigureAwait(false);
         }
 
         var receiving = ReceiveAsync();
         var sending = SendLinesAsync(signal.Stopping);
         var stopping = signal.WhenStopping();
         var first = await Task.WhenAny(sending, _client.Completion, stopping).ConfigureAwait(false);
+        var acknowledgementTimeout = TimeSpan.Zero;
         if (first == sending)
         {
             if (sending.IsFaulted)
             {
                 _sink.Error($"reading stdin failed: {sending.Exception!.InnerException!.Message}");
             }
-            else if (_eofDelay > TimeSpan.Zero)
+            else
             {
-                first = await Task.WhenAny(Task.Delay(_eofDelay, CancellationToken.None), _client.Completion, stopping).ConfigureAwait(false);
+                // Lines accepted into the session are not delivered yet: closing at once would drop the ones still
+                // unacknowledged, and hide a close the server starts meanwhile behind our own.
+                acknowledgementTimeout = _settings.CloseTimeout;
+                if (_settings.EofDelay > TimeSpan.Zero)
+                {
+                    first = await Task.WhenAny(Task.Delay(_settings.EofDelay, CancellationToken.None), _client.Completion, stopping).ConfigureAwait(false);
+                }
             }
         }
 
@@ -65,40 +81,87 @@ internal sealed class ConnectSession
         {
             // Deliver what arrived before the end; the inbox completes when the client closes.
             await receiving.ConfigureAwait(false);
-            return Fail(_client.Completion.Exception!.InnerException!.Message);
+            return await FailAsync(_client.Completion.Exception!.InnerException!.Message, signal.Aborting).ConfigureAwait(false);
         }
 
-        return await CloseAsync(receiving, signal.Aborting).ConfigureAwait(false);
+        return await CloseAsync(receiving, first == stopping ? TimeSpan.Zero : acknowledgementTimeout, signal).ConfigureAwait(false);
     }
 
-    private async Task<int> CloseAsync(Task receiving, CancellationToken abort)
+    /// <summary>
+    /// Closes after waiting up to <paramref name="acknowledgementTimeout"/> for the server to acknowledge every line
+    /// (Ctrl-C ends the wait, a second one the close), and reports what it never acknowledged.
+    /// </summary>
+    private async Task<int> CloseAsync(Task receiving, TimeSpan acknowledgementTimeout, ShutdownSignal signal)
     {
+        int unacknowledged;
         try
         {
-            await _client.CloseAsync(abort).ConfigureAwait(false);
-            await receiving.ConfigureAwait(false);
+            var result = await _client.CloseAsync(acknowledgementTimeout, signal.Stopping).WaitAsync(signal.Aborting).ConfigureAwait(false);
+            unacknowledged = result.Unacknowledged;
+            await receiving.WaitAsync(signal.Aborting).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        catch (OperationCanceledException) when (signal.Aborting.IsCancellationRequested)
         {
-            // A second Ctrl-C: leave without waiting for the server to acknowledge.
+            // A second Ctrl-C: leave without waiting for the server; what the session still holds was not delivered.
+            unacknowledged = _client.UnacknowledgedMessages;
         }
 
         if (_client.Completion.IsFaulted)
         {
             // The client failed for good while we were closing; that failure is still the outcome.
-            return Fail(_client.Completion.Exception!.InnerException!.Message);
+            return await FailAsync(_client.Completion.Exception!.InnerException!.Message, signal.Aborting).ConfigureAwait(false);
+        }
+
+        if (unacknowledged > 0)
+        {
+            _sink.Closed("closed", null, string.Create(CultureInfo.InvariantCulture, $"{unacknowledged} line(s) sent but never acknowledged by the server"), unacknowledged);
+            return ExitCodes.Unacknowledged;
         }
 
         _sink.Closed("closed", null, null);
         return ExitCodes.Success;
     }
 
-    private int Fail(string message)
+    private async Task<int> FailAsync(string message, CancellationToken abort)
     {
+        try
+        {
+            // The client raises its events on a task of its own: the close waits for the last of them (the
+            // disconnected and reconnecting before the failure) to be written before the failure is.
+            await _client.CloseAsync(abort).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+        }
+
         var closed = Volatile.Read(ref _closedEvent);
-        _sink.Closed(ClosedReason(closed), null, message);
+        _sink.Closed(ClosedReason(closed), null, Explain(message, _settings), _client.UnacknowledgedMessages);
         return ExitCodes.Failure;
     }
+
+    /// <summary>
+    /// The library's message with what the command line knows better: --max-attempts counts every attempt here, the
+    /// library only the reconnects; and a plain client that a TLS listener hangs up on hears only "closed the
+    /// connection during the handshake", so it gets a hint.
+    /// </summary>
+    internal static string Explain(string message, ConnectSettings settings)
+    {
+        if (settings.MaxAttempts is { } max)
+        {
+            message = GaveUpAfter().Replace(message, max == 1 ? "(gave up after 1 attempt)" : string.Create(CultureInfo.InvariantCulture, $"(gave up after {max} attempts)"));
+        }
+
+        if (!settings.Tls)
+        {
+            const string HungUp = "closed the connection during the handshake";
+            message = message.Replace(HungUp, HungUp + " (is it a TLS listener? try --tls)", StringComparison.Ordinal);
+        }
+
+        return message;
+    }
+
+    [GeneratedRegex(@"\(gave up after \d+ attempts?\)")]
+    private static partial Regex GaveUpAfter();
 
     private static string ClosedReason(ClientStateChangedEventArgs? closed) => closed switch
     {
@@ -124,7 +187,7 @@ internal sealed class ConnectSession
                     _sink.Disconnected(lost);
                 }
 
-                _sink.Reconnecting(e.Attempt, e.Delay, e.EndPoint, e.Exception);
+                _sink.Reconnecting(e.Attempt, e.Delay, e.EndPoint, e.Exception is { } error && Explain(error.Message, _settings) is var text && text != error.Message ? new TetherException(text, error) : e.Exception);
                 break;
             case ClientState.Closed:
                 // A connection that ends the client (e.g. CLOSE NORMAL or REPLACED from the server) is still a

@@ -47,7 +47,7 @@ internal sealed class HumanEventWriter(TextWriter output, TextWriter errors) : I
     }
 
     // A failure is said once, as the last line, so that it is what a person reads first.
-    public void Closed(string reason, string? description, string? error) => Status(error ?? "closed");
+    public void Closed(string reason, string? description, string? error, int unacknowledged = 0) => Status(error ?? "closed");
 
     public void Error(string message) => Status(message);
 

@@ -30,9 +30,10 @@ internal interface IClientEventSink
 
     /// <summary>
     /// The client is closed for good. With <paramref name="error"/> the command failed: the error always reaches stderr
-    /// as one line, whatever the output format.
+    /// as one line, whatever the output format. <paramref name="unacknowledged"/> counts the lines sent that the server
+    /// never acknowledged: they may not have arrived.
     /// </summary>
-    void Closed(string reason, string? description, string? error);
+    void Closed(string reason, string? description, string? error, int unacknowledged = 0);
 
     /// <summary>A problem the command survives, e.g. a message that could not be sent.</summary>
     void Error(string message);

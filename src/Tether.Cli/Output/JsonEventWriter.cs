@@ -118,20 +118,23 @@ internal sealed class JsonEventWriter : IClientEventSink, IDisposable
         });
     }
 
-    public void Closed(string reason, string? description, string? error)
+    public void Closed(string reason, string? description, string? error, int unacknowledged = 0)
     {
         if (error is not null)
         {
             Error(error);
         }
 
-        Write("closed", (reason, description), static (json, c) =>
+        Write("closed", (reason, description, unacknowledged), static (json, c) =>
         {
             json.WriteString("reason", c.reason);
             if (c.description is not null)
             {
                 json.WriteString("description", c.description);
             }
+
+            // Always present, 0 included, so a script can rely on it to know whether every line arrived.
+            json.WriteNumber("unacknowledged", c.unacknowledged);
         });
         if (error is not null)
         {

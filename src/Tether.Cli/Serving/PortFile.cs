@@ -21,7 +21,7 @@ internal static class PortFile
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CliException($"cannot write the port file {path}: {ex.Message}", ExitCodes.Failure);
+            throw new CliException($"--port-file: {FileProblem.Describe(path, ex, "write")}", ExitCodes.Failure);
         }
     }
 

@@ -7,9 +7,18 @@ internal static class ServerLogging
 {
     private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
 
-    public static ILoggerFactory Create(LogLevel level, bool json) => LoggerFactory.Create(builder =>
+    /// <summary>
+    /// The console logger; nothing is logged once <paramref name="muted"/> returns true (checked at each log call), so
+    /// that a server that failed to start does not log its own disposal before the command prints the one error line.
+    /// </summary>
+    public static ILoggerFactory Create(LogLevel level, bool json, Func<bool>? muted = null) => LoggerFactory.Create(builder =>
     {
         builder.SetMinimumLevel(level);
+        if (muted is not null)
+        {
+            builder.AddFilter((_, _, logLevel) => logLevel >= level && !muted());
+        }
+
         if (json)
         {
             builder.AddJsonConsole(options =>

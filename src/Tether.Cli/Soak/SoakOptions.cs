@@ -31,8 +31,11 @@ internal sealed record SoakOptions
 
     public TimeSpan ProgressEvery { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Server restarts are rarer than faults: each one costs every client its session.</summary>
-    public TimeSpan RestartEvery => FaultEvery * 3;
+    /// <summary>
+    /// Server restarts are rarer than faults: each one costs every client its session. A run shorter than that still
+    /// gets one, halfway, or --restart-server would test nothing.
+    /// </summary>
+    public TimeSpan RestartEvery => FaultEvery * 3 <= Duration ? FaultEvery * 3 : Duration / 2;
 
     public bool InProcessServer => Target is null;
 }

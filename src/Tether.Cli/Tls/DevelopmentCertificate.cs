@@ -25,6 +25,15 @@ internal static class DevelopmentCertificate
             }
         }
 
+        foreach (var (file, option) in new[] { (certificateFile, "--cert"), (keyFile, "--key") })
+        {
+            // Checked before anything is written, so a bad --key does not leave a certificate without its key.
+            if (Directory.Exists(file))
+            {
+                throw new CliException($"{option}: '{file}' is a directory, not a file");
+            }
+        }
+
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={names[0]}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, pathLengthConstraint: 0, critical: true));
@@ -34,17 +43,22 @@ internal static class DevelopmentCertificate
 
         var now = time.GetUtcNow();
         using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(days));
+        Write(certificateFile, "--cert", () => File.WriteAllText(certificateFile, certificate.ExportCertificatePem()));
+        Write(keyFile, "--key", () => WritePrivate(keyFile, key.ExportPkcs8PrivateKeyPem()));
+
+        return (certificateFile, keyFile, certificate.NotAfter);
+    }
+
+    private static void Write(string path, string option, Action write)
+    {
         try
         {
-            File.WriteAllText(certificateFile, certificate.ExportCertificatePem());
-            WritePrivate(keyFile, key.ExportPkcs8PrivateKeyPem());
+            write();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CliException($"cannot write the certificate: {ex.Message}");
+            throw new CliException($"{option}: {FileProblem.Describe(path, ex, "write")}");
         }
-
-        return (certificateFile, keyFile, certificate.NotAfter);
     }
 
     private static X509Extension AlternativeNames(IReadOnlyList<string> names)

@@ -18,6 +18,12 @@ internal static class TlsFiles
                 throw new CliException($"{certOption} {certificateFile} is PEM, so it needs {keyOption} (or give a .pfx file)");
             }
 
+            FileProblem.RequireFile(certificateFile, certOption);
+            if (!isPkcs12 && keyFile is not null)
+            {
+                FileProblem.RequireFile(keyFile, keyOption);
+            }
+
             return TlsCertificate.Load(certificateFile, isPkcs12 ? null : keyFile);
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
@@ -30,6 +36,7 @@ internal static class TlsFiles
     {
         try
         {
+            FileProblem.RequireFile(caFile, option);
             return CertificateTrust.FromCaFile(caFile);
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)

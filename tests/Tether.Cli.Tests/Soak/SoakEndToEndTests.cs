@@ -72,6 +72,17 @@ public sealed class SoakEndToEndTests
     }
 
     [Fact]
+    public async Task A_run_shorter_than_the_restart_interval_still_restarts_the_server_halfway()
+    {
+        // 3 x 5 s would be past the end of a 2 s run.
+        var run = await SoakAsync("--clients", "2", "--duration", "2s", "--fault-every", "5s", "--restart-server", "--json");
+
+        Assert.Contains("a server restart every 1s", run.Errors, StringComparison.Ordinal);
+        Assert.True(run.Summary.GetProperty("restarts").GetInt64() >= 1, run.Describe());
+        Assert.True(run.ExitCode == ExitCodes.Success, run.Describe());
+    }
+
+    [Fact]
     public async Task The_soak_command_ends_with_one_json_line_and_sigterm_ends_it_early_with_the_summary()
     {
         await using var soak = CliProcess.Start("soak", "--clients", "3", "--duration", "5m", "--fault-every", "1s", "--json");
