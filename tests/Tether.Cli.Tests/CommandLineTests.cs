@@ -90,8 +90,7 @@ public class CommandLineTests
         Assert.Equal("me", options.ClientId);
         Assert.Equal(TimeSpan.FromSeconds(1), options.HeartbeatInterval);
         Assert.Equal(TimeSpan.FromSeconds(3), options.HeartbeatTimeout);
-        // --max-attempts counts the first attempt; the library counts only the reconnects.
-        Assert.Equal(3, options.Reconnect.MaxAttempts);
+        Assert.Equal(4, options.Reconnect.MaxAttempts);
         Assert.Equal(TimeSpan.FromMilliseconds(10), options.Reconnect.BaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(1), options.Reconnect.MaxDelay);
         Assert.Equal(TimeSpan.FromMinutes(1), options.Reconnect.StableAfter);

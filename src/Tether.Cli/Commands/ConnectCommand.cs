@@ -223,7 +223,7 @@ internal sealed class ConnectCommand : Command
         options.Sessions.Enabled = !result.GetValue(_noSession);
         var reconnect = options.Reconnect;
         // The library counts reconnect attempts after the first try; the command line counts every attempt.
-        reconnect.MaxAttempts = result.GetValue(_maxAttempts) - 1;
+        reconnect.MaxAttempts = result.GetValue(_maxAttempts);
         reconnect.StableAfter = result.GetValue(_stableAfter) ?? reconnect.StableAfter;
         // Only one bound given: move the other default so "--backoff-max 100ms" alone means what it says.
         switch (result.GetValue(_backoffBase), result.GetValue(_backoffMax))
@@ -318,8 +318,7 @@ internal sealed class ConnectCommand : Command
             var settings = new ConnectSettings(
                 result.GetValue(_eofDelay) ?? TimeSpan.Zero,
                 result.GetValue(_closeTimeout) ?? TimeSpan.FromSeconds(10),
-                options.Tls is not null,
-                result.GetValue(_maxAttempts));
+                options.Tls is not null);
             var session = new ConnectSession(client, sink, input, settings);
             return await session.RunAsync(signal).ConfigureAwait(false);
         }

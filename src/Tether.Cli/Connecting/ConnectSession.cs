@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using Tether.Cli.Hosting;
 using Tether.Cli.Output;
 using Tether.Client;
@@ -11,15 +10,14 @@ namespace Tether.Cli.Connecting;
 /// <param name="EofDelay">After stdin ends (and its lines are acknowledged), how long to keep printing replies.</param>
 /// <param name="CloseTimeout">After stdin ends, how long to wait for the server to acknowledge every line.</param>
 /// <param name="Tls">Whether the client uses TLS, so that a plain client meeting a TLS listener can be told so.</param>
-/// <param name="MaxAttempts">--max-attempts as typed (attempts in total), for the give-up message.</param>
-internal sealed record ConnectSettings(TimeSpan EofDelay, TimeSpan CloseTimeout, bool Tls = false, int? MaxAttempts = null);
+internal sealed record ConnectSettings(TimeSpan EofDelay, TimeSpan CloseTimeout, bool Tls = false);
 
 /// <summary>
 /// One run of <c>tether connect</c>: stdin lines go out as messages, received messages and client events go to the
 /// sink. It keeps going through disconnects; it ends on stdin EOF or Ctrl-C (graceful close, success, unless lines
 /// were never acknowledged) or when the client closes for good (failure).
 /// </summary>
-internal sealed partial class ConnectSession
+internal sealed class ConnectSession
 {
     private readonly TetherClient _client;
     private readonly IClientEventSink _sink;
@@ -140,17 +138,11 @@ internal sealed partial class ConnectSession
     }
 
     /// <summary>
-    /// The library's message with what the command line knows better: --max-attempts counts every attempt here, the
-    /// library only the reconnects; and a plain client that a TLS listener hangs up on hears only "closed the
-    /// connection during the handshake", so it gets a hint.
+    /// The library's message with what the command line knows better: a plain client that a TLS listener hangs up on
+    /// hears only "closed the connection during the handshake", so it gets a hint.
     /// </summary>
     internal static string Explain(string message, ConnectSettings settings)
     {
-        if (settings.MaxAttempts is { } max)
-        {
-            message = GaveUpAfter().Replace(message, max == 1 ? "(gave up after 1 attempt)" : string.Create(CultureInfo.InvariantCulture, $"(gave up after {max} attempts)"));
-        }
-
         if (!settings.Tls)
         {
             const string HungUp = "closed the connection during the handshake";
@@ -159,9 +151,6 @@ internal sealed partial class ConnectSession
 
         return message;
     }
-
-    [GeneratedRegex(@"\(gave up after \d+ attempts?\)")]
-    private static partial Regex GaveUpAfter();
 
     private static string ClosedReason(ClientStateChangedEventArgs? closed) => closed switch
     {

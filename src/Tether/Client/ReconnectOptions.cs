@@ -20,7 +20,10 @@ public sealed class ReconnectOptions
     /// </summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Consecutive failed attempts before giving up; null for unlimited (the default).</summary>
+    /// <summary>
+    /// How many connection attempts in a row may fail (the first one included; a connection that breaks before it was
+    /// stable counts as one) before the client gives up; null for unlimited (the default).
+    /// </summary>
     public int? MaxAttempts { get; set; }
 
     /// <summary>A connection that stayed up this long resets the attempt counter. Default 30 s.</summary>
@@ -33,9 +36,9 @@ public sealed class ReconnectOptions
             throw new ArgumentException("reconnect delays must satisfy 0 <= base <= max");
         }
 
-        if (MaxAttempts is < 0)
+        if (MaxAttempts is < 1)
         {
-            throw new ArgumentException("the maximum number of reconnect attempts cannot be negative");
+            throw new ArgumentException("the maximum number of connection attempts must be at least 1");
         }
     }
 }

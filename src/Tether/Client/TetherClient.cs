@@ -529,7 +529,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
                 }
 
                 attempt++;
-                if (_options.Reconnect.MaxAttempts is { } max && attempt > max)
+                if (_options.Reconnect.MaxAttempts is { } max && attempt >= max)
                 {
                     var why = lastError?.Message ?? lastDisconnect?.ToString() ?? "unknown error";
                     Finish(new TetherException($"{why} (gave up after {max} attempt{(max == 1 ? string.Empty : "s")})", lastError ?? new TetherException(why)), lastDisconnect);

@@ -19,7 +19,7 @@ public class EarlyTimerTests
         var time = new EarlyTimers(fake, TimeSpan.FromMilliseconds(50));
         var options = ClientFactory.Options(new IPEndPoint(IPAddress.Loopback, UnusedPort()));
         options.Reconnect.BaseDelay = TimeSpan.FromMilliseconds(200);
-        options.Reconnect.MaxAttempts = 3;
+        options.Reconnect.MaxAttempts = 4;
         await using var client = new TetherClient(options, null, time);
         var states = new StateRecorder(client);
 

@@ -131,7 +131,7 @@ public sealed class ReconnectTests
 
         Assert.Contains("connection refused", error.Message, StringComparison.Ordinal);
         Assert.Contains("gave up after 2 attempts", error.Message, StringComparison.Ordinal);
-        Assert.Equal(2, states.Count(ClientState.Reconnecting));
+        Assert.Equal(1, states.Count(ClientState.Reconnecting));
         Assert.Equal(ClientState.Closed, client.State);
     }
 
