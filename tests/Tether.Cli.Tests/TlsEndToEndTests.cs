@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tether.TestSupport;
 
 namespace Tether.Cli.Tests;
 
@@ -11,7 +12,7 @@ public sealed class TlsEndToEndTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [Fact]
+    [TlsFact]
     public async Task A_created_certificate_serves_tls_that_its_own_file_trusts_and_another_does_not()
     {
         var cert = Path.Combine(_dir, "cert.pem");
@@ -51,7 +52,7 @@ public sealed class TlsEndToEndTests : IDisposable
         Assert.Equal(0, await server.WaitForExitAsync());
     }
 
-    [Fact]
+    [TlsFact]
     public async Task Insecure_connects_to_any_certificate_and_says_so()
     {
         var cert = Path.Combine(_dir, "cert.pem");
@@ -81,7 +82,7 @@ public sealed class TlsEndToEndTests : IDisposable
         Assert.Equal(0, await server.WaitForExitAsync());
     }
 
-    [Fact]
+    [TlsFact]
     public async Task A_plain_client_at_a_tls_listener_is_asked_whether_it_meant_tls()
     {
         var cert = Path.Combine(_dir, "cert.pem");

@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Xunit;
 
-namespace Tether.Tests.Support;
+namespace Tether.TestSupport;
 
 /// <summary>A <see cref="FactAttribute"/> that skips, saying why, where TLS cannot run (no Linux, no OpenSSL).</summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
