@@ -41,9 +41,15 @@ public sealed class CallbackSafetyTests
             }
         };
 
-        await client.ConnectAsync().WaitAsync(Timeouts.Event).ContinueWith(_ => { }, TaskScheduler.Default);
-        Assert.Single(server.Server.Connections);
+        var connecting = client.ConnectAsync();
+
+        // The first event's handler is stuck, yet the client connects and the server's application hears of it.
+        await server.Handler.NextConnectedAsync();
+        await Eventually.WaitUntilAsync(() => client.State == ClientState.Connected, "the client's connected state");
+        Assert.False(connecting.IsCompleted, "ConnectAsync returns once the events before it have been raised");
+
         release.SetResult();
+        await connecting.WaitAsync(Timeouts.Event);
     }
 
     [Fact]
