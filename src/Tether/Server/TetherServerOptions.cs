@@ -82,9 +82,10 @@ public sealed class TetherServerOptions
     /// of the most held since the last time (at least 4,096), the server runs one aggressive, compacting full
     /// collection (a pause that grows with what is still live; docs/benchmarks.md has measured pauses), logs it and
     /// counts it in <c>tether.memory.returns</c>. Without it the runtime keeps most of a peak's memory committed while
-    /// the server is quiet. Turn it off when the application owns the process's collection policy. Default true.
+    /// the server is quiet. A forced collection is the host's policy, not the library's: off by default; a process that
+    /// is only a Tether server (as <c>tether serve</c>) turns it on. Default false.
     /// </summary>
-    public bool ReturnMemoryAfterPeak { get; set; } = true;
+    public bool ReturnMemoryAfterPeak { get; set; }
 
     /// <summary>The node name announced in WELCOME. Default: the machine name.</summary>
     public string ServerId { get; set; } = Environment.MachineName;
