@@ -28,4 +28,7 @@ public class TetherException : Exception
 
     /// <summary>The close code behind the failure, if any.</summary>
     public CloseCode? Code { get; }
+
+    /// <summary>How long the peer asked to wait before trying again (the <c>retryAfterMs</c> of its CLOSE), if it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

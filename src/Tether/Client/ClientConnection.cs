@@ -317,7 +317,7 @@ internal sealed class ClientConnection : ILinkHandler
                     var reason = close.Reason.Length > 0 ? close.Reason : close.Code.ToWireName();
                     throw new TetherException($"{EndPointText.Format(endPoint)} refused the connection: {reason} ({(ushort)close.Code} {close.Code.ToWireName()})", close.Code)
                     {
-                        Data = { ["retryAfterMs"] = close.RetryAfterMs },
+                        RetryAfter = close.RetryAfterMs > 0 ? TimeSpan.FromMilliseconds(close.RetryAfterMs) : null,
                     };
                 default:
                     throw new TetherProtocolException(CloseCode.ProtocolError, $"expected WELCOME, got {frame.Type}");

@@ -4,7 +4,7 @@ namespace Tether.Client;
 /// Exponential backoff with full jitter: spreads a crowd of clients that lost the same server uniformly over the
 /// whole window, so they do not come back in waves.
 /// </summary>
-public sealed class ExponentialBackoff
+internal sealed class ExponentialBackoff
 {
     private readonly TimeSpan _base;
     private readonly TimeSpan _max;

@@ -495,7 +495,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
                 catch (Exception ex) when (ex is TetherException or TetherProtocolException)
                 {
                     lastError = ex;
-                    retryAfter = ex.Data["retryAfterMs"] is uint ms && ms > 0 ? TimeSpan.FromMilliseconds(ms) : null;
+                    retryAfter = (ex as TetherException)?.RetryAfter;
                     _log.AttemptFailed(EndPointText.Format(endPoint), ex.Message);
                 }
 
