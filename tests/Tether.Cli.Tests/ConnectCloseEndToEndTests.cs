@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using static Tether.Cli.Tests.CliJson;
 
 namespace Tether.Cli.Tests;
 
@@ -9,24 +10,19 @@ namespace Tether.Cli.Tests;
 /// </summary>
 public sealed class ConnectCloseEndToEndTests : IDisposable
 {
-    private readonly string _serverPortFile = Path.Combine(Path.GetTempPath(), $"tether-cli-test-{Guid.NewGuid():N}.port");
-    private readonly string _proxyPortFile = Path.Combine(Path.GetTempPath(), $"tether-cli-test-{Guid.NewGuid():N}.proxy.port");
+    private readonly PortFiles _ports = new();
 
-    public void Dispose()
-    {
-        File.Delete(_serverPortFile);
-        File.Delete(_proxyPortFile);
-    }
+    public void Dispose() => _ports.Dispose();
 
     [Fact]
     public async Task Lines_sent_into_a_silent_path_are_counted_as_unacknowledged_with_exit_code_3()
     {
-        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _serverPortFile);
+        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _ports.Server);
         await server.WaitForStderrAsync(line => line.StartsWith("tether: listening on 127.0.0.1:", StringComparison.Ordinal));
-        var serverPort = ReadPort(_serverPortFile);
-        await using var proxy = CliProcess.Start("proxy", "--target", $"127.0.0.1:{serverPort}", "--port-file", _proxyPortFile, "--json");
+        var serverPort = PortFiles.Read(_ports.Server);
+        await using var proxy = CliProcess.Start("proxy", "--target", $"127.0.0.1:{serverPort}", "--port-file", _ports.Proxy, "--json");
         await proxy.WaitForStderrAsync(line => line.StartsWith("tether: proxy ", StringComparison.Ordinal));
-        var proxyPort = ReadPort(_proxyPortFile);
+        var proxyPort = PortFiles.Read(_ports.Proxy);
 
         await using var client = CliProcess.Start("connect", $"127.0.0.1:{proxyPort}", "--json", "--close-timeout", "1s");
         await client.WaitForStdoutAsync(line => Event(line) == "connected");
@@ -55,9 +51,9 @@ public sealed class ConnectCloseEndToEndTests : IDisposable
     [Fact]
     public async Task A_rate_limited_close_is_reported_as_disconnected_with_its_code_before_closed()
     {
-        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _serverPortFile, "--max-message-rate", "20");
+        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _ports.Server, "--max-message-rate", "20");
         await server.WaitForStderrAsync(line => line.StartsWith("tether: listening on 127.0.0.1:", StringComparison.Ordinal));
-        var port = ReadPort(_serverPortFile);
+        var port = PortFiles.Read(_ports.Server);
 
         await using var client = CliProcess.Start("connect", $"127.0.0.1:{port}", "--json", "--close-timeout", "2s", "--max-attempts", "1");
         await client.WaitForStdoutAsync(line => Event(line) == "connected");
@@ -79,15 +75,5 @@ public sealed class ConnectCloseEndToEndTests : IDisposable
 
         server.Signal(CliProcess.SigTerm);
         await server.WaitForExitAsync();
-    }
-
-    private static int ReadPort(string path) => int.Parse(File.ReadAllLines(path)[0], CultureInfo.InvariantCulture);
-
-    private static string? Event(string line) => line.StartsWith('{') ? Parse(line).GetProperty("event").GetString() : null;
-
-    private static JsonElement Parse(string line)
-    {
-        using var document = JsonDocument.Parse(line);
-        return document.RootElement.Clone();
     }
 }

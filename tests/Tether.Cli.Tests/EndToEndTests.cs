@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using static Tether.Cli.Tests.CliJson;
 
 namespace Tether.Cli.Tests;
 
@@ -207,13 +208,5 @@ public sealed class EndToEndTests : IDisposable
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
         return port;
-    }
-
-    private static string? Event(string line) => line.StartsWith('{') ? Parse(line).GetProperty("event").GetString() : null;
-
-    private static JsonElement Parse(string line)
-    {
-        using var document = JsonDocument.Parse(line);
-        return document.RootElement.Clone();
     }
 }

@@ -2,29 +2,25 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using static Tether.Cli.Tests.CliJson;
 
 namespace Tether.Cli.Tests;
 
 /// <summary><c>tether proxy</c> as a real process, between a real <c>tether serve</c> and <c>tether connect</c>.</summary>
 public sealed class ProxyEndToEndTests : IDisposable
 {
-    private readonly string _serverPortFile = Path.Combine(Path.GetTempPath(), $"tether-cli-test-{Guid.NewGuid():N}.port");
-    private readonly string _proxyPortFile = Path.Combine(Path.GetTempPath(), $"tether-cli-test-{Guid.NewGuid():N}.proxy.port");
+    private readonly PortFiles _ports = new();
 
-    public void Dispose()
-    {
-        File.Delete(_serverPortFile);
-        File.Delete(_proxyPortFile);
-    }
+    public void Dispose() => _ports.Dispose();
 
     [Fact]
     public async Task Blackhole_makes_the_client_time_out_and_pass_lets_it_reconnect()
     {
-        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _serverPortFile, "--heartbeat", "1s", "--timeout", "3s");
+        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _ports.Server, "--heartbeat", "1s", "--timeout", "3s");
         await server.WaitForStderrAsync(line => line.StartsWith("tether: listening on 127.0.0.1:", StringComparison.Ordinal));
-        var serverPort = ReadPort(_serverPortFile);
+        var serverPort = PortFiles.Read(_ports.Server);
 
-        await using var proxy = CliProcess.Start("proxy", "--target", $"127.0.0.1:{serverPort}", "--port-file", _proxyPortFile, "--json");
+        await using var proxy = CliProcess.Start("proxy", "--target", $"127.0.0.1:{serverPort}", "--port-file", _ports.Proxy, "--json");
         var proxyPort = await WaitForProxyAsync(proxy, $"127.0.0.1:{serverPort}");
 
         // A short connect timeout and backoff so that, once the path is back, the attempt after the one lost in the
@@ -65,7 +61,7 @@ public sealed class ProxyEndToEndTests : IDisposable
         Assert.Equal(0, await proxy.WaitForExitAsync());
         Assert.All(proxy.StdoutLines, line => Parse(line));
         Assert.Equal("tether: proxy stopped", proxy.StderrLines[^1]);
-        Assert.False(File.Exists(_proxyPortFile), "the port file is removed when the proxy stops");
+        Assert.False(File.Exists(_ports.Proxy), "the port file is removed when the proxy stops");
         server.Signal(CliProcess.SigTerm);
         Assert.Equal(0, await server.WaitForExitAsync());
     }
@@ -73,10 +69,10 @@ public sealed class ProxyEndToEndTests : IDisposable
     [Fact]
     public async Task A_reset_through_the_proxy_is_reported_as_a_resumed_session()
     {
-        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _serverPortFile);
+        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _ports.Server);
         await server.WaitForStderrAsync(line => line.StartsWith("tether: listening on 127.0.0.1:", StringComparison.Ordinal));
-        var serverPort = ReadPort(_serverPortFile);
-        await using var proxy = CliProcess.Start("proxy", "--target", $"127.0.0.1:{serverPort}", "--port-file", _proxyPortFile);
+        var serverPort = PortFiles.Read(_ports.Server);
+        await using var proxy = CliProcess.Start("proxy", "--target", $"127.0.0.1:{serverPort}", "--port-file", _ports.Proxy);
         var proxyPort = await WaitForProxyAsync(proxy, $"127.0.0.1:{serverPort}");
         await using var client = CliProcess.Start("connect", $"127.0.0.1:{proxyPort}", "--json", "--backoff-max", "200ms");
         await client.WaitForStdoutAsync(line => Event(line) == "connected");
@@ -107,7 +103,7 @@ public sealed class ProxyEndToEndTests : IDisposable
     [Fact]
     public async Task Proxy_acknowledges_commands_in_text_reports_errors_and_exits_0_on_eof()
     {
-        await using var proxy = CliProcess.Start("proxy", "--target", "127.0.0.1:9", "--port-file", _proxyPortFile);
+        await using var proxy = CliProcess.Start("proxy", "--target", "127.0.0.1:9", "--port-file", _ports.Proxy);
         await WaitForProxyAsync(proxy, "127.0.0.1:9");
 
         await proxy.Stdin.WriteLineAsync("delay 250ms up");
@@ -123,20 +119,20 @@ public sealed class ProxyEndToEndTests : IDisposable
         Assert.Equal(0, await proxy.WaitForExitAsync());
         Assert.Equal(4, proxy.StdoutLines.Count);
         Assert.Equal(["tether: proxy stopped"], proxy.StderrLines.Skip(1));
-        Assert.False(File.Exists(_proxyPortFile));
+        Assert.False(File.Exists(_ports.Proxy));
     }
 
     [Fact]
     public async Task Proxy_stops_with_exit_code_0_on_sigterm()
     {
-        await using var proxy = CliProcess.Start("proxy", "--target", "127.0.0.1:9", "--port-file", _proxyPortFile);
+        await using var proxy = CliProcess.Start("proxy", "--target", "127.0.0.1:9", "--port-file", _ports.Proxy);
         await WaitForProxyAsync(proxy, "127.0.0.1:9");
 
         proxy.Signal(CliProcess.SigTerm);
 
         Assert.Equal(0, await proxy.WaitForExitAsync());
         Assert.Equal("tether: proxy stopped", proxy.StderrLines[^1]);
-        Assert.False(File.Exists(_proxyPortFile));
+        Assert.False(File.Exists(_ports.Proxy));
     }
 
     [Fact]
@@ -183,21 +179,11 @@ public sealed class ProxyEndToEndTests : IDisposable
     {
         // The port file is complete before the start line is printed.
         var line = await proxy.WaitForStderrAsync(line => line.StartsWith("tether: proxy ", StringComparison.Ordinal));
-        var port = ReadPort(_proxyPortFile);
+        var port = PortFiles.Read(_ports.Proxy);
         Assert.Equal($"tether: proxy 127.0.0.1:{port} -> {target}", line);
         return port;
     }
 
-    private static int ReadPort(string path) => int.Parse(File.ReadAllLines(path)[0], CultureInfo.InvariantCulture);
-
     private static DateTimeOffset Timestamp(JsonElement e) =>
         DateTimeOffset.ParseExact(e.GetProperty("ts").GetString()!, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-
-    private static string? Event(string line) => line.StartsWith('{') ? Parse(line).GetProperty("event").GetString() : null;
-
-    private static JsonElement Parse(string line)
-    {
-        using var document = JsonDocument.Parse(line);
-        return document.RootElement.Clone();
-    }
 }

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using Tether.Cli.Proxying;
 using Tether.FaultProxy;
+using static Tether.Cli.Tests.CliJson;
 
 namespace Tether.Cli.Tests;
 
@@ -139,10 +139,4 @@ public sealed class ProxySessionTests : IAsyncDisposable
     }
 
     private string[] Lines() => _output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-
-    private static JsonElement Parse(string line)
-    {
-        using var document = JsonDocument.Parse(line);
-        return document.RootElement.Clone();
-    }
 }
