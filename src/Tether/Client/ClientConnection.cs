@@ -78,7 +78,7 @@ internal sealed class ClientConnection : ILinkHandler
     /// Connects and completes the handshake within <see cref="TetherClientOptions.ConnectTimeout"/>. Throws
     /// <see cref="TetherException"/> carrying the close code when the server refuses, or a socket/timeout error.
     /// </summary>
-    public static async Task<ClientConnection> ConnectAsync(EndPoint endPoint, HelloFrame hello, TetherClientOptions options, TimeProvider time, TetherMetrics metrics, CancellationToken cancellationToken)
+    public static async Task<ClientConnection> ConnectAsync(EndPoint endPoint, HelloFrame hello, TetherClientOptions options, TimeProvider time, TetherMetrics metrics, TransportFactory transports, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(options.ConnectTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -105,13 +105,18 @@ internal sealed class ClientConnection : ILinkHandler
             }
 
             SocketTuning.Apply(socket, options.Tcp);
-            var transportSocket = socket;
+            const int handshakeBuffer = ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize;
             if (options.Tls is { } tls)
             {
-                transportSocket = await ConnectTlsAsync(socket, ForEndPoint(tls, endPoint), endPoint, time, options.CloseLinger, linked.Token).ConfigureAwait(false);
+                var tlsTransport = transports.CreateClientTls(socket, handshakeBuffer);
+                transport = tlsTransport;
+                await AuthenticateTlsAsync(tlsTransport, ForEndPoint(tls, endPoint), endPoint, linked.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                transport = transports.Create(socket, handshakeBuffer);
             }
 
-            transport = new SocketTransport(transportSocket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, metrics, transportSocket == socket ? null : socket);
             using var abortOnTimeout = linked.Token.Register(static s => ((SocketTransport)s!).Abort(), transport);
             using (var scope = transport.BeginSend())
             {
@@ -145,11 +150,11 @@ internal sealed class ClientConnection : ILinkHandler
     /// The TLS handshake. A certificate the client refuses (or a server that refuses the client's) ends the attempts with
     /// AUTH_FAILED: trying again would meet the same certificate. A network failure during the handshake is retried.
     /// </summary>
-    private static async Task<Socket> ConnectTlsAsync(Socket socket, SslClientAuthenticationOptions tls, EndPoint endPoint, TimeProvider time, TimeSpan linger, CancellationToken cancellationToken)
+    private static async Task AuthenticateTlsAsync(TlsTransport transport, SslClientAuthenticationOptions tls, EndPoint endPoint, CancellationToken cancellationToken)
     {
         try
         {
-            return await TlsTunnel.ConnectClientAsync(socket, tls, time, linger, cancellationToken).ConfigureAwait(false);
+            await transport.AuthenticateAsClientAsync(tls, cancellationToken).ConfigureAwait(false);
         }
         catch (AuthenticationException ex)
         {

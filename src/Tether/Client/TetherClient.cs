@@ -8,6 +8,7 @@ using Tether.Diagnostics;
 using Tether.Link;
 using Tether.Protocol;
 using Tether.Sessions;
+using Tether.Transport;
 
 namespace Tether.Client;
 
@@ -63,6 +64,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         _time = timeProvider ?? TimeProvider.System;
         _log = new ClientLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Client"));
         Metrics = new TetherMetrics(TetherMetrics.ClientMeterName);
+        _transports = new TransportFactory(options.Transport, engine: null, Metrics);
         _callbacks = new CallbackQueue(OnCallbackFailed);
         _backoff = new ExponentialBackoff(options.Reconnect.BaseDelay, options.Reconnect.MaxDelay);
         _endpoints = new EndpointSelector([.. options.EndPoints], options.EndpointSelection);
@@ -124,6 +126,8 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
 
     /// <summary>The client's instruments.</summary>
     public TetherMetrics Metrics { get; }
+
+    private readonly TransportFactory _transports;
 
     /// <summary>
     /// Starts the client and completes once it is connected. It keeps retrying per <see cref="ReconnectOptions"/>; it
@@ -480,7 +484,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
                 var hello = ClientSessionNegotiation.Hello(_options, Volatile.Read(ref _session));
                 try
                 {
-                    connection = await ClientConnection.ConnectAsync(endPoint, hello, _options, _time, Metrics, stop).ConfigureAwait(false);
+                    connection = await ClientConnection.ConnectAsync(endPoint, hello, _options, _time, Metrics, _transports, stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {

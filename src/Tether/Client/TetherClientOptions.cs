@@ -75,6 +75,9 @@ public sealed class TetherClientOptions
     /// <summary>TCP settings.</summary>
     public TcpOptions Tcp { get; set; } = new();
 
+    /// <summary>How the connection waits for and moves bytes. Default <see cref="TransportKind.Auto"/>: epoll where available.</summary>
+    public TransportKind Transport { get; set; } = TransportKind.Auto;
+
     /// <summary>
     /// TLS to the server, or null for plain TCP. Without a <see cref="System.Net.Security.SslClientAuthenticationOptions.TargetHost"/>, the
     /// name checked against the server's certificate is the endpoint's host; without a validation callback, the system's
@@ -92,6 +95,11 @@ public sealed class TetherClientOptions
 
         Reconnect.Validate();
         Sessions.Validate();
+        if (!Enum.IsDefined(Transport))
+        {
+            throw new ArgumentException($"unknown transport {Transport}");
+        }
+
         if (MaxFrameSize < ProtocolConstants.MinMaxFrameSize)
         {
             throw new ArgumentException($"the maximum frame size must be at least {ProtocolConstants.MinMaxFrameSize} bytes");

@@ -48,6 +48,7 @@ public sealed class TetherMetrics : IDisposable
         MemoryReturns = _meter.CreateCounter<long>("tether.memory.returns", "{collection}", "Aggressive full collections run to give memory back after the load fell from a peak (server).");
         MemoryReturned = _meter.CreateCounter<long>("tether.memory.returned", "By", "Committed memory given back by those collections (server).");
         HandlerErrors = _meter.CreateCounter<long>("tether.handler.errors", "{exception}", "Exceptions thrown by application callbacks (message handlers, event handlers), tagged with callback; the connection goes on.");
+        EngineFailures = _meter.CreateCounter<long>("tether.transport.engine_failures", "{failure}", "Fatal epoll_wait failures of the readiness engine; its connections close with the reason and new ones use the portable transport.");
     }
 
     /// <summary>The meter the instruments belong to (listen to it by name, or by reference to tell instances apart).</summary>
@@ -136,6 +137,9 @@ public sealed class TetherMetrics : IDisposable
 
     /// <summary>Exceptions thrown by application callbacks, tagged with the callback; they never end a connection.</summary>
     public Counter<long> HandlerErrors { get; }
+
+    /// <summary>tether.transport.engine_failures: fatal failures of the readiness engine.</summary>
+    public Counter<long> EngineFailures { get; }
 
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();

@@ -14,6 +14,9 @@ namespace Tether.Link;
 internal sealed class PlainLink : ConnectionLink
 {
     private readonly PlainLinkSettings _settings;
+
+    /// <summary>See <see cref="PlainLinkSettings.FramingIsBuiltIn"/>.</summary>
+    public bool FramingIsBuiltIn => _settings.FramingIsBuiltIn;
     private readonly long _idleTicks;
     private readonly long _probeTicks;
     private long _lastProbe;

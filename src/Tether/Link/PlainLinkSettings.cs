@@ -13,6 +13,7 @@ internal sealed class PlainLinkSettings
     public PlainLinkSettings(IFraming framing, TimeSpan idleTimeout, TimeSpan probeInterval, ReadOnlyMemory<byte> probe, ReadOnlyMemory<byte> ping, ReadOnlyMemory<byte> pong)
     {
         Framing = framing;
+        FramingIsBuiltIn = framing.GetType() == typeof(LineFraming) || framing.GetType() == typeof(LengthPrefixedFraming) || framing.GetType() == typeof(RawFraming);
         IdleTimeout = idleTimeout;
         Ping = ping;
         Pong = pong;
@@ -22,6 +23,12 @@ internal sealed class PlainLinkSettings
     }
 
     public IFraming Framing { get; }
+
+    /// <summary>
+    /// True for Tether's own framings, which may cut messages on the readiness engine's thread (to answer a keepalive in
+    /// place); an application's framing only ever runs on the thread pool.
+    /// </summary>
+    public bool FramingIsBuiltIn { get; }
 
     public TimeSpan IdleTimeout { get; }
 

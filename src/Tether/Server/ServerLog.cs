@@ -181,6 +181,12 @@ internal sealed partial class ServerLog(ILogger logger, TimeProvider time)
         return true;
     }
 
+    /// <summary>Once per engine failure (the engine raises it once).</summary>
+    public void EngineFailed(string reason, string transportNow) => LogEngineFailed(Logger, reason, transportNow);
+
+    [LoggerMessage(EventId = 47, Level = LogLevel.Error, Message = "{Reason}: its connections are closed and new connections use the {Transport} transport")]
+    private static partial void LogEngineFailed(ILogger logger, string reason, string transport);
+
     /// <summary>One return of memory after a peak (rare: once per fall of the load to a quarter).</summary>
     public void MemoryReturned(MemoryReturned returned) =>
         LogMemoryReturned(Logger, returned.Peak, returned.Load, returned.CommittedBefore / 1048576.0, returned.CommittedAfter / 1048576.0, returned.HeapAfter / 1048576.0, returned.Pause.TotalMilliseconds);

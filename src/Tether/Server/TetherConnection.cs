@@ -44,16 +44,14 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     private ConnectionExtras Extras => LazyInitializer.EnsureInitialized(ref _extras);
 
     /// <param name="server">The server.</param>
-    /// <param name="socket">The socket the transport reads and writes: the accepted one, or with TLS the tunnel's local end.</param>
-    /// <param name="network">With TLS, the accepted socket (for its endpoints); otherwise null.</param>
+    /// <param name="transport">The accepted connection's transport (with TLS, not yet authenticated).</param>
     /// <param name="id">The connection's id.</param>
     /// <param name="listener">The listener that accepted it.</param>
-    internal TetherConnection(TetherServer server, Socket socket, Socket? network, long id, ServerListener listener)
+    internal TetherConnection(TetherServer server, SocketTransport transport, long id, ServerListener listener)
     {
         _server = server;
         Id = id;
         ListenerIndex = listener.Index;
-        var transport = new SocketTransport(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, server.Metrics, network);
         if (listener.Plain is { } plain)
         {
             _link = new PlainLink(transport, server.TimeProvider, server.Metrics, plain);
@@ -330,6 +328,12 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
             // The accepted Socket object is not kept (the transport works on its handle): tune it while it is here.
             SocketTuning.Apply(socket, _server.Options.Tcp);
             _server.Wheel.Schedule(this, _deadline);
+            if (!await OpenTransportAsync().ConfigureAwait(false))
+            {
+                await FinishAsync(opened: false).ConfigureAwait(false);
+                return;
+            }
+
             if (Peer is null ? Open() : await HandshakeAsync(Peer).ConfigureAwait(false))
             {
                 opened = true;
@@ -353,7 +357,46 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
         }
     }
 
-    void IReadinessReader.OnReadable() => ReadWhileAvailable(onEngineThread: true);
+    /// <summary>
+    /// The TLS handshake, if the listener has TLS, within the connection's handshake deadline (which aborts the transport
+    /// and so ends it). False when it failed: a failure of its own is logged and counted, one the deadline or a stop
+    /// caused already was.
+    /// </summary>
+    private async Task<bool> OpenTransportAsync()
+    {
+        try
+        {
+            await _link.Transport.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException || SocketTransport.IsConnectionFailure(ex))
+        {
+            if (_state == (int)ConnectionState.Handshaking && !_link.IsClosing)
+            {
+                _server.OnTlsHandshakeFailed(ex);
+            }
+
+            _link.TrySetCloseInfo(new DisconnectInfo(DisconnectReason.HandshakeRejected, null, $"TLS handshake failed: {ex.GetBaseException().Message}"));
+            _link.Transport.Abort();
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// From the transport when bytes may have arrived. A plain listener's framing is application code (an
+    /// <see cref="Tether.Framing.IFraming"/>), so it never runs on the readiness engine's thread: one slow framing must
+    /// not hold up every other connection's heartbeat.
+    /// </summary>
+    void IReadinessReader.OnReadable()
+    {
+        if (Peer is null && !((PlainLink)_link).FramingIsBuiltIn)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            return;
+        }
+
+        ReadWhileAvailable(onEngineThread: true);
+    }
 
     void IThreadPoolWorkItem.Execute()
     {

@@ -7,7 +7,8 @@ using Tether.Diagnostics;
 using Tether.Heartbeat;
 using Tether.Protocol;
 using Tether.Sessions;
-using Tether.Transport.Tls;
+using Tether.Transport;
+using Tether.Transport.Readiness;
 
 namespace Tether.Server;
 
@@ -30,6 +31,7 @@ public sealed class TetherServer : IAsyncDisposable
     private long _nextConnectionId;
     private int _started;
     private int _stopped;
+    private readonly Action<int> _onEngineFailed;
 
     /// <summary>Creates a server; call <see cref="StartAsync"/> to listen.</summary>
     public TetherServer(TetherServerOptions options, TetherServerHandler handler, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
@@ -43,6 +45,9 @@ public sealed class TetherServer : IAsyncDisposable
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Server");
         Log = new ServerLog(logger, TimeProvider);
         Metrics = new TetherMetrics(TetherMetrics.ServerMeterName);
+        Transports = new TransportFactory(options.Transport, options.Engine, Metrics);
+        _onEngineFailed = OnEngineFailed;
+        Transports.Engine?.Failed += _onEngineFailed;
         Wheel = new TimingWheel(options.Heartbeat.TickInterval, TimeProvider, logger);
         Sessions = new SessionRegistry(options.Sessions.RememberedLostSessions);
         SessionSettings = new SessionSettings(options.Sessions, TimeProvider);
@@ -73,6 +78,9 @@ public sealed class TetherServer : IAsyncDisposable
     public TetherMetrics Metrics { get; }
 
     internal TetherServerHandler Handler { get; }
+
+    /// <summary>Builds each accepted connection's transport.</summary>
+    internal TransportFactory Transports { get; }
 
     internal TimeProvider TimeProvider { get; }
 
@@ -336,6 +344,7 @@ public sealed class TetherServer : IAsyncDisposable
             await StopAsync(noDrain.Token).ConfigureAwait(false);
         }
 
+        Transports.Engine?.Failed -= _onEngineFailed;
         Metrics.Dispose();
         _stopping.Dispose();
         Interlocked.Exchange(ref _broadcastPass, null)?.Dispose();
@@ -549,18 +558,12 @@ public sealed class TetherServer : IAsyncDisposable
         }
 
         TetherConnection connection;
-        TlsTunnel? tunnel = null;
-        var transportSocket = socket;
         try
         {
-            if (listener.Options.Tls is not null)
-            {
-                tunnel = TlsTunnel.ForServer(socket, TimeProvider, Options.CloseLinger, out transportSocket);
-            }
-
-            connection = new TetherConnection(this, transportSocket, tunnel is null ? null : socket, Interlocked.Increment(ref _nextConnectionId), listener);
+            var transport = Transports.Create(socket, ProtocolConstants.HeaderSize + ProtocolConstants.HandshakeMaxBodySize, listener.Options.Tls);
+            connection = new TetherConnection(this, transport, Interlocked.Increment(ref _nextConnectionId), listener);
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
             // The peer left while it was being admitted (or descriptors ran out): nothing to keep, and accepting goes on.
             if (address is not null)
@@ -568,23 +571,26 @@ public sealed class TetherServer : IAsyncDisposable
                 _perAddress!.Release(address);
             }
 
-            tunnel?.Dispose();
-            transportSocket.Dispose();
             socket.Dispose();
             return;
         }
-
-        tunnel?.Start(listener.Options.Tls!, OnTlsHandshakeFailed);
 
         Connections.Add(connection);
         Metrics.ConnectionsAccepted.Add(1, new KeyValuePair<string, object?>("framing", listener.Options.FramingName));
         _ = connection.RunAsync(socket);
     }
 
-    private void OnTlsHandshakeFailed(Exception ex)
+    /// <summary>A TLS handshake failed on its own (not ended by the handshake deadline or a stop).</summary>
+    internal void OnTlsHandshakeFailed(Exception ex)
     {
         Metrics.HandshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", "tls"));
         Log.TlsHandshakeFailed(ex.GetBaseException().Message);
+    }
+
+    private void OnEngineFailed(int errno)
+    {
+        Metrics.EngineFailures.Add(1);
+        Log.EngineFailed(ReadinessEngine.FailureMessage(errno), "portable");
     }
 
     private static void Refuse(Socket socket, ServerListener listener, CloseCode code, string reason)

@@ -30,6 +30,12 @@ public sealed class TetherServerOptions
     /// <summary>TCP settings applied to every accepted socket.</summary>
     public TcpOptions Tcp { get; set; } = new();
 
+    /// <summary>How connections wait for and move bytes. Default <see cref="TransportKind.Auto"/>: epoll where available.</summary>
+    public TransportKind Transport { get; set; } = TransportKind.Auto;
+
+    /// <summary>For tests: a readiness engine of their own instead of the process's.</summary>
+    internal Transport.Readiness.ReadinessEngine? Engine { get; set; }
+
     /// <summary>
     /// Decides from each HELLO whether the client may connect and under which client id (for example a
     /// <see cref="Authentication.SignedTokenAuthenticator"/>). Default null: every client is let in under the id it claims.
@@ -115,6 +121,11 @@ public sealed class TetherServerOptions
         Heartbeat.Validate();
         Sessions.Validate();
         RateLimits.Validate();
+        if (!Enum.IsDefined(Transport))
+        {
+            throw new ArgumentException($"unknown transport {Transport}");
+        }
+
         if (MaxFrameSize < ProtocolConstants.MinMaxFrameSize)
         {
             throw new ArgumentException($"the maximum frame size must be at least {ProtocolConstants.MinMaxFrameSize} bytes");

@@ -7,7 +7,7 @@ namespace Tether.Transport;
 /// transport's send lock), so many small frames leave in one send call. The array is pooled and handed back as soon as
 /// it is empty, so an idle connection holds no send buffer.
 /// </summary>
-internal sealed class OutboundBuffer : IBufferWriter<byte>
+internal class OutboundBuffer : IBufferWriter<byte>
 {
     private const int MinimumSize = 1024;
     private byte[]? _buffer;

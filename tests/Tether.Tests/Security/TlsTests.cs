@@ -47,7 +47,7 @@ public sealed class TlsTests : IDisposable
         Assert.True(await messages.MoveNextAsync().AsTask().WaitAsync(Timeouts.Event));
         Assert.Equal(large, messages.Current.ToArray());
 
-        // The connection reports the peer's real address, not the tunnel's local socket.
+        // The connection reports the peer's real address and the listener's.
         Assert.Equal(IPAddress.Loopback, ((IPEndPoint)connection.RemoteEndPoint!).Address);
         Assert.Equal(server.EndPoint, connection.LocalEndPoint);
     }

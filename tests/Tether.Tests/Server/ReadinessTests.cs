@@ -1,5 +1,6 @@
 using Tether.Protocol;
 using Tether.Tests.Support;
+using Tether.Transport;
 
 namespace Tether.Tests.Server;
 
@@ -12,7 +13,7 @@ public class ReadinessTests
     [LinuxFact]
     public async Task An_idle_connection_is_armed_on_the_engine_without_the_runtime_socket_context_or_a_buffer()
     {
-        await using var server = await ServerFixture.StartAsync();
+        await using var server = await ServerFixture.StartAsync(o => o.Transport = TransportKind.Epoll);
         var (peer, _) = await RawPeer.HandshakeAsync(server.EndPoint, new HelloFrame { RequestSession = true });
         await using var __ = peer;
         var connection = await server.Handler.NextConnectedAsync();

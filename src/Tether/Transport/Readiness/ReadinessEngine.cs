@@ -9,19 +9,23 @@ namespace Tether.Transport.Readiness;
 /// context, a receive event-args object, an operation and a pinned continuation, about 650 bytes each, kept for as long
 /// as a zero-byte receive is pending. Sockets are registered edge-triggered for input and hang-up; a transport is told
 /// "something happened", and its owner reads with non-blocking receives until the kernel has nothing more (or one came
-/// back short of what it asked for, which with edge triggering says the same). Linux only:
-/// elsewhere <see cref="Shared"/> is null and transports wait with the runtime's zero-byte receive.
+/// back short of what it asked for, which with edge triggering says the same). Linux only: elsewhere
+/// <see cref="Shared"/> is null and the portable transport is used. If <c>epoll_wait</c> ever fails for good, the engine
+/// tells every registered transport (whose next receive then fails with <see cref="FailureMessage"/>) and whoever
+/// listens to <see cref="Failed"/>, and takes no new registrations.
 /// </summary>
 internal sealed unsafe class ReadinessEngine
 {
     private const int MaxEventsPerWait = 1024;
-    private static readonly Lazy<ReadinessEngine?> Instance = new(Create);
+    private static readonly Lazy<ReadinessEngine?> Instance = new(TryCreate);
 
     private readonly int _epollFd;
     private readonly Lock _slotsLock = new();
     private readonly Stack<int> _freeSlots = new();
     private Slot[] _slots = new Slot[1024];
     private int _slotsUsed;
+    private int _failedErrno;
+    private Action<int>? _failed;
 
     private ReadinessEngine(int epollFd)
     {
@@ -30,19 +34,78 @@ internal sealed unsafe class ReadinessEngine
         thread.UnsafeStart();
     }
 
-    /// <summary>
-    /// The process-wide engine, or null where epoll is unavailable or the switch
-    /// <c>Tether.Transport.UseEpoll</c> (environment <c>TETHER_EPOLL=0</c>) turns it off.
-    /// </summary>
+    /// <summary>The process-wide engine, or null where epoll is unavailable.</summary>
     public static ReadinessEngine? Shared => Instance.Value;
 
+    /// <summary>True once <c>epoll_wait</c> failed for good: new sockets must use another transport.</summary>
+    public bool HasFailed => Volatile.Read(ref _failedErrno) != 0;
+
+    /// <summary>
+    /// Raised once, on the engine's thread, with the <c>errno</c> of a fatal <c>epoll_wait</c> failure; a subscriber that
+    /// comes later is called at once.
+    /// </summary>
+    public event Action<int>? Failed
+    {
+        add
+        {
+            int errno;
+            lock (_slotsLock)
+            {
+                errno = _failedErrno;
+                if (errno == 0)
+                {
+                    _failed += value;
+                    return;
+                }
+            }
+
+            value?.Invoke(errno);
+        }
+
+        remove
+        {
+            lock (_slotsLock)
+            {
+                _failed -= value;
+            }
+        }
+    }
+
+    /// <summary>What a connection is told when the engine that watched it failed.</summary>
+    public static string FailureMessage(int errno) =>
+        $"the readiness engine stopped (epoll_wait failed: {new SocketException(errno).Message}, errno {errno})";
+
+    /// <summary>A new engine with its own epoll instance and thread, or null where epoll is unavailable.</summary>
+    public static ReadinessEngine? TryCreate()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            var fd = EpollInterop.Create(EpollInterop.CloseOnExec);
+            return fd < 0 ? null : new ReadinessEngine(fd);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Registers <paramref name="socket"/>; returns the token that <see cref="Unregister"/> takes.</summary>
-    public long Register(SafeSocketHandle socket, SocketTransport listener)
+    public long Register(SafeSocketHandle socket, EpollTransport listener)
     {
         int slot;
         uint generation;
         lock (_slotsLock)
         {
+            if (_failedErrno != 0)
+            {
+                throw new IOException(FailureMessage(_failedErrno));
+            }
+
             if (!_freeSlots.TryPop(out slot))
             {
                 slot = _slotsUsed++;
@@ -96,26 +159,8 @@ internal sealed unsafe class ReadinessEngine
         }
     }
 
-    private static ReadinessEngine? Create()
-    {
-        var disabled = AppContext.TryGetSwitch("Tether.Transport.UseEpoll", out var useEpoll)
-            ? !useEpoll
-            : Environment.GetEnvironmentVariable("TETHER_EPOLL") == "0";
-        if (disabled || !OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        try
-        {
-            var fd = EpollInterop.Create(EpollInterop.CloseOnExec);
-            return fd < 0 ? null : new ReadinessEngine(fd);
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return null;
-        }
-    }
+    /// <summary>For tests of the failure path: closes the epoll instance under the engine's thread, whose wait then fails.</summary>
+    internal void BreakForTests() => EpollInterop.Close(_epollFd);
 
     private void Run()
     {
@@ -127,12 +172,14 @@ internal sealed unsafe class ReadinessEngine
             var count = EpollInterop.Wait(_epollFd, events, MaxEventsPerWait, -1);
             if (count < 0)
             {
-                if (Marshal.GetLastPInvokeError() == EpollInterop.Interrupted)
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == EpollInterop.Interrupted)
                 {
                     continue;
                 }
 
-                // Nothing sensible is left to do on this thread; sockets fall back to noticing errors on send.
+                Fail(errno);
+                NativeMemory.Free(events);
                 return;
             }
 
@@ -150,10 +197,38 @@ internal sealed unsafe class ReadinessEngine
         }
     }
 
+    /// <summary>
+    /// Nothing will report on any registered socket again: every transport is told (its next receive fails with the
+    /// reason, so its connection closes and says why instead of dying silently at its heartbeat timeout), and so is
+    /// whoever subscribed to <see cref="Failed"/> (a server logs it and counts it).
+    /// </summary>
+    private void Fail(int errno)
+    {
+        Action<int>? failed;
+        EpollTransport?[] listeners;
+        lock (_slotsLock)
+        {
+            _failedErrno = errno == 0 ? -1 : errno;
+            failed = _failed;
+            _failed = null;
+            listeners = new EpollTransport?[_slotsUsed];
+            for (var i = 0; i < _slotsUsed; i++)
+            {
+                listeners[i] = _slots[i].Listener;
+            }
+        }
+
+        failed?.Invoke(_failedErrno);
+        foreach (var listener in listeners)
+        {
+            listener?.OnEngineFailed(_failedErrno);
+        }
+    }
+
     private struct Slot
     {
         // The transport itself, not an interface: a direct call on every readiness report instead of a dispatch stub.
-        public SocketTransport? Listener;
+        public EpollTransport? Listener;
         public uint Generation;
     }
 }

@@ -17,6 +17,7 @@ internal static unsafe partial class SocketSyscalls
     private const int SetFlags = 4;
     private const int NonBlocking = 0x800;
     private const int NoSignal = 0x4000;
+    private const int PeekFlag = 0x2;
 
     public static void SetNonBlocking(SafeHandle handle)
     {
@@ -35,6 +36,18 @@ internal static unsafe partial class SocketSyscalls
         {
             return Transfer(handle, pointer, buffer.Length, send: false, out received);
         }
+    }
+
+    /// <summary>
+    /// One <c>recv</c> with MSG_PEEK of a single byte: true when bytes or the end of the stream are there (the next
+    /// receive returns at once), false on <see cref="SocketError.WouldBlock"/>. Nothing is consumed.
+    /// </summary>
+    public static SocketError Peek(SafeHandle handle, out bool ready)
+    {
+        byte one;
+        var error = Transfer(handle, &one, 1, send: false, out _, PeekFlag);
+        ready = error == SocketError.Success;
+        return error == SocketError.WouldBlock ? SocketError.Success : error;
     }
 
     /// <summary>One <c>send</c>: how much the kernel took, or <see cref="SocketError.WouldBlock"/> when its buffer is full.</summary>
@@ -58,12 +71,12 @@ internal static unsafe partial class SocketSyscalls
         }
     }
 
-    private static SocketError Transfer(SafeHandle handle, byte* pointer, int length, bool send, out int count)
+    private static SocketError Transfer(SafeHandle handle, byte* pointer, int length, bool send, out int count, int receiveFlags = 0)
     {
         using var lease = new FdLease(handle);
         while (true)
         {
-            var result = send ? SendNative(lease.Fd, pointer, (nuint)length, NoSignal) : Recv(lease.Fd, pointer, (nuint)length, 0);
+            var result = send ? SendNative(lease.Fd, pointer, (nuint)length, NoSignal) : Recv(lease.Fd, pointer, (nuint)length, receiveFlags);
             if (result >= 0)
             {
                 count = (int)result;
