@@ -1,14 +1,10 @@
-using System.Buffers;
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tether.Diagnostics;
-using Tether.Link;
 using Tether.Protocol;
 using Tether.Sessions;
-using Tether.Transport;
 
 namespace Tether.Client;
 
@@ -17,33 +13,21 @@ namespace Tether.Client;
 /// backoff with full jitter, endpoint failover, server retry-after hints), detects a dead or half-open link with the
 /// heartbeat, and stops only when closed or after an error that retrying cannot heal.
 /// </summary>
-public sealed class TetherClient : IAsyncDisposable, IMessageSink
+/// <remarks>
+/// The public face and the wiring: the run loop and reconnect policy are <see cref="ReconnectLoop"/>'s, the state and
+/// its lock <see cref="ClientLifecycle"/>'s, the session across connections <see cref="ClientSessions"/>'s, sending
+/// <see cref="ClientSender"/>'s, closing <see cref="ClientCloser"/>'s, events <see cref="ClientEvents"/>' and received
+/// messages <see cref="MessageDelivery"/>'s.
+/// </remarks>
+public sealed class TetherClient : IAsyncDisposable
 {
-    private readonly TetherClientOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ClientLog _log;
-    private readonly ExponentialBackoff _backoff;
-    private readonly EndpointSelector _endpoints;
-    private readonly Channel<ReadOnlyMemory<byte>> _inbox;
-    private readonly TetherClientHandler? _handler;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lock _stateLock = new();
-    private readonly CallbackQueue _callbacks;
-    private TaskCompletionSource<ClientConnection> _connected = NewConnectedSignal();
-    private TaskCompletionSource? _firstOutcome;
-    private ClientConnection? _current;
-    private ReliableSession? _session;
-    private SessionSettings? _sessionSettings;
-    private ClientState _state;
-    private Exception? _terminalError;
-    private Task? _run;
-    private bool _closeRequested;
-    private bool _lostPending;
-    private List<ReadOnlyMemory<byte>>? _lostWhileClosing;
-    private int _lostWhileClosingCount;
-    private bool _closingGracefully;
-    private long _rttTicks = -1;
+    private readonly ClientEvents _events;
+    private readonly MessageDelivery _delivery;
+    private readonly ClientLifecycle _lifecycle;
+    private readonly ClientSessions _sessions;
+    private readonly ClientSender _sender;
+    private readonly ReconnectLoop _loop;
+    private readonly ClientCloser _closer;
 
     /// <summary>Creates a client whose messages are read with <see cref="ReadAllAsync"/>; <see cref="ConnectAsync"/> starts it.</summary>
     public TetherClient(TetherClientOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
@@ -57,22 +41,18 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     /// </summary>
     public TetherClient(TetherClientOptions options, TetherClientHandler? handler, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
-        _handler = handler;
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _options = options;
-        _time = timeProvider ?? TimeProvider.System;
-        _log = new ClientLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Client"));
+        var time = timeProvider ?? TimeProvider.System;
+        var log = new ClientLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Client"));
         Metrics = new TetherMetrics(TetherMetrics.ClientMeterName);
-        _transports = new TransportFactory(options.Transport, engine: null, Metrics);
-        _callbacks = new CallbackQueue(OnCallbackFailed);
-        _backoff = new ExponentialBackoff(options.Reconnect.BaseDelay, options.Reconnect.MaxDelay);
-        _endpoints = new EndpointSelector([.. options.EndPoints], options.EndpointSelection);
-        _inbox = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(options.ReceiveQueueCapacity)
-        {
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _events = new ClientEvents(this, Metrics, log);
+        _delivery = new MessageDelivery(this, handler, _events, options.ReceiveQueueCapacity);
+        _lifecycle = new ClientLifecycle(_events, _delivery, log, time);
+        _sessions = new ClientSessions(options, time, Metrics, log, _events);
+        _sender = new ClientSender(options, time, _lifecycle, _sessions);
+        _loop = new ReconnectLoop(options, time, log, Metrics, _lifecycle, _sessions, _events, _delivery);
+        _closer = new ClientCloser(_lifecycle, _sessions, _events, _loop, time);
     }
 
     /// <summary>
@@ -80,54 +60,59 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     /// task, in order, after the change: a handler that is slow delays only the events behind it, and one that throws is
     /// logged and counted (<c>tether.handler.errors</c>) and never ends the client.
     /// </summary>
-    public event EventHandler<ClientStateChangedEventArgs>? StateChanged;
+    public event EventHandler<ClientStateChangedEventArgs>? StateChanged
+    {
+        add => _events.StateChanged += value;
+        remove => _events.StateChanged -= value;
+    }
 
     /// <summary>Raised with every round-trip time measured by the heartbeat (on the client's event task).</summary>
-    public event EventHandler<RoundTripTimeEventArgs>? RoundTripTimeMeasured;
+    public event EventHandler<RoundTripTimeEventArgs>? RoundTripTimeMeasured
+    {
+        add => _events.RoundTripTimeMeasured += value;
+        remove => _events.RoundTripTimeMeasured -= value;
+    }
 
     /// <summary>Raised when a reconnect resumed the session (on the client's event task, after the connected state change).</summary>
-    public event EventHandler<SessionResumedEventArgs>? SessionResumed;
+    public event EventHandler<SessionResumedEventArgs>? SessionResumed
+    {
+        add => _events.SessionResumed += value;
+        remove => _events.SessionResumed -= value;
+    }
 
     /// <summary>
     /// Raised when the session could not be resumed and messages may be missing (on the client's event task; no message
     /// of the new session is delivered before its handlers have returned).
     /// </summary>
-    public event EventHandler<SessionLostEventArgs>? SessionLost;
-
-    /// <summary>The current session, if the server granted one.</summary>
-    public SessionId? SessionId => Volatile.Read(ref _session) is { } session ? session.Id : null;
-
-    /// <summary>Messages sent in the current session that the server has not acknowledged yet.</summary>
-    public int UnacknowledgedMessages => Volatile.Read(ref _session)?.UnacknowledgedCount ?? 0;
-
-    /// <summary>The current state.</summary>
-    public ClientState State
+    public event EventHandler<SessionLostEventArgs>? SessionLost
     {
-        get
-        {
-            lock (_stateLock)
-            {
-                return _state;
-            }
-        }
+        add => _events.SessionLost += value;
+        remove => _events.SessionLost -= value;
     }
 
+    /// <summary>The current session, if the server granted one.</summary>
+    public SessionId? SessionId => _sessions.Current is { } session ? session.Id : null;
+
+    /// <summary>Messages sent in the current session that the server has not acknowledged yet.</summary>
+    public int UnacknowledgedMessages => _sessions.Current?.UnacknowledgedCount ?? 0;
+
+    /// <summary>The current state.</summary>
+    public ClientState State => _lifecycle.State;
+
     /// <summary>The latest round-trip time, if one was measured.</summary>
-    public TimeSpan? RoundTripTime => Volatile.Read(ref _rttTicks) is var ticks and >= 0 ? TimeSpan.FromTicks(ticks) : null;
+    public TimeSpan? RoundTripTime => _events.LatestRoundTripTime;
 
     /// <summary>The endpoint of the current connection, if connected.</summary>
-    public EndPoint? ConnectedEndPoint => Volatile.Read(ref _current)?.EndPoint;
+    public EndPoint? ConnectedEndPoint => _lifecycle.Current?.EndPoint;
 
     /// <summary>The WELCOME of the current connection, if connected.</summary>
-    public WelcomeFrame? Welcome => Volatile.Read(ref _current)?.Welcome;
+    public WelcomeFrame? Welcome => _lifecycle.Current?.Welcome;
 
     /// <summary>Completes when the client is closed for good; faulted with the terminal error, if any.</summary>
-    public Task Completion => _completion.Task;
+    public Task Completion => _lifecycle.Completion;
 
     /// <summary>The client's instruments.</summary>
     public TetherMetrics Metrics { get; }
-
-    private readonly TransportFactory _transports;
 
     /// <summary>
     /// Starts the client and completes once it is connected. It keeps retrying per <see cref="ReconnectOptions"/>; it
@@ -136,33 +121,17 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     /// </summary>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
-        TaskCompletionSource outcome;
-        lock (_stateLock)
-        {
-            if (_run is not null && _firstOutcome is null)
-            {
-                throw new TetherException("the client is closed");
-            }
-
-            if (_run is null)
-            {
-                _firstOutcome = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _run = RunAsync(_stop.Token);
-            }
-
-            outcome = _firstOutcome!;
-        }
-
+        var outcome = _lifecycle.StartOnce(_loop);
         try
         {
-            await outcome.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             // What led up to the outcome (the state changes, a lost session) has been raised when this returns.
-            if (!_callbacks.IsCurrent && outcome.Task.IsCompleted)
+            if (!_events.IsCurrent && outcome.IsCompleted)
             {
-                await _callbacks.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                await _events.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -177,7 +146,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     /// (at-most-once). Throws <see cref="TetherException"/> once the client is closed.
     /// </summary>
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
-        await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
+        await _sender.SendAsync(message, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Sends <paramref name="message"/> in the session and completes once the server has acknowledged it (it was handed
@@ -187,7 +156,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     /// </summary>
     public async Task SendAndWaitForAckAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        var (session, sequence) = await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
+        var (session, sequence) = await _sender.SendAsync(message, cancellationToken).ConfigureAwait(false);
         if (session is null)
         {
             throw new InvalidOperationException("acknowledgements need a session, and the server granted none (or sessions are off)");
@@ -202,12 +171,12 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     /// </summary>
     public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (_handler is not null)
+        if (_delivery.HasHandler)
         {
             throw new InvalidOperationException("this client delivers its messages to its TetherClientHandler");
         }
 
-        await foreach (var message in _inbox.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var message in _delivery.Inbox.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             yield return message;
         }
@@ -219,44 +188,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     /// was not. Completes once the client has stopped and its events (the last one <see cref="ClientState.Closed"/>)
     /// have been raised.
     /// </summary>
-    public async Task CloseAsync(CancellationToken cancellationToken = default)
-    {
-        Task? run;
-        ClientConnection? current;
-        ClientStateChangedEventArgs? closed = null;
-        lock (_stateLock)
-        {
-            _closeRequested = true;
-            current = _current;
-            run = _run;
-            if (run is null)
-            {
-                closed = new ClientStateChangedEventArgs(_state, ClientState.Closed)
-                {
-                    Disconnect = new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"),
-                    Timestamp = _time.GetUtcNow(),
-                };
-                _state = ClientState.Closed;
-                _run = run = Task.CompletedTask;
-                _inbox.Writer.TryComplete();
-                _completion.TrySetResult();
-            }
-        }
-
-        if (closed is not null)
-        {
-            PostStateChanged(closed);
-        }
-
-        // A connection published after this point sees _closeRequested and closes itself (RunConnectionAsync).
-        current?.Close(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"), CloseCode.Normal, "client closing");
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await run.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (!_callbacks.IsCurrent)
-        {
-            await _callbacks.CompleteAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task CloseAsync(CancellationToken cancellationToken = default) => _closer.CloseAsync(cancellationToken);
 
     /// <summary>
     /// Closes gracefully: waits until the server has acknowledged every message accepted so far (reconnecting and
@@ -265,562 +197,14 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     /// acknowledged everything, or when the connection has no session: without one, delivery is at-most-once and only
     /// the queued bytes are flushed). Cancelling stops the wait and closes at once.
     /// </summary>
-    public async Task<ClientCloseResult> CloseAsync(TimeSpan acknowledgementTimeout, CancellationToken cancellationToken = default)
-    {
-        if (acknowledgementTimeout < TimeSpan.Zero && acknowledgementTimeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(acknowledgementTimeout), acknowledgementTimeout, "the timeout must not be negative");
-        }
-
-        lock (_stateLock)
-        {
-            _closingGracefully = true;
-        }
-
-        try
-        {
-            await WaitUntilAcknowledgedAsync(acknowledgementTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-
-        await CloseAsync(CancellationToken.None).ConfigureAwait(false);
-        var session = Volatile.Read(ref _session);
-        lock (_stateLock)
-        {
-            var messages = new List<ReadOnlyMemory<byte>>(_lostWhileClosing ?? []);
-            var count = _lostWhileClosingCount;
-            if (session is not null && session.Lost is null)
-            {
-                var unacknowledged = session.CopyUnacknowledged();
-                messages.AddRange(unacknowledged);
-                count += unacknowledged.Count;
-            }
-
-            return new ClientCloseResult(messages, count);
-        }
-    }
-
-    /// <summary>Waits until the session holds nothing unacknowledged, the client closes for good, or the time is up.</summary>
-    private async Task WaitUntilAcknowledgedAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var timer = new CancellationTokenSource(timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
-        try
-        {
-            while (!_completion.Task.IsCompleted)
-            {
-                var session = Volatile.Read(ref _session);
-                Task acknowledged;
-                if (session is not null)
-                {
-                    var last = session.LastSent;
-                    if (session.Lost is null && session.LastAcknowledged >= last)
-                    {
-                        return;
-                    }
-
-                    acknowledged = session.WaitForAckAsync(last, linked.Token);
-                }
-                else if (Volatile.Read(ref _current) is { } connection)
-                {
-                    acknowledged = connection.FlushAsync();
-                }
-                else
-                {
-                    return;
-                }
-
-                await Task.WhenAny(acknowledged, _completion.Task).WaitAsync(linked.Token).ConfigureAwait(false);
-                if (acknowledged.IsFaulted)
-                {
-                    // The session was lost (what it held is counted by ReportLost); a new one may hold more.
-                    _ = acknowledged.Exception;
-                    continue;
-                }
-
-                if (session is null)
-                {
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
+    public Task<ClientCloseResult> CloseAsync(TimeSpan acknowledgementTimeout, CancellationToken cancellationToken = default) =>
+        _closer.CloseAsync(acknowledgementTimeout, cancellationToken);
 
     /// <summary>Closes the client and waits for it to finish.</summary>
     public async ValueTask DisposeAsync()
     {
         await CloseAsync().ConfigureAwait(false);
-        _stop.Dispose();
+        _loop.Dispose();
         Metrics.Dispose();
-    }
-
-    ValueTask IMessageSink.DeliverAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
-    {
-        if (_handler is not null)
-        {
-            try
-            {
-                var handled = _handler.OnMessageAsync(this, payload);
-                return handled.IsCompletedSuccessfully
-                    ? ValueTask.CompletedTask
-                    : HandlerGuard.ObserveAsync(handled, this, static (client, ex) => client.OnCallbackFailed(nameof(TetherClientHandler.OnMessageAsync), ex));
-            }
-#pragma warning disable CA1031 // The application's handler may throw anything; the connection goes on.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                OnCallbackFailed(nameof(TetherClientHandler.OnMessageAsync), ex);
-                return ValueTask.CompletedTask;
-            }
-        }
-
-        var message = payload.ToArray();
-        return _inbox.Writer.TryWrite(message) ? ValueTask.CompletedTask : _inbox.Writer.WriteAsync(message, cancellationToken);
-    }
-
-    private void OnCallbackFailed(string callback, Exception exception)
-    {
-        Metrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("callback", callback));
-        _log.HandlerFailed(callback, exception);
-    }
-
-    private async ValueTask<(ReliableSession? Session, ulong Sequence)> SendCoreAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
-    {
-        var deadline = _time.GetTimestamp() + (long)(_options.DisconnectedSendTimeout.TotalSeconds * _time.TimestampFrequency);
-        while (true)
-        {
-            var session = Volatile.Read(ref _session);
-            if (session is not null)
-            {
-                switch (session.TrySend(message.Span, overLimit: false, out var sequence))
-                {
-                    case SendResult.Queued:
-                        return (session, sequence);
-                    case SendResult.Full:
-                        await session.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
-                        continue;
-                    case SendResult.TooLarge:
-                        throw new ArgumentException($"a message of {message.Length} bytes exceeds the server's frame limit ({session.MaxPayload} bytes of payload)", nameof(message));
-                }
-
-                // Lost: the client is moving to a new session (or none); look again.
-                if (Volatile.Read(ref _session) != session)
-                {
-                    continue;
-                }
-            }
-
-            var connection = Volatile.Read(ref _current);
-            if (connection is not null && connection.Link.Session is null)
-            {
-                switch (connection.TrySend(message.Span))
-                {
-                    case SendResult.Queued:
-                        return (null, 0);
-                    case SendResult.Full:
-                        await connection.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-                        continue;
-                }
-            }
-
-            await WaitForConnectionAsync(deadline, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static TaskCompletionSource<ClientConnection> NewConnectedSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private async Task WaitForConnectionAsync(long deadline, CancellationToken cancellationToken)
-    {
-        Task<ClientConnection> signal;
-        lock (_stateLock)
-        {
-            if (_state == ClientState.Closed)
-            {
-                throw new TetherException("the client is closed", _terminalError ?? new OperationCanceledException());
-            }
-
-            if (_run is null)
-            {
-                throw new InvalidOperationException("call ConnectAsync before SendAsync");
-            }
-
-            signal = _connected.Task;
-        }
-
-        var remaining = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
-        if (remaining <= TimeSpan.Zero)
-        {
-            throw new TetherException($"not connected: no connection within {_options.DisconnectedSendTimeout.TotalSeconds:0.###} s; the message was not sent");
-        }
-
-        try
-        {
-            await signal.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new TetherException($"not connected: no connection within {_options.DisconnectedSendTimeout.TotalSeconds:0.###} s; the message was not sent");
-        }
-    }
-
-    private async Task RunAsync(CancellationToken stop)
-    {
-        var attempt = 0;
-        TimeSpan? retryAfter = null;
-        DisconnectInfo? lastDisconnect = null;
-        Exception? lastError = null;
-        try
-        {
-            SetState(ClientState.Connecting, new ClientStateChangedEventArgs(ClientState.Disconnected, ClientState.Connecting) { EndPoint = _options.EndPoints[0], Timestamp = _time.GetUtcNow() });
-            var endPoint = _endpoints.Next();
-            while (!stop.IsCancellationRequested)
-            {
-                ClientConnection? connection = null;
-                var hello = ClientSessionNegotiation.Hello(_options, Volatile.Read(ref _session));
-                try
-                {
-                    connection = await ClientConnection.ConnectAsync(endPoint, hello, _options, _time, Metrics, _transports, stop).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    break;
-                }
-                catch (TetherException ex) when (ex.Code is { } code && !code.AllowsReconnect())
-                {
-                    _log.Refused(EndPointText.Format(endPoint), ex.Message);
-                    Finish(ex, null);
-                    return;
-                }
-                catch (Exception ex) when (ex is TetherException or TetherProtocolException)
-                {
-                    lastError = ex;
-                    retryAfter = (ex as TetherException)?.RetryAfter;
-                    _log.AttemptFailed(EndPointText.Format(endPoint), ex.Message);
-                }
-
-                if (connection is not null)
-                {
-                    var info = await RunConnectionAsync(connection, hello, stop).ConfigureAwait(false);
-                    if (stop.IsCancellationRequested || info.Reason == DisconnectReason.ClosedLocally)
-                    {
-                        break;
-                    }
-
-                    if (!info.AllowsReconnect || !_options.Reconnect.Enabled)
-                    {
-                        Finish(new TetherException($"disconnected from {EndPointText.Format(connection.EndPoint)}: {info}", info.Code ?? CloseCode.Normal), info);
-                        return;
-                    }
-
-                    if (_time.GetElapsedTime(connection.ConnectedAt) >= _options.Reconnect.StableAfter)
-                    {
-                        attempt = 0;
-                    }
-
-                    lastDisconnect = info;
-                    lastError = null;
-                    retryAfter = info.RetryAfter;
-                }
-                else if (!_options.Reconnect.Enabled)
-                {
-                    Finish(new TetherException(lastError!.Message, lastError), null);
-                    return;
-                }
-
-                attempt++;
-                if (_options.Reconnect.MaxAttempts is { } max && attempt >= max)
-                {
-                    var why = lastError?.Message ?? lastDisconnect?.ToString() ?? "unknown error";
-                    Finish(new TetherException($"{why} (gave up after {max} attempt{(max == 1 ? string.Empty : "s")})", lastError ?? new TetherException(why)), lastDisconnect);
-                    return;
-                }
-
-                var delay = _backoff.NextDelay(attempt);
-                if (retryAfter is { } hint && hint > delay)
-                {
-                    delay = hint;
-                }
-
-                retryAfter = null;
-                endPoint = _endpoints.Next();
-                Metrics.Reconnects.Add(1);
-                _log.Reconnecting(attempt, delay.TotalMilliseconds);
-
-                // Armed before it is announced: whoever hears of the delay may count from that moment.
-                var started = _time.GetTimestamp();
-                var waiting = Task.Delay(delay, _time, stop);
-                SetState(ClientState.Reconnecting, new ClientStateChangedEventArgs(State, ClientState.Reconnecting)
-                {
-                    Attempt = attempt,
-                    Delay = delay,
-                    Disconnect = connection is not null ? lastDisconnect : null,
-                    Exception = connection is null ? lastError : null,
-                    EndPoint = endPoint,
-                    Timestamp = _time.GetUtcNow(),
-                });
-                try
-                {
-                    await WaitAtLeastAsync(waiting, started, delay, stop).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-
-            Finish(null, new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"));
-        }
-        catch (Exception ex)
-        {
-            _log.Crashed(ex);
-            Finish(new TetherException($"the client stopped: {ex.Message}", ex), null);
-        }
-    }
-
-    /// <summary>
-    /// Waits <paramref name="delay"/>, never less: timers count in whole milliseconds and may fire a fraction of one
-    /// early, and a retry-after from the server is a promise not to come back sooner.
-    /// </summary>
-    private async Task WaitAtLeastAsync(Task waiting, long started, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        await waiting.ConfigureAwait(false);
-        for (var waited = _time.GetElapsedTime(started); waited < delay; waited = _time.GetElapsedTime(started))
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling((delay - waited).TotalMilliseconds)), _time, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<DisconnectInfo> RunConnectionAsync(ClientConnection connection, HelloFrame hello, CancellationToken stop)
-    {
-        ClientSessionOutcome outcome;
-        SessionResumedEventArgs? resumed;
-        try
-        {
-            outcome = ApplySession(connection, hello, out resumed);
-        }
-        catch (TetherProtocolException ex)
-        {
-            var violation = new DisconnectInfo(DisconnectReason.ProtocolError, ex.Code, ex.Message);
-            connection.Close(violation, ex.Code, ex.Message);
-            return await connection.RunAsync(this).ConfigureAwait(false);
-        }
-
-        if (outcome == ClientSessionOutcome.ClientGap)
-        {
-            // Protocol section 10.6 step 4: no DATA in that session; close and start a new one at once.
-            var gap = new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "the server lacks messages the client no longer holds; starting a new session")
-            {
-                RetryAfter = TimeSpan.Zero,
-            };
-            connection.Close(gap, CloseCode.Normal, "session gap");
-            await connection.RunAsync(this).ConfigureAwait(false);
-            return gap with { Reason = DisconnectReason.ConnectionLost };
-        }
-
-        connection.RoundTripMeasured = rtt =>
-        {
-            Volatile.Write(ref _rttTicks, rtt.Ticks);
-            if (RoundTripTimeMeasured is not null)
-            {
-                _callbacks.Post(nameof(RoundTripTimeMeasured), () => Raise(RoundTripTimeMeasured, new RoundTripTimeEventArgs(rtt), nameof(RoundTripTimeMeasured)));
-            }
-        };
-        connection.AlternateEndpoint = _endpoints.Prefer;
-        _endpoints.OnConnected();
-        Metrics.ConnectionsAccepted.Add(1);
-        Metrics.ConnectionsActive.Add(1);
-        _log.Connected(EndPointText.Format(connection.EndPoint), connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);
-
-        // Published under the lock that CloseAsync takes: a close that came in during the handshake (and found no
-        // connection to close) is seen here, so the connection cannot outlive it.
-        bool closeRequested;
-        lock (_stateLock)
-        {
-            closeRequested = _closeRequested;
-            Volatile.Write(ref _current, connection);
-            _connected.TrySetResult(connection);
-        }
-
-        if (closeRequested)
-        {
-            connection.Close(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"), CloseCode.Normal, "client closing");
-        }
-
-        SetState(ClientState.Connected, new ClientStateChangedEventArgs(State, ClientState.Connected) { EndPoint = connection.EndPoint, Timestamp = _time.GetUtcNow() });
-        if (resumed is not null)
-        {
-            _callbacks.Post(nameof(SessionResumed), () => Raise(SessionResumed, resumed, nameof(SessionResumed)));
-        }
-
-        if (_lostPending)
-        {
-            // The SessionLost handlers run before any message of the new session is delivered.
-            _lostPending = false;
-            try
-            {
-                await _callbacks.FlushAsync().WaitAsync(stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                connection.Close(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "closed by the application"), CloseCode.Normal, "client closing");
-            }
-        }
-
-        var run = connection.RunAsync(this);
-        _firstOutcome?.TrySetResult();
-        var info = await run.ConfigureAwait(false);
-        lock (_stateLock)
-        {
-            Volatile.Write(ref _current, null);
-            _connected = NewConnectedSignal();
-        }
-
-        Metrics.ConnectionsActive.Add(-1);
-        Metrics.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", info.ReasonName));
-        _log.Disconnected(info.ReasonName, info.Description);
-        return info;
-    }
-
-    /// <summary>
-    /// Works out what the WELCOME means for the session and attaches it to the new link before any message flows:
-    /// resumed (resend what the server lacks; <paramref name="resumed"/> is the event to raise), started (reporting the
-    /// old one as lost, if it was to be resumed), or none.
-    /// </summary>
-    private ClientSessionOutcome ApplySession(ClientConnection connection, HelloFrame hello, out SessionResumedEventArgs? resumed)
-    {
-        resumed = null;
-        var welcome = connection.Welcome;
-        var previous = Volatile.Read(ref _session);
-        var outcome = ClientSessionNegotiation.Classify(hello, welcome, previous);
-        var peerMaxFrame = (int)Math.Min(welcome.MaxFrameSize, int.MaxValue - ProtocolConstants.HeaderSize);
-        switch (outcome)
-        {
-            case ClientSessionOutcome.Resumed:
-                var resent = previous!.Attach<object?>(connection.Link, welcome.LastReceivedSequence, peerMaxFrame, null, null);
-                Metrics.SessionsResumed.Add(1);
-                Metrics.MessagesResent.Add(resent);
-                _log.SessionResumed(previous.Id.ToString(), resent);
-                resumed = new SessionResumedEventArgs(previous.Id, welcome.LastReceivedSequence, resent);
-                return outcome;
-            case ClientSessionOutcome.ClientGap:
-                ReportLost(previous!, SessionLostReason.Gap, null, $"the server has the client's messages up to {welcome.LastReceivedSequence}, but the client freed up to {previous!.LastAcknowledged}");
-                Volatile.Write(ref _session, null);
-                return outcome;
-        }
-
-        if (hello.IsResume && previous is not null)
-        {
-            var reason = ClientSessionNegotiation.LossReason(welcome);
-            ReportLost(previous, reason, ClientSessionNegotiation.PeerLost(welcome), $"the server did not resume session {previous.Id}: {reason}");
-        }
-
-        if (outcome == ClientSessionOutcome.Started)
-        {
-            var session = new ReliableSession(welcome.SessionId, _sessionSettings ??= new SessionSettings(_options.Sessions, _time));
-            session.Attach<object?>(connection.Link, 0, peerMaxFrame, null, null);
-            Metrics.SessionsStarted.Add(1);
-            Volatile.Write(ref _session, session);
-        }
-        else
-        {
-            Volatile.Write(ref _session, null);
-        }
-
-        return outcome;
-    }
-
-    private void ReportLost(ReliableSession session, SessionLostReason reason, long? peerLost, string description)
-    {
-        bool closing;
-        lock (_stateLock)
-        {
-            closing = _closingGracefully;
-        }
-
-        var info = session.MarkLost(reason, _options.ClientId, peerLost, description, keepPayloads: SessionLost is not null || closing, out var unacknowledged);
-        Metrics.SessionsLost.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
-        _log.SessionLost(session.Id.ToString(), reason.ToString(), info.UnacknowledgedSent, peerLost ?? -1);
-        if (closing)
-        {
-            lock (_stateLock)
-            {
-                (_lostWhileClosing ??= []).AddRange(unacknowledged);
-                _lostWhileClosingCount += (int)Math.Min(info.UnacknowledgedSent, int.MaxValue);
-            }
-        }
-
-        var args = new SessionLostEventArgs(info, unacknowledged);
-        _callbacks.Post(nameof(SessionLost), () => Raise(SessionLost, args, nameof(SessionLost)));
-        _lostPending = true;
-    }
-
-    private void Finish(Exception? error, DisconnectInfo? disconnect)
-    {
-        lock (_stateLock)
-        {
-            _terminalError = error;
-            _connected.TrySetException(error ?? new TetherException("the client is closed"));
-            _connected.Task.Exception?.Handle(_ => true);
-        }
-
-        SetState(ClientState.Closed, new ClientStateChangedEventArgs(State, ClientState.Closed) { Exception = error, Disconnect = disconnect, Timestamp = _time.GetUtcNow() });
-
-        // The Closed event is the last: nothing is raised after it.
-        _ = _callbacks.CompleteAsync();
-        if (error is not null)
-        {
-            _log.Closed(error.Message);
-            _inbox.Writer.TryComplete();
-            _firstOutcome?.TrySetException(error);
-            _completion.TrySetException(error);
-            _completion.Task.Exception?.Handle(_ => true);
-        }
-        else
-        {
-            _inbox.Writer.TryComplete();
-            _firstOutcome?.TrySetCanceled();
-            _completion.TrySetResult();
-        }
-    }
-
-    /// <summary>Records a transition and queues <see cref="StateChanged"/>: handlers see the transitions in order.</summary>
-    private void SetState(ClientState state, ClientStateChangedEventArgs args)
-    {
-        lock (_stateLock)
-        {
-            _state = state;
-        }
-
-        PostStateChanged(args);
-    }
-
-    private void PostStateChanged(ClientStateChangedEventArgs args) => _callbacks.Post(nameof(StateChanged), () => Raise(StateChanged, args, nameof(StateChanged)));
-
-    /// <summary>Calls each handler in turn: one that throws is reported, and the others still hear the event.</summary>
-    private void Raise<TArgs>(EventHandler<TArgs>? handlers, TArgs args, string name)
-    {
-        if (handlers is null)
-        {
-            return;
-        }
-
-        foreach (var handler in handlers.GetInvocationList())
-        {
-            try
-            {
-                ((EventHandler<TArgs>)handler)(this, args);
-            }
-#pragma warning disable CA1031 // The application's handler may throw anything; the client goes on.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                OnCallbackFailed(name, ex);
-            }
-        }
     }
 }

@@ -1,0 +1,96 @@
+using System.Buffers;
+using Tether.Protocol;
+
+namespace Tether.Server;
+
+/// <summary>
+/// Sends one message to every connection and session of a server (<see cref="TetherServer.Broadcast"/>): the DATA
+/// frame is encoded once into a pooled buffer and walked over the registries by one or two
+/// <see cref="BroadcastPass"/>es, which are kept for the next broadcast so that a broadcast allocates nothing for them.
+/// </summary>
+internal sealed class Broadcaster : IDisposable
+{
+    private readonly TetherServer _server;
+    private BroadcastPass? _callerPass;
+    private BroadcastPass? _helperPass;
+
+    public Broadcaster(TetherServer server) => _server = server;
+
+    /// <summary>From this many connections and sessions on, a broadcast sends from two threads; tests lower it.</summary>
+    public int ParallelThreshold { get; set; } = 2_048;
+
+    /// <summary>Returns how many connections and sessions took the message.</summary>
+    public int Send(ReadOnlySpan<byte> message)
+    {
+        var connections = _server.Connections;
+        var sessions = _server.Sessions;
+        var frameLength = FrameWriter.DataLength(message.Length);
+        var frame = ArrayPool<byte>.Shared.Rent(frameLength);
+
+        // Taken, not shared: a broadcast that overlaps another one builds its own passes.
+        var caller = Interlocked.Exchange(ref _callerPass, null) ?? new BroadcastPass(_server);
+        var helper = connections.Count + sessions.Count >= ParallelThreshold && Environment.ProcessorCount > 1
+            ? Interlocked.Exchange(ref _helperPass, null) ?? new BroadcastPass(_server)
+            : null;
+        try
+        {
+            var headerLength = FrameWriter.WriteDataHeader(frame, message.Length, DataFlags.None, 0, 0);
+            message.CopyTo(frame.AsSpan(headerLength));
+            var connectionSlots = connections.Slots;
+            var sessionSlots = sessions.Slots;
+            if (helper is null)
+            {
+                caller.Prepare(frame, headerLength, message.Length, connectionSlots, .., sessionSlots, ..);
+                caller.Run();
+            }
+            else
+            {
+                // Halves of the slot arrays, not of the entries: a table is at most half full and its entries spread
+                // by hash, so each half holds about half of them.
+                var connectionHalf = connectionSlots.Length / 2;
+                var sessionHalf = sessionSlots.Length / 2;
+                helper.Prepare(frame, headerLength, message.Length, connectionSlots, connectionHalf.., sessionSlots, sessionHalf..);
+                helper.Start();
+                caller.Prepare(frame, headerLength, message.Length, connectionSlots, ..connectionHalf, sessionSlots, ..sessionHalf);
+                try
+                {
+                    caller.Run();
+                }
+                finally
+                {
+                    // The helper reads the pooled frame: it must be done before the frame goes back.
+                    helper.Join();
+                }
+            }
+
+            var connectionsDelivered = caller.ConnectionsDelivered + (helper?.ConnectionsDelivered ?? 0);
+            var tooLarge = caller.TooLarge + (helper?.TooLarge ?? 0);
+            var metrics = _server.Metrics;
+            metrics.MessagesSent.Add(connectionsDelivered);
+            metrics.FramesSent.Add(connectionsDelivered);
+            if (tooLarge > 0)
+            {
+                // Not silent: the count comes back short, and the log and metric say why.
+                metrics.LimitRejections.Add(tooLarge, new KeyValuePair<string, object?>("limit", "peer-max-frame-size"));
+                _server.Log.BroadcastTooLarge(message.Length, tooLarge);
+            }
+
+            return connectionsDelivered + caller.SessionsDelivered + (helper?.SessionsDelivered ?? 0);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+            Volatile.Write(ref _callerPass, caller);
+            if (helper is not null)
+            {
+                Volatile.Write(ref _helperPass, helper);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _callerPass, null)?.Dispose();
+        Interlocked.Exchange(ref _helperPass, null)?.Dispose();
+    }
+}
