@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Tether.Cli.Parsing;
+using Tether.Transport;
 
 namespace Tether.Cli.Commands;
 
@@ -86,6 +87,31 @@ internal static class CliOptions
         HelpName = helpName,
         CustomParser = result => ParseInt(result, name, min),
     };
+
+    /// <summary>--transport auto|epoll|portable; absent (null) when not given.</summary>
+    public static Option<TransportKind?> TransportOption()
+    {
+        var option = new Option<TransportKind?>("--transport")
+        {
+            Description = "How connections wait for and move bytes: epoll (one epoll thread for the process; Linux), portable "
+                + "(the runtime's sockets; anywhere), or auto (epoll where available; the environment variable "
+                + "TETHER_TRANSPORT overrides). [default: auto]",
+            HelpName = "auto|epoll|portable",
+            CustomParser = result =>
+            {
+                var token = SingleToken(result);
+                if (token is not null && Enum.TryParse<TransportKind>(token, ignoreCase: true, out var kind) && !int.TryParse(token, out _))
+                {
+                    return kind;
+                }
+
+                result.AddError($"--transport: unknown transport '{token}' (use auto, epoll or portable)");
+                return null;
+            },
+        };
+        option.CompletionSources.Add("auto", "epoll", "portable");
+        return option;
+    }
 
     /// <summary>A log level by its short name; absent (null) when not given.</summary>
     public static Option<LogLevel?> LogLevelOption(string name, string description)

@@ -9,6 +9,7 @@ using Tether.Cli.Parsing;
 using Tether.Cli.Tls;
 using Tether.Client;
 using Tether.Security;
+using Tether.Transport;
 
 namespace Tether.Cli.Commands;
 
@@ -46,6 +47,8 @@ internal sealed class ConnectCommand : Command
             return endPoints;
         },
     };
+
+    private readonly Option<TransportKind?> _transport = CliOptions.TransportOption();
 
     private readonly Option<string> _clientId = new("--client-id")
     {
@@ -198,6 +201,7 @@ internal sealed class ConnectCommand : Command
         Options.Add(_tlsCert);
         Options.Add(_tlsKey);
         Options.Add(_json);
+        Options.Add(_transport);
         _endpointSelection.CompletionSources.Add("failover", "round-robin");
         SetAction((result, _) => RunAsync(result));
     }
@@ -212,6 +216,7 @@ internal sealed class ConnectCommand : Command
             HeartbeatInterval = result.GetValue(_heartbeat),
             HeartbeatTimeout = result.GetValue(_timeout),
             EndpointSelection = result.GetValue(_endpointSelection) ?? Defaults.EndpointSelection,
+            Transport = result.GetValue(_transport) ?? TransportKind.Auto,
         };
         foreach (var endPoint in result.GetValue(_endPoints) ?? [])
         {

@@ -10,6 +10,7 @@ using Tether.Cli.Serving;
 using Tether.Cli.Tls;
 using Tether.Heartbeat;
 using Tether.Server;
+using Tether.Transport;
 
 namespace Tether.Cli.Commands;
 
@@ -97,6 +98,8 @@ internal sealed class ServeCommand : Command
         Description = "Write logs as JSON lines instead of text lines.",
     };
 
+    private readonly Option<TransportKind?> _transport = CliOptions.TransportOption();
+
     private readonly Option<bool> _keepMemory = new("--keep-memory-after-peak")
     {
         Description = "Do not give memory back after a peak. By default, when the connections and sessions held fall to a quarter of their peak (at least 4,096), the server runs one compacting full collection that returns the freed memory to the system, and logs it.",
@@ -182,6 +185,7 @@ internal sealed class ServeCommand : Command
         Options.Add(_jsonLog);
         Options.Add(_app);
         Options.Add(_keepMemory);
+        Options.Add(_transport);
         Options.Add(_authSecretFile);
         Options.Add(_tlsCert);
         Options.Add(_tlsKey);
@@ -203,6 +207,7 @@ internal sealed class ServeCommand : Command
             MaxConnectionsPerAddress = result.GetValue(_maxConnectionsPerAddress) ?? int.MaxValue,
             Heartbeat = BuildHeartbeat(result.GetValue(_heartbeat), result.GetValue(_timeout)),
             ReturnMemoryAfterPeak = !result.GetValue(_keepMemory),
+            Transport = result.GetValue(_transport) ?? TransportKind.Auto,
         };
         var listen = result.GetValue(_listen) is { Count: > 0 } given ? given : [ListenSpec.Default];
         var tls = BuildTls(result, listen);

@@ -28,8 +28,8 @@ internal sealed class TransportFactory
         _metrics = metrics;
         if (_requested == TransportKind.Epoll)
         {
-            _engine = engine ?? ReadinessEngine.Shared ?? throw new PlatformNotSupportedException(
-                "the epoll transport needs Linux with epoll; use TransportKind.Auto or TransportKind.Portable");
+            _engine = engine ?? ReadinessEngine.Shared ?? throw new ArgumentException(
+                "transport epoll needs Linux with glibc's epoll, which this machine lacks: use auto or portable");
         }
     }
 
