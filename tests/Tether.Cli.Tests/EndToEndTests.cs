@@ -12,13 +12,15 @@ public sealed class EndToEndTests : IDisposable
 
     public void Dispose() => File.Delete(_portFile);
 
-    [Fact]
-    public async Task Connect_json_receives_the_echo_of_a_line_and_exits_cleanly_on_eof()
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("portable")]
+    public async Task Connect_json_receives_the_echo_of_a_line_and_exits_cleanly_on_eof(string transport)
     {
-        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _portFile);
+        await using var server = CliProcess.Start("serve", "--transport", transport, "--listen", "127.0.0.1:0", "--port-file", _portFile);
         var port = await WaitForPortAsync(server);
 
-        await using var client = CliProcess.Start("connect", $"127.0.0.1:{port}", "--json");
+        await using var client = CliProcess.Start("connect", "--transport", transport, $"127.0.0.1:{port}", "--json");
         var connected = Parse(await client.WaitForStdoutAsync(line => Event(line) == "connected"));
         Assert.Equal($"127.0.0.1:{port}", connected.GetProperty("endpoint").GetString());
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", connected.GetProperty("ts").GetString());
@@ -82,17 +84,19 @@ public sealed class EndToEndTests : IDisposable
         Assert.Contains(server.StderrLines, line => line.StartsWith("tether: stopping: 1 connection(s)", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_server_restart_is_reported_as_a_lost_session_and_the_client_goes_on_in_a_new_one()
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("portable")]
+    public async Task A_server_restart_is_reported_as_a_lost_session_and_the_client_goes_on_in_a_new_one(string transport)
     {
-        await using var first = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _portFile, "--drain", "0");
+        await using var first = CliProcess.Start("serve", "--transport", transport, "--listen", "127.0.0.1:0", "--port-file", _portFile, "--drain", "0");
         var port = await WaitForPortAsync(first);
-        await using var client = CliProcess.Start("connect", $"127.0.0.1:{port}", "--json", "--backoff-max", "200ms");
+        await using var client = CliProcess.Start("connect", "--transport", transport, $"127.0.0.1:{port}", "--json", "--backoff-max", "200ms");
         var connected = Parse(await client.WaitForStdoutAsync(line => Event(line) == "connected"));
 
         first.Signal(CliProcess.SigTerm);
         Assert.Equal(0, await first.WaitForExitAsync());
-        await using var second = CliProcess.Start("serve", "--listen", $"127.0.0.1:{port}");
+        await using var second = CliProcess.Start("serve", "--transport", transport, "--listen", $"127.0.0.1:{port}");
         await second.WaitForStderrAsync(line => line.StartsWith("tether: listening on", StringComparison.Ordinal));
 
         // The new server has never heard of the session: the client is told before it is connected again.

@@ -13,10 +13,12 @@ public sealed class ProxyEndToEndTests : IDisposable
 
     public void Dispose() => _ports.Dispose();
 
-    [Fact]
-    public async Task Blackhole_makes_the_client_time_out_and_pass_lets_it_reconnect()
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("portable")]
+    public async Task Blackhole_makes_the_client_time_out_and_pass_lets_it_reconnect(string transport)
     {
-        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", _ports.Server, "--heartbeat", "1s", "--timeout", "3s");
+        await using var server = CliProcess.Start("serve", "--transport", transport, "--listen", "127.0.0.1:0", "--port-file", _ports.Server, "--heartbeat", "1s", "--timeout", "3s");
         await server.WaitForStderrAsync(line => line.StartsWith("tether: listening on 127.0.0.1:", StringComparison.Ordinal));
         var serverPort = PortFiles.Read(_ports.Server);
 
@@ -26,7 +28,7 @@ public sealed class ProxyEndToEndTests : IDisposable
         // A short connect timeout and backoff so that, once the path is back, the attempt after the one lost in the
         // black hole comes quickly.
         await using var client = CliProcess.Start(
-            "connect", $"127.0.0.1:{proxyPort}", "--json", "--heartbeat", "1s", "--timeout", "3s", "--connect-timeout", "2s", "--backoff-max", "500ms");
+            "connect", "--transport", transport, $"127.0.0.1:{proxyPort}", "--json", "--heartbeat", "1s", "--timeout", "3s", "--connect-timeout", "2s", "--backoff-max", "500ms");
         var connected = Parse(await client.WaitForStdoutAsync(line => Event(line) == "connected"));
         Assert.Equal($"127.0.0.1:{proxyPort}", connected.GetProperty("endpoint").GetString());
 

@@ -131,6 +131,68 @@ public sealed class TlsEndToEndTests : IDisposable
         Assert.Equal(0, await forced.WaitForExitAsync());
     }
 
+    [TlsFact]
+    public async Task A_tls_connection_costs_the_server_one_file_descriptor()
+    {
+        if (!Directory.Exists("/proc/self/fd"))
+        {
+            return;
+        }
+
+        const int connections = 100;
+        var cert = Path.Combine(_dir, "cert.pem");
+        var key = Path.Combine(_dir, "key.pem");
+        await CreateAsync(cert, key);
+        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", PortFile, "--tls-cert", cert, "--tls-key", key);
+        await server.WaitForStderrAsync(line => line.StartsWith("tether: listening on", StringComparison.Ordinal));
+        var port = int.Parse(File.ReadAllLines(PortFile)[0], System.Globalization.CultureInfo.InvariantCulture);
+        var before = Descriptors(server.Id);
+
+        var clients = new List<System.Net.Security.SslStream>();
+        try
+        {
+            for (var i = 0; i < connections; i++)
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                var tls = new System.Net.Security.SslStream(new System.Net.Sockets.NetworkStream(socket, ownsSocket: true));
+                clients.Add(tls);
+                await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+                {
+                    TargetHost = "localhost",
+                    CertificateChainPolicy = Trusting(cert),
+                });
+            }
+
+            // Every handshake completed, so the server holds every connection; a tunnel would hold three descriptors each.
+            var added = Descriptors(server.Id) - before;
+            Assert.InRange(added, connections, connections + 10);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+
+        server.Signal(CliProcess.SigTerm);
+        Assert.Equal(0, await server.WaitForExitAsync());
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509ChainPolicy Trusting(string caFile)
+    {
+        var policy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+        {
+            TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+        };
+        policy.CustomTrustStore.ImportFromPemFile(caFile);
+        return policy;
+    }
+
+    private static int Descriptors(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
+
     private static async Task CreateAsync(string cert, string key)
     {
         await using var create = CliProcess.Start("cert", "create", "--cert", cert, "--key", key);
