@@ -359,25 +359,31 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
 
     /// <summary>
     /// The TLS handshake, if the listener has TLS, within the connection's handshake deadline (which aborts the transport
-    /// and so ends it). False when it failed: a failure of its own is logged and counted, one the deadline or a stop
-    /// caused already was.
+    /// and so ends it). False when it failed: a failure of its own is logged and counted (one the deadline or a stop
+    /// caused already was), and the connection ends in order: FIN, then what the peer still sends is read and dropped
+    /// until its FIN or the linger, because closing on unread bytes would reset the peer before it read why.
     /// </summary>
     private async Task<bool> OpenTransportAsync()
     {
+        var transport = _link.Transport;
         try
         {
-            await _link.Transport.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+            await transport.OpenAsync(CancellationToken.None).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException || SocketTransport.IsConnectionFailure(ex))
         {
-            if (_state == (int)ConnectionState.Handshaking && !_link.IsClosing)
+            if (!_link.TrySetCloseInfo(new DisconnectInfo(DisconnectReason.HandshakeRejected, null, $"TLS handshake failed: {ex.GetBaseException().Message}")))
             {
-                _server.OnTlsHandshakeFailed(ex);
+                return false;
             }
 
-            _link.TrySetCloseInfo(new DisconnectInfo(DisconnectReason.HandshakeRejected, null, $"TLS handshake failed: {ex.GetBaseException().Message}"));
-            _link.Transport.Abort();
+            _server.OnTlsHandshakeFailed(ex);
+            _state = (int)ConnectionState.Closing;
+            _deadline = Time.GetTimestamp() + ToTicks(_server.Options.CloseLinger);
+            _server.Wheel.Schedule(this, _deadline);
+            await transport.ShutdownSendAsync().ConfigureAwait(false);
+            await transport.DiscardUntilEndAsync().ConfigureAwait(false);
             return false;
         }
     }

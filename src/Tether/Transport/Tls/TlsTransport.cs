@@ -25,6 +25,7 @@ internal sealed class TlsTransport : SocketTransport
     private int _waiting;
     private int _closed;
     private volatile bool _authenticated;
+    private volatile bool _handshakeFailed;
 
     /// <param name="socket">The connection's socket transport, which this one owns from now on.</param>
     /// <param name="serverOptions">For a server connection, what <see cref="OpenAsync"/> authenticates with; null for a client.</param>
@@ -55,7 +56,17 @@ internal sealed class TlsTransport : SocketTransport
             throw new InvalidOperationException("a client's TLS transport is opened with AuthenticateAsClientAsync");
         }
 
-        await _tls.AuthenticateAsServerAsync(_serverOptions, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _tls.AuthenticateAsServerAsync(_serverOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // From here on the transport carries the raw bytes, so that the close can read what the peer still sends.
+            _handshakeFailed = true;
+            throw;
+        }
+
         _authenticated = true;
     }
 
@@ -76,7 +87,7 @@ internal sealed class TlsTransport : SocketTransport
 
         if (!_authenticated)
         {
-            throw new IOException("the TLS handshake has not completed");
+            return _handshakeFailed ? _socket.ReceiveRaw(buffer, out read) : throw new IOException("the TLS handshake has not completed");
         }
 
         if (Volatile.Read(ref _waiting) != 0)
