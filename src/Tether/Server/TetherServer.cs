@@ -43,7 +43,7 @@ public sealed class TetherServer : IAsyncDisposable
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Server");
         Log = new ServerLog(logger, TimeProvider);
         Metrics = new TetherMetrics(TetherMetrics.ServerMeterName);
-        Wheel = new TimingWheel(options.Heartbeat.TickInterval, TimeProvider, logger);
+        Wheel = new TimingWheel(options.WheelTick(), TimeProvider, logger);
         Sessions = new SessionRegistry(options.Sessions.RememberedLostSessions);
         SessionSettings = new SessionSettings(options.Sessions, TimeProvider);
         _perAddress = options.MaxConnectionsPerAddress < int.MaxValue ? new AddressConnectionCounts() : null;
