@@ -62,7 +62,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _log = new ClientLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Client"));
-        Metrics = new TetherMetrics(TetherMetrics.ClientMeterName);
+        Metrics = new TetherMetrics(TetherMeterNames.Client);
         _callbacks = new CallbackQueue(OnCallbackFailed);
         _backoff = new ExponentialBackoff(options.Reconnect.BaseDelay, options.Reconnect.MaxDelay);
         _endpoints = new EndpointSelector([.. options.EndPoints], options.EndpointSelection);
@@ -116,14 +116,11 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     /// <summary>The endpoint of the current connection, if connected.</summary>
     public EndPoint? ConnectedEndPoint => Volatile.Read(ref _current)?.EndPoint;
 
-    /// <summary>The WELCOME of the current connection, if connected.</summary>
-    public WelcomeFrame? Welcome => Volatile.Read(ref _current)?.Welcome;
-
     /// <summary>Completes when the client is closed for good; faulted with the terminal error, if any.</summary>
     public Task Completion => _completion.Task;
 
-    /// <summary>The client's instruments.</summary>
-    public TetherMetrics Metrics { get; }
+    /// <summary>The client's instruments, on its own meter named <see cref="TetherMeterNames.Client"/>.</summary>
+    internal TetherMetrics Metrics { get; }
 
     /// <summary>
     /// Starts the client and completes once it is connected. It keeps retrying per <see cref="ReconnectOptions"/>; it

@@ -42,7 +42,7 @@ public sealed class TetherServer : IAsyncDisposable
         TimeProvider = timeProvider ?? TimeProvider.System;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Server");
         Log = new ServerLog(logger, TimeProvider);
-        Metrics = new TetherMetrics(TetherMetrics.ServerMeterName);
+        Metrics = new TetherMetrics(TetherMeterNames.Server);
         Wheel = new TimingWheel(options.WheelTick(), TimeProvider, logger);
         Sessions = new SessionRegistry(options.Sessions.RememberedLostSessions);
         SessionSettings = new SessionSettings(options.Sessions, TimeProvider);
@@ -69,8 +69,8 @@ public sealed class TetherServer : IAsyncDisposable
     /// <summary>The endpoints actually bound (port 0 resolved), once started.</summary>
     public IReadOnlyList<IPEndPoint> LocalEndPoints => [.. _listeners.Select(l => l.EndPoint)];
 
-    /// <summary>The server's instruments.</summary>
-    public TetherMetrics Metrics { get; }
+    /// <summary>The server's instruments, on its own meter named <see cref="TetherMeterNames.Server"/>.</summary>
+    internal TetherMetrics Metrics { get; }
 
     internal TetherServerHandler Handler { get; }
 
