@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tether.Diagnostics;
+using Tether.Heartbeat;
 using Tether.Link;
 using Tether.Protocol;
 using Tether.Sessions;
@@ -115,6 +116,12 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
 
     /// <summary>The endpoint of the current connection, if connected.</summary>
     public EndPoint? ConnectedEndPoint => Volatile.Read(ref _current)?.EndPoint;
+
+    /// <summary>The heartbeat the server agreed to for the current connection (within its bounds), if connected.</summary>
+    public HeartbeatSettings? Heartbeat => Volatile.Read(ref _current)?.Heartbeat;
+
+    /// <summary>The node name the server of the current connection announced (its <c>ServerId</c>), if connected.</summary>
+    public string? ServerId => Volatile.Read(ref _current)?.Welcome.ServerId;
 
     /// <summary>Completes when the client is closed for good; faulted with the terminal error, if any.</summary>
     public Task Completion => _completion.Task;
