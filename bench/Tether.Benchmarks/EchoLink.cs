@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Threading.Tasks.Sources;
 using Tether.Client;
+using Tether.Diagnostics;
 using Tether.Server;
 
 namespace Tether.Benchmarks;
@@ -60,7 +60,7 @@ internal sealed class EchoLink : IEchoLink
     public int Window { get; }
 
     /// <summary>The server's and the client's meters (for the wire statistics of the throughput mode).</summary>
-    public IReadOnlyList<Meter> Meters => [_server.Metrics.Meter, _client.Metrics.Meter];
+    public IReadOnlyList<string> MeterNames => [TetherMeterNames.Server, TetherMeterNames.Client];
 
     /// <summary>Echoes received since the link started.</summary>
     public long Received => _counter.Received;

@@ -221,18 +221,18 @@ internal static class EchoThroughput
     }
 
     /// <summary>
-    /// One run with a listener on the link's own meters: what each side puts on the wire per echoed message. Socket
+    /// One run with a listener on the link's meters, by name: what each side puts on the wire per echoed message. Socket
     /// sends and receives are the number of measurements of the byte counters, which the transport records once per
     /// write to the socket and once per non-empty read.
     /// </summary>
     private static async Task<Wire[]> MeasureWireAsync(IEchoLink link, double seconds)
     {
-        var meters = link.Meters;
+        var meters = link.MeterNames;
         var totals = meters.Select(_ => new Totals[4] { new(), new(), new(), new() }).ToArray();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            var side = meters.ToList().IndexOf(instrument.Meter);
+            var side = meters.ToList().IndexOf(instrument.Meter.Name);
             var index = instrument.Name switch
             {
                 "tether.frames.sent" => 0,

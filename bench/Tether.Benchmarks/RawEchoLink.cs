@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Diagnostics.Metrics;
 using System.Net;
+using Tether.Diagnostics;
 using Tether.Protocol;
 using Tether.Server;
 
@@ -43,7 +43,7 @@ internal sealed class RawEchoLink : IEchoLink
 
     public long Received => _raw.DataFramesReceived;
 
-    public IReadOnlyList<Meter> Meters => [_server.Metrics.Meter];
+    public IReadOnlyList<string> MeterNames => [TetherMeterNames.Server];
 
     /// <summary>Starts a server with sessions on or off and connects a bare-socket client that asks for the same.</summary>
     public static async Task<RawEchoLink> StartAsync(bool sessions)

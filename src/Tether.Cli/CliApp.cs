@@ -15,7 +15,7 @@ internal static class CliApp
     // A plain Command named "tether" rather than RootCommand, whose name comes from the executable: that is
     // "Tether.Cli" under "dotnet run" or "dotnet Tether.Cli.dll", and help should show the installed command name.
     public static Command CreateRootCommand() => new("tether", "Long-lived TCP connections with heartbeats, reconnects and graceful shutdown. "
-        + "Exit codes: 0 success, 1 invalid command line, 2 failure (cannot listen, cannot connect or resolve a host, closed for good, a soak that lost messages, a fuzz failure), "
+        + "Exit codes: 0 success, 1 invalid command line, 2 failure (cannot listen, cannot connect or resolve a host, closed for good, a soak that lost messages), "
         + "3 tether connect closed with lines the server never acknowledged, 70 internal error.")
     {
         new HelpOption(),
@@ -26,7 +26,6 @@ internal static class CliApp
         new SoakCommand(),
         new TokenCommand(),
         new CertCommand(),
-        new FuzzCommand(),
     };
 
     public static async Task<int> RunAsync(string[] args, TextWriter errors)

@@ -5,7 +5,7 @@ using System.Net;
 namespace Tether;
 
 /// <summary>Endpoints as text: parses "host:port" and "[v6]:port" (IP literal or DNS name) and formats them back.</summary>
-public static class EndPointText
+internal static class EndPointText
 {
     /// <summary>Formats an endpoint as a user would type it: <c>host:port</c>, <c>[v6]:port</c>; null stays null.</summary>
     [return: NotNullIfNotNull(nameof(endPoint))]

@@ -214,7 +214,7 @@ public sealed class ServeFramingEndToEndTests : IDisposable
 
         Assert.Equal(ExitCodes.Usage, await cli.WaitForExitAsync());
         var line = Assert.Single(cli.StderrLines);
-        Assert.Equal("tether: --listen: lines@127.0.0.1:0: probe-interval (5s) must be shorter than idle-timeout (1s), or peers are dropped before they are probed", line);
+        Assert.Equal("tether: listener lines@127.0.0.1:0: ProbeInterval (5 s) must be shorter than IdleTimeout (1 s), or peers are dropped before they are probed", line);
     }
 
     /// <summary>Starts <c>tether serve</c> on <paramref name="listen"/> and returns it with its bound ports, in order.</summary>

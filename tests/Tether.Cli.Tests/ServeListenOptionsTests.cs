@@ -65,15 +65,15 @@ public class ServeListenOptionsTests
     }
 
     [Theory]
-    [InlineData("--listen: lines@127.0.0.1:0: probe-interval (5s) must be shorter than idle-timeout (5s), or peers are dropped before they are probed",
+    [InlineData("listener lines@127.0.0.1:0: ProbeInterval (5 s) must be shorter than IdleTimeout (5 s), or peers are dropped before they are probed",
         "--listen", "lines@127.0.0.1:0,probe,probe-interval=5s,idle-timeout=5s")]
-    [InlineData("--listen: raw@127.0.0.1:0: probe-interval (30s, from --heartbeat) must be shorter than idle-timeout (10s), or peers are dropped before they are probed",
+    [InlineData("listener raw@127.0.0.1:0: ProbeInterval (30 s, from Heartbeat.Interval) must be shorter than IdleTimeout (10 s), or peers are dropped before they are probed",
         "--listen", "raw@127.0.0.1:0,probe,idle-timeout=10s")]
-    [InlineData("--listen: lines@127.0.0.1:0: probe-interval (2m) must be shorter than idle-timeout (75s, from --timeout), or peers are dropped before they are probed",
+    [InlineData("listener lines@127.0.0.1:0: ProbeInterval (120 s) must be shorter than IdleTimeout (75 s, from Heartbeat.Timeout), or peers are dropped before they are probed",
         "--listen", "lines@127.0.0.1:0,probe,probe-interval=2m")]
-    [InlineData("--listen: lines@127.0.0.1:0: probe-interval (5s, from --heartbeat) must be shorter than idle-timeout (5s, from --timeout), or peers are dropped before they are probed",
+    [InlineData("listener lines@127.0.0.1:0: ProbeInterval (5 s, from Heartbeat.Interval) must be shorter than IdleTimeout (5 s, from Heartbeat.Timeout), or peers are dropped before they are probed",
         "--listen", "lines@127.0.0.1:0,probe", "--heartbeat", "5s", "--timeout", "5s")]
-    public void A_probe_that_would_come_after_the_idle_timeout_is_a_usage_error(string expected, params string[] args)
+    public void A_probe_that_would_come_after_the_idle_timeout_is_a_usage_error_in_the_library_s_words(string expected, params string[] args)
     {
         var ex = Assert.Throws<CliException>(() => Serve(args));
         Assert.Equal(expected, ex.Message);
@@ -81,29 +81,22 @@ public class ServeListenOptionsTests
     }
 
     [Fact]
+    public async Task A_probe_that_would_come_after_the_idle_timeout_is_one_line_on_stderr_and_exit_code_1()
+    {
+        var errors = new StringWriter();
+        var exitCode = await CliApp.RunAsync(["serve", "--listen", "lines@127.0.0.1:0,probe,probe-interval=5s,idle-timeout=5s"], errors);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Equal(
+            "tether: listener lines@127.0.0.1:0: ProbeInterval (5 s) must be shorter than IdleTimeout (5 s), or peers are dropped before they are probed" + Environment.NewLine,
+            errors.ToString());
+    }
+
+    [Fact]
     public void A_probe_before_the_idle_timeout_is_fine()
     {
         Assert.Single(Serve("--listen", "raw@127.0.0.1:0,probe,idle-timeout=31s").Listeners);
         Assert.Single(Serve("--listen", "lines@127.0.0.1:0,probe,probe-interval=300ms,idle-timeout=5s").Listeners);
-    }
-
-    [Fact]
-    public void Short_plain_timeouts_get_a_finer_timing_wheel()
-    {
-        Assert.Equal(TimeSpan.FromMilliseconds(250), Serve().Heartbeat.TickInterval);
-        Assert.Equal(TimeSpan.FromMilliseconds(100), Serve("--listen", "lines@127.0.0.1:0,idle-timeout=1s").Heartbeat.TickInterval);
-        Assert.Equal(
-            TimeSpan.FromMilliseconds(75),
-            Serve("--listen", "lines@127.0.0.1:0,probe,probe-interval=300ms,idle-timeout=5s").Heartbeat.TickInterval);
-        Assert.Equal(TimeSpan.FromMilliseconds(10), Serve("--listen", "raw@127.0.0.1:0,idle-timeout=20ms").Heartbeat.TickInterval);
-        // A probe the listener does not send does not need a fine tick.
-        Assert.Equal(TimeSpan.FromMilliseconds(250), Serve("--listen", "lines@127.0.0.1:0,idle-timeout=1h", "--heartbeat", "100ms", "--timeout", "1h").Heartbeat.TickInterval);
-    }
-
-    [Fact]
-    public void The_tether_protocol_keeps_the_heartbeat_tick()
-    {
-        Assert.Equal(TimeSpan.FromMilliseconds(250), Serve("--listen", "127.0.0.1:0", "--listen", "lines@127.0.0.1:0").Heartbeat.TickInterval);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using Tether.Cli.Connecting;
 using Tether.Cli.Hosting;
+using Tether.Cli.Output;
 using Tether.Cli.Parsing;
 using Tether.Cli.Proxying;
 using Tether.Cli.Serving;
@@ -129,7 +130,7 @@ internal sealed class ProxyCommand : Command
 
                 var replies = new ProxyReplyWriter(Console.Out, result.GetValue(_json));
                 replies.Listening(proxy.EndPoint, target);
-                await Console.Error.WriteLineAsync($"tether: proxy {proxy.EndPoint} -> {EndPointText.Format(target)}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"tether: proxy {proxy.EndPoint} -> {EndPointDisplay.Format(target)}").ConfigureAwait(false);
 
                 using var input = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                 var session = new ProxySession(proxy, replies);

@@ -18,7 +18,6 @@ namespace Tether.Cli.Commands;
 internal sealed class ServeCommand : Command
 {
     private static readonly TetherServerOptions Defaults = new();
-    private static readonly TimeSpan DefaultTickInterval = new HeartbeatOptions().TickInterval;
 
     private readonly Option<List<ListenSpec>> _listen = new("--listen", "-l")
     {
@@ -216,7 +215,6 @@ internal sealed class ServeCommand : Command
         {
             var listener = spec.ToListenerOptions();
             listener.Tls = spec.Tls || tlsEverywhere ? tls : null;
-            CheckProbeBeforeIdle(listener, options.Heartbeat);
             options.Listeners.Add(listener);
         }
 
@@ -224,8 +222,6 @@ internal sealed class ServeCommand : Command
         rates.MessagesPerSecond = result.GetValue(_maxMessageRate) ?? rates.MessagesPerSecond;
         rates.BytesPerSecond = result.GetValue(_maxByteRate) ?? rates.BytesPerSecond;
         rates.ConnectionsPerAddressPerSecond = result.GetValue(_maxConnectionRate) ?? rates.ConnectionsPerAddressPerSecond;
-
-        options.Heartbeat.TickInterval = FinestTick(options.Listeners, options.Heartbeat);
 
         options.HandshakeTimeout = result.GetValue(_handshakeTimeout) ?? options.HandshakeTimeout;
         if (result.GetValue(_authSecretFile) is { } secretFile)
@@ -239,7 +235,24 @@ internal sealed class ServeCommand : Command
             options.ServerId = serverId;
         }
 
+        Validate(options);
         return options;
+    }
+
+    /// <summary>
+    /// The library's own checks (e.g. a listener's probe interval against its idle timeout), made before anything
+    /// starts so that a contradiction is a usage error in one line, in the words of the setting at fault.
+    /// </summary>
+    private static void Validate(TetherServerOptions options)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliException(ex.Message);
+        }
     }
 
     /// <summary>The TLS settings from --tls-cert/--tls-key/--tls-client-ca, or null without a certificate.</summary>
@@ -280,8 +293,6 @@ internal sealed class ServeCommand : Command
         var ratio = heartbeat.Timeout / heartbeat.Interval;
         switch (interval, timeout)
         {
-            case ({ } i, { } t) when t < i:
-                throw new CliException($"--timeout ({DurationParser.Format(t)}) must be at least --heartbeat ({DurationParser.Format(i)})");
             case ({ } i, { } t):
                 (heartbeat.Interval, heartbeat.Timeout) = (i, t);
                 break;
@@ -296,52 +307,12 @@ internal sealed class ServeCommand : Command
                 break;
         }
 
-        // An explicit setting must not be clamped by the bounds meant for client proposals, and a short timeout needs
-        // a finer timing wheel to be honoured with reasonable precision.
+        // An explicit setting must not be clamped by the bounds meant for client proposals. (A short timeout gets a finer
+        // timing wheel from the server itself.)
         heartbeat.MinInterval = Min(heartbeat.MinInterval, heartbeat.Interval);
         heartbeat.MaxInterval = Max(heartbeat.MaxInterval, heartbeat.Interval);
         heartbeat.MaxTimeout = Max(heartbeat.MaxTimeout, heartbeat.Timeout);
-        heartbeat.TickInterval = Min(DefaultTickInterval, Max(TimeSpan.FromMilliseconds(10), heartbeat.Timeout / 10));
         return heartbeat;
-    }
-
-    /// <summary>A probe is only useful if it goes out before the peer is dropped for silence.</summary>
-    private static void CheckProbeBeforeIdle(ListenerOptions listener, HeartbeatOptions heartbeat)
-    {
-        if (listener.Probe.IsEmpty)
-        {
-            return;
-        }
-
-        var interval = listener.ProbeInterval ?? heartbeat.Interval;
-        var idle = listener.IdleTimeout ?? heartbeat.Timeout;
-        if (interval >= idle)
-        {
-            var intervalSource = listener.ProbeInterval is null ? ", from --heartbeat" : string.Empty;
-            var idleSource = listener.IdleTimeout is null ? ", from --timeout" : string.Empty;
-            throw new CliException(
-                $"--listen: {listener}: probe-interval ({DurationParser.Format(interval)}{intervalSource}) must be shorter than "
-                + $"idle-timeout ({DurationParser.Format(idle)}{idleSource}), or peers are dropped before they are probed");
-        }
-    }
-
-    /// <summary>
-    /// A timing wheel tick fine enough for the shortest idle timeout and probe interval of the plain listeners, in the
-    /// same proportions as for the heartbeat (a tenth of the timeout, a quarter of the interval).
-    /// </summary>
-    private static TimeSpan FinestTick(IEnumerable<ListenerOptions> listeners, HeartbeatOptions heartbeat)
-    {
-        var tick = heartbeat.TickInterval;
-        foreach (var listener in listeners.Where(l => l.Framing is not null))
-        {
-            tick = Min(tick, (listener.IdleTimeout ?? heartbeat.Timeout) / 10);
-            if (!listener.Probe.IsEmpty)
-            {
-                tick = Min(tick, (listener.ProbeInterval ?? heartbeat.Interval) / 4);
-            }
-        }
-
-        return Max(TimeSpan.FromMilliseconds(10), tick);
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

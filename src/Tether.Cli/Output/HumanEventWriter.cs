@@ -11,15 +11,15 @@ namespace Tether.Cli.Output;
 /// </summary>
 internal sealed class HumanEventWriter(TextWriter output, TextWriter errors) : IClientEventSink
 {
-    public void Connecting(EndPoint? endPoint) => Status(endPoint is null ? "connecting" : $"connecting to {EndPointText.Format(endPoint)}");
+    public void Connecting(EndPoint? endPoint) => Status(endPoint is null ? "connecting" : $"connecting to {EndPointDisplay.Format(endPoint)}");
 
-    public void Connected(EndPoint? endPoint) => Status(endPoint is null ? "connected" : $"connected to {EndPointText.Format(endPoint)}");
+    public void Connected(EndPoint? endPoint) => Status(endPoint is null ? "connected" : $"connected to {EndPointDisplay.Format(endPoint)}");
 
     public void Disconnected(DisconnectInfo info) => Status($"disconnected: {info}");
 
     public void Reconnecting(int attempt, TimeSpan delay, EndPoint? endPoint, Exception? lastError)
     {
-        var target = endPoint is null ? string.Empty : $" to {EndPointText.Format(endPoint)}";
+        var target = endPoint is null ? string.Empty : $" to {EndPointDisplay.Format(endPoint)}";
         var cause = lastError is null ? string.Empty : $" (last error: {lastError.Message})";
         Status(string.Create(CultureInfo.InvariantCulture, $"reconnecting{target}: attempt {attempt} in {FormatMs(delay)}{cause}"));
     }

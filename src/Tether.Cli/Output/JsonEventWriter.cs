@@ -41,7 +41,7 @@ internal sealed class JsonEventWriter : IClientEventSink, IDisposable
     {
     }
 
-    public void Connected(EndPoint? endPoint) => Write("connected", endPoint, static (json, endPoint) => json.WriteString("endpoint", EndPointText.Format(endPoint)));
+    public void Connected(EndPoint? endPoint) => Write("connected", endPoint, static (json, endPoint) => json.WriteString("endpoint", EndPointDisplay.Format(endPoint)));
 
     public void Disconnected(DisconnectInfo info) => Write("disconnected", info, static (json, info) =>
     {
@@ -65,7 +65,7 @@ internal sealed class JsonEventWriter : IClientEventSink, IDisposable
             json.WriteNumber("delayMs", (long)Math.Round(e.delay.TotalMilliseconds));
             if (e.endPoint is not null)
             {
-                json.WriteString("endpoint", EndPointText.Format(e.endPoint));
+                json.WriteString("endpoint", EndPointDisplay.Format(e.endPoint));
             }
 
             if (e.lastError is not null)

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Tether.Cli.Output;
 using Tether.FaultProxy;
 
 namespace Tether.Cli.Proxying;
@@ -41,7 +42,7 @@ internal sealed class ProxyReplyWriter
             WriteJson("listening", (endPoint, target), static (json, s) =>
             {
                 json.WriteString("endpoint", s.endPoint.ToString());
-                json.WriteString("target", EndPointText.Format(s.target));
+                json.WriteString("target", EndPointDisplay.Format(s.target));
             });
         }
     }

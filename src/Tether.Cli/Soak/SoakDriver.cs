@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Tether.Cli.Output;
 using Tether.Cli.Parsing;
 
 namespace Tether.Cli.Soak;
@@ -53,7 +54,7 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
 
             progress.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"tether: soak: {options.Clients} clients for {DurationParser.Format(options.Duration)} against {(host is null ? EndPointText.Format(target) : $"an in-process server on {host.EndPoint}")}, "
+                $"tether: soak: {options.Clients} clients for {DurationParser.Format(options.Duration)} against {(host is null ? EndPointDisplay.Format(target) : $"an in-process server on {host.EndPoint}")}, "
                 + $"a fault every ~{DurationParser.Format(options.FaultEvery)} per client{(options.RestartServer ? $", a server restart every {DurationParser.Format(options.RestartEvery)}" : string.Empty)}, seed {seed}"));
 
             if (await ConnectAllAsync(workers, target, stop).ConfigureAwait(false))
@@ -113,7 +114,7 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
         {
             var connected = workers.Count(w => w.Client.State == Tether.Client.ClientState.Connected);
             throw new CliException(
-                string.Create(CultureInfo.InvariantCulture, $"soak: only {connected} of {workers.Count} clients could connect to {EndPointText.Format(target)} within {DurationParser.Format(ConnectTimeout)}"),
+                string.Create(CultureInfo.InvariantCulture, $"soak: only {connected} of {workers.Count} clients could connect to {EndPointDisplay.Format(target)} within {DurationParser.Format(ConnectTimeout)}"),
                 ExitCodes.Failure);
         }
     }

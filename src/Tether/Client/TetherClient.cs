@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tether.Diagnostics;
+using Tether.Heartbeat;
 using Tether.Protocol;
 using Tether.Sessions;
 
@@ -45,7 +46,7 @@ public sealed class TetherClient : IAsyncDisposable
         options.Validate();
         var time = timeProvider ?? TimeProvider.System;
         var log = new ClientLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Client"));
-        Metrics = new TetherMetrics(TetherMetrics.ClientMeterName);
+        Metrics = new TetherMetrics(TetherMeterNames.Client);
         _events = new ClientEvents(this, Metrics, log);
         _delivery = new MessageDelivery(this, handler, _events, options.ReceiveQueueCapacity);
         _lifecycle = new ClientLifecycle(_events, _delivery, log, time);
@@ -105,14 +106,17 @@ public sealed class TetherClient : IAsyncDisposable
     /// <summary>The endpoint of the current connection, if connected.</summary>
     public EndPoint? ConnectedEndPoint => _lifecycle.Current?.EndPoint;
 
-    /// <summary>The WELCOME of the current connection, if connected.</summary>
-    public WelcomeFrame? Welcome => _lifecycle.Current?.Welcome;
+    /// <summary>The heartbeat the server agreed to for the current connection (within its bounds), if connected.</summary>
+    public HeartbeatSettings? Heartbeat => _lifecycle.Current?.Heartbeat;
+
+    /// <summary>The node name the server of the current connection announced (its <c>ServerId</c>), if connected.</summary>
+    public string? ServerId => _lifecycle.Current?.Welcome.ServerId;
 
     /// <summary>Completes when the client is closed for good; faulted with the terminal error, if any.</summary>
     public Task Completion => _lifecycle.Completion;
 
-    /// <summary>The client's instruments.</summary>
-    public TetherMetrics Metrics { get; }
+    /// <summary>The client's instruments, on its own meter named <see cref="TetherMeterNames.Client"/>.</summary>
+    internal TetherMetrics Metrics { get; }
 
     /// <summary>
     /// Starts the client and completes once it is connected. It keeps retrying per <see cref="ReconnectOptions"/>; it

@@ -3,23 +3,20 @@ using System.Diagnostics.Metrics;
 namespace Tether.Diagnostics;
 
 /// <summary>
-/// The instruments of one server or client, on a <see cref="Meter"/> named <c>Tether.Server</c> or <c>Tether.Client</c>.
-/// Byte and frame counters are added once per receive or send batch, not per frame, to keep them off the per-message path.
+/// The instruments of one server or client, on a <see cref="Meter"/> of its own named <see cref="TetherMeterNames.Server"/>
+/// or <see cref="TetherMeterNames.Client"/>. Internal: applications reach the instruments by meter name (a
+/// <see cref="MeterListener"/>, OpenTelemetry's <c>AddMeter</c>), never through this object, so they can neither record
+/// into them nor depend on how they are held. Byte and frame counters are added once per receive or send batch, not
+/// per frame, to keep them off the per-message path.
 /// </summary>
-public sealed class TetherMetrics : IDisposable
+internal sealed class TetherMetrics : IDisposable
 {
-    /// <summary>Meter name of servers.</summary>
-    public const string ServerMeterName = "Tether.Server";
-
-    /// <summary>Meter name of clients.</summary>
-    public const string ClientMeterName = "Tether.Client";
-
     private readonly Meter _meter;
 
     /// <summary>Creates the instruments on a new meter (owned, disposed with this object).</summary>
-    public TetherMetrics(string meterName, IMeterFactory? meterFactory = null)
+    public TetherMetrics(string meterName)
     {
-        _meter = meterFactory?.Create(meterName) ?? new Meter(meterName);
+        _meter = new Meter(meterName);
         ConnectionsAccepted = _meter.CreateCounter<long>("tether.connections.accepted", "{connection}", "Connections accepted (server) or established (client).");
         ConnectionsClosed = _meter.CreateCounter<long>("tether.connections.closed", "{connection}", "Connections closed, tagged with reason.");
         ConnectionsActive = _meter.CreateUpDownCounter<long>("tether.connections.active", "{connection}", "Connections open now.");
@@ -51,7 +48,7 @@ public sealed class TetherMetrics : IDisposable
         EngineFailures = _meter.CreateCounter<long>("tether.transport.engine_failures", "{failure}", "Fatal epoll_wait failures of the readiness engine; its connections close with the reason and new ones use the portable transport.");
     }
 
-    /// <summary>The meter the instruments belong to (listen to it by name, or by reference to tell instances apart).</summary>
+    /// <summary>The meter the instruments belong to (tests listen to it by reference to tell instances apart).</summary>
     public Meter Meter => _meter;
 
     /// <summary>Connections accepted or established.</summary>

@@ -21,7 +21,9 @@ public sealed class HeartbeatOptions
     public TimeSpan MaxTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
-    /// Granularity of the server's timing wheel. A silent peer is dropped within timeout + one tick. Default 250 ms.
+    /// Granularity of the server's timing wheel. A silent peer is dropped within timeout + one tick. The server ticks
+    /// finer where its deadlines need it: at most a tenth of <see cref="Timeout"/> and of every plain listener's idle
+    /// timeout, and a quarter of every plain listener's probe interval, but not below 10 ms (unless set below). Default 250 ms.
     /// </summary>
     public TimeSpan TickInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 

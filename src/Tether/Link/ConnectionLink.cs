@@ -12,7 +12,7 @@ namespace Tether.Link;
 /// (first reason wins), queuing encoded bytes, and closing without turning FIN into RST. <see cref="PeerLink"/> adds
 /// the Tether protocol; <see cref="PlainLink"/> adds a plain framing.
 /// </summary>
-internal abstract class ConnectionLink
+internal abstract partial class ConnectionLink
 {
     private DisconnectInfo? _closeInfo;
     private long _lastSent;

@@ -102,7 +102,11 @@ public sealed class ListenerOptions
 
         if (!Probe.IsEmpty && (ProbeInterval ?? heartbeat.Interval) >= (IdleTimeout ?? heartbeat.Timeout))
         {
-            throw new ArgumentException($"listener {this}: the probe interval ({(ProbeInterval ?? heartbeat.Interval).TotalMilliseconds} ms) must be shorter than the idle timeout ({(IdleTimeout ?? heartbeat.Timeout).TotalMilliseconds} ms), or the peer is dropped before it can answer");
+            // Each value says where it came from: an unset one is the server's heartbeat setting, which the user may not
+            // have connected with this listener.
+            var interval = ProbeInterval is { } probeInterval ? Seconds(probeInterval) : $"{Seconds(heartbeat.Interval)}, from Heartbeat.Interval";
+            var timeout = IdleTimeout is { } idleTimeout ? Seconds(idleTimeout) : $"{Seconds(heartbeat.Timeout)}, from Heartbeat.Timeout";
+            throw new ArgumentException($"listener {this}: ProbeInterval ({interval}) must be shorter than IdleTimeout ({timeout}), or peers are dropped before they are probed");
         }
 
         if (!PingMessage.IsEmpty && PongMessage.IsEmpty)
@@ -118,6 +122,8 @@ public sealed class ListenerOptions
         EnsureFramable(Probe, "probe");
         EnsureFramable(PongMessage, "pong message");
     }
+
+    private static string Seconds(TimeSpan value) => $"{value.TotalSeconds:0.###} s";
 
     /// <summary>Refuses, before anything is bound, a keepalive message that the framing cannot write.</summary>
     private void EnsureFramable(ReadOnlyMemory<byte> message, string what)

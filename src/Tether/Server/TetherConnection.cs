@@ -16,7 +16,7 @@ namespace Tether.Server;
 /// or close it. It runs the server side of the protocol: the handshake, liveness through the server's timing wheel,
 /// and dispatch of messages to the <see cref="TetherServerHandler"/>.
 /// </summary>
-public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWorkItem, IReadinessReader, ISendFailureObserver
+public sealed class TetherConnection : IWheelEntry, ILinkHandler, ILinkWorker, IReadinessReader, ISendFailureObserver
 {
     private readonly TetherServer _server;
     private readonly ConnectionLink _link;
@@ -397,14 +397,14 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     {
         if (Peer is null && !((PlainLink)_link).FramingIsBuiltIn)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            _link.QueueWork(this);
             return;
         }
 
         ReadWhileAvailable(onEngineThread: true);
     }
 
-    void IThreadPoolWorkItem.Execute()
+    void ILinkWorker.RunQueued()
     {
         if (_finishOnWorker)
         {
@@ -437,7 +437,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
 
                         continue;
                     case ReadStep.NeedsApplication:
-                        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                        _link.QueueWork(this);
                         return;
                     case ReadStep.HandlerPending:
                         _ = ResumeAfterHandlerAsync(pending);
@@ -460,7 +460,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
         if (onEngineThread)
         {
             _finishOnWorker = true;
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            _link.QueueWork(this);
         }
         else
         {

@@ -40,8 +40,8 @@ public sealed class TetherServer : IAsyncDisposable
         TimeProvider = timeProvider ?? TimeProvider.System;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Server");
         Log = new ServerLog(logger, TimeProvider);
-        Metrics = new TetherMetrics(TetherMetrics.ServerMeterName);
-        Wheel = new TimingWheel(options.Heartbeat.TickInterval, TimeProvider, logger);
+        Metrics = new TetherMetrics(TetherMeterNames.Server);
+        Wheel = new TimingWheel(options.WheelTick(), TimeProvider, logger);
         Sessions = new SessionRegistry(options.Sessions.RememberedLostSessions);
         SessionSettings = new SessionSettings(options.Sessions, TimeProvider);
         _acceptor = new Acceptor(Log, TimeProvider);
@@ -70,8 +70,8 @@ public sealed class TetherServer : IAsyncDisposable
     /// <summary>The endpoints actually bound (port 0 resolved), once started.</summary>
     public IReadOnlyList<IPEndPoint> LocalEndPoints => _acceptor.EndPoints;
 
-    /// <summary>The server's instruments.</summary>
-    public TetherMetrics Metrics { get; }
+    /// <summary>The server's instruments, on its own meter named <see cref="TetherMeterNames.Server"/>.</summary>
+    internal TetherMetrics Metrics { get; }
 
     internal TetherServerHandler Handler { get; }
 

@@ -104,6 +104,12 @@ public sealed class TetherServerOptions
         return listener;
     }
 
+    /// <summary>
+    /// The tick the server's timing wheel runs at: <see cref="HeartbeatOptions.TickInterval"/>, made finer where a
+    /// deadline needs it (see there).
+    /// </summary>
+    internal TimeSpan WheelTick() => WheelTickPolicy.For(Heartbeat, Listeners);
+
     /// <summary>Every listener in binding order: <see cref="EndPoints"/>, then <see cref="Listeners"/>, or the default endpoint.</summary>
     internal IReadOnlyList<ListenerOptions> AllListeners()
     {
@@ -111,7 +117,13 @@ public sealed class TetherServerOptions
         return all.Count > 0 ? all : [new ListenerOptions(new IPEndPoint(IPAddress.Loopback, 7447))];
     }
 
-    internal void Validate()
+    /// <summary>
+    /// Checks these settings and every listener's against each other, as the server does when it is created: throws an
+    /// <see cref="ArgumentException"/> whose message names the setting that is wrong. Call it to report a bad
+    /// configuration before anything else starts.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is out of range or contradicts another.</exception>
+    public void Validate()
     {
         foreach (var listener in Listeners)
         {

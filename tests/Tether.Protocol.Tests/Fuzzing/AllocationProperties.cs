@@ -2,7 +2,7 @@ using System.Buffers;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Tether.Cli.Fuzzing;
+using Tether.Fuzz.Engine;
 
 namespace Tether.Protocol.Tests.Fuzzing;
 

@@ -1,6 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
-using Tether.Cli.Fuzzing;
+using Tether.Fuzz.Engine;
 
 namespace Tether.Protocol.Tests.Fuzzing;
 
@@ -10,7 +10,7 @@ namespace Tether.Protocol.Tests.Fuzzing;
 /// </summary>
 internal static class FuzzArbitraries
 {
-    /// <summary>Small streams keep a property to a few seconds; the CLI run (tether fuzz) covers larger ones.</summary>
+    /// <summary>Small streams keep a property to a few seconds; the fuzzer (tools/Tether.Fuzz) covers larger ones.</summary>
     public const int MaxSize = 512;
 
     private static readonly Gen<Mutation> AnyMutation =

@@ -2,12 +2,12 @@ using System.Buffers;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Tether.Cli.Fuzzing;
+using Tether.Fuzz.Engine;
 
 namespace Tether.Protocol.Tests.Fuzzing;
 
 /// <summary>
-/// Mutation fuzzing of every decoder through the engine behind <c>tether fuzz</c>: a valid stream of random messages,
+/// Mutation fuzzing of every decoder through the engine behind the fuzzer (tools/Tether.Fuzz): a valid stream of random messages,
 /// damaged by bit flips, overwrites, inserts, deletes, truncation, duplicated ranges and extreme length fields, read
 /// whole and in random pieces, decodes exactly as the decoder's model says (the mutated bytes where a frame stayed
 /// valid, the documented protocol error where it did not) and the same either way, with nothing else thrown and the

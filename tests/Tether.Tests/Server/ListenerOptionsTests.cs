@@ -20,7 +20,7 @@ public sealed class ListenerOptionsTests
 
         var error = Assert.Throws<ArgumentException>(() => new TetherServer(options, new RecordingHandler()));
 
-        Assert.Contains("probe interval (10000 ms) must be shorter than the idle timeout (10000 ms)", error.Message, StringComparison.Ordinal);
+        Assert.Equal("listener lines@127.0.0.1:0: ProbeInterval (10 s) must be shorter than IdleTimeout (10 s), or peers are dropped before they are probed", error.Message);
     }
 
     [Fact]
@@ -34,7 +34,7 @@ public sealed class ListenerOptionsTests
 
         var error = Assert.Throws<ArgumentException>(() => new TetherServer(options, new RecordingHandler()));
 
-        Assert.Contains("30000 ms", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ProbeInterval (30 s, from Heartbeat.Interval) must be shorter than IdleTimeout (20 s)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,3 @@
+using Tether.Fuzz;
+
+return await FuzzApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
