@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -23,29 +22,23 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     /// <summary>The largest delay accepted by <see cref="Delay"/>.</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(1);
 
-    private readonly Socket _listener;
+    private readonly AcceptLoop _acceptLoop;
+    private readonly ConnectionRegistry _connections = new();
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<long, ProxyConnection> _connections = new();
-    private readonly Lock _gate = new();
-    private readonly FaultSettings[] _faults = [FaultSettings.Pass, FaultSettings.Pass];
-    private TaskCompletionSource _faultsChanged = NewSignal();
+    private readonly Lock _disposalGate = new();
     private volatile EndPoint _target;
     private volatile bool _refuse;
     private long _bytesForwarded;
-    private long _acceptedConnections;
-    private long _nextConnectionId;
-    private Task _acceptLoop = Task.CompletedTask;
     private Task? _disposal;
 
     private TcpFaultProxy(Socket listener, EndPoint target, FaultProxyOptions options, ILogger logger)
     {
-        _listener = listener;
         _target = target;
         _logger = logger;
         BufferSize = options.BufferSize;
         ConnectTimeout = options.ConnectTimeout;
         EndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _acceptLoop = new AcceptLoop(listener, TryAdmit, logger);
     }
 
     /// <summary>Where clients connect: the bound listening address, with the actual port.</summary>
@@ -75,10 +68,10 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     public bool IsRefusingNewConnections => _refuse;
 
     /// <summary>The number of connections currently open through the proxy (accepted and not yet fully closed).</summary>
-    public int ActiveConnections => _connections.Count;
+    public int ActiveConnections => _connections.OpenCount;
 
     /// <summary>The number of connections accepted and proxied so far (refused ones are not counted).</summary>
-    public long AcceptedConnections => Interlocked.Read(ref _acceptedConnections);
+    public long AcceptedConnections => _connections.AdmittedCount;
 
     /// <summary>The number of bytes written to either side so far, both directions added up.</summary>
     public long BytesForwarded => Interlocked.Read(ref _bytesForwarded);
@@ -88,6 +81,8 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     internal TimeSpan ConnectTimeout { get; }
 
     internal ILogger Logger => _logger;
+
+    internal DirectionFaults Faults { get; } = new();
 
     /// <summary>Starts a proxy listening on <see cref="FaultProxyOptions.ListenEndPoint"/>, forwarding to <paramref name="target"/>.</summary>
     /// <param name="target">Where connections are forwarded to.</param>
@@ -117,23 +112,14 @@ public sealed class TcpFaultProxy : IAsyncDisposable
 
         var proxy = new TcpFaultProxy(listener, target, options, logger ?? NullLogger.Instance);
         Log.Started(proxy._logger, proxy.EndPoint, target);
-        proxy._acceptLoop = proxy.AcceptLoopAsync();
+        proxy._acceptLoop.Start();
         return proxy;
     }
 
     /// <summary>Returns the mode of one direction; for <see cref="FaultDirection.Both"/>, the same as <see cref="Mode"/>.</summary>
     /// <param name="direction">The direction to report.</param>
     /// <returns>The mode currently applied to that direction.</returns>
-    public FaultMode GetMode(FaultDirection direction)
-    {
-        return direction switch
-        {
-            FaultDirection.ClientToServer or FaultDirection.ServerToClient => GetFault(direction).Mode,
-            FaultDirection.Both => GetFault(FaultDirection.ClientToServer).Mode is var up
-                && up == GetFault(FaultDirection.ServerToClient).Mode ? up : FaultMode.Mixed,
-            _ => throw new ArgumentOutOfRangeException(nameof(direction), direction, "Unknown direction."),
-        };
-    }
+    public FaultMode GetMode(FaultDirection direction) => Faults.GetMode(direction);
 
     /// <summary>Forwards normally. Held FINs and resets are released.</summary>
     /// <param name="direction">The direction to change.</param>
@@ -221,15 +207,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     /// <returns>The number of connections reset.</returns>
     public int ResetAll()
     {
-        var count = 0;
-        foreach (var connection in _connections.Values)
-        {
-            if (connection.Abort())
-            {
-                count++;
-            }
-        }
-
+        var count = _connections.ResetAll();
         Log.ResetAll(_logger, count);
         return count;
     }
@@ -240,157 +218,40 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     /// <returns>A task that completes when the proxy has released all its sockets.</returns>
     public ValueTask DisposeAsync()
     {
-        lock (_gate)
+        lock (_disposalGate)
         {
             _disposal ??= DisposeCoreAsync();
             return new ValueTask(_disposal);
         }
     }
 
-    internal FaultSettings GetFault(FaultDirection direction) =>
-        Volatile.Read(ref _faults[direction == FaultDirection.ClientToServer ? 0 : 1]);
-
     internal void AddForwarded(int bytes) => Interlocked.Add(ref _bytesForwarded, bytes);
 
-    /// <summary>Completes once <paramref name="direction"/> is not black-holed.</summary>
-    internal async ValueTask WaitUntilOpenAsync(FaultDirection direction, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Task changed;
-            lock (_gate)
-            {
-                if (GetFault(direction).Mode != FaultMode.BlackHole)
-                {
-                    return;
-                }
-
-                changed = _faultsChanged.Task;
-            }
-
-            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    internal void OnConnectionFinished(ProxyConnection connection) => _connections.TryRemove(connection.Id, out _);
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    internal void OnConnectionFinished(ProxyConnection connection) => _connections.Remove(connection);
 
     private void SetFault(FaultDirection direction, FaultSettings fault)
     {
-        if (direction is not (FaultDirection.Both or FaultDirection.ClientToServer or FaultDirection.ServerToClient))
-        {
-            throw new ArgumentOutOfRangeException(nameof(direction), direction, "Unknown direction.");
-        }
-
-        TaskCompletionSource changed;
-        lock (_gate)
-        {
-            if (direction != FaultDirection.ServerToClient)
-            {
-                Volatile.Write(ref _faults[0], fault);
-            }
-
-            if (direction != FaultDirection.ClientToServer)
-            {
-                Volatile.Write(ref _faults[1], fault);
-            }
-
-            changed = _faultsChanged;
-            _faultsChanged = NewSignal();
-        }
-
-        changed.TrySetResult();
+        Faults.Set(direction, fault);
         Log.FaultChanged(_logger, direction, fault.Mode, fault.Delay, fault.SliceBytes, fault.SlicePause);
     }
 
-    private async Task AcceptLoopAsync()
+    private bool TryAdmit(Socket client)
     {
-        var stopping = _stopping.Token;
-        while (true)
+        if (_refuse)
         {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptAsync(stopping).ConfigureAwait(false);
-            }
-            catch (Exception) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // Typically running out of file descriptors: back off instead of spinning.
-                Log.AcceptFailed(_logger, ex);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(100), stopping).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            try
-            {
-                if (_refuse || stopping.IsCancellationRequested)
-                {
-                    Log.Refused(_logger, client.RemoteEndPoint);
-                    ResetSocket(client);
-                    continue;
-                }
-
-                var connection = new ProxyConnection(this, Interlocked.Increment(ref _nextConnectionId), client);
-                Interlocked.Increment(ref _acceptedConnections);
-                _connections[connection.Id] = connection;
-                connection.Start();
-            }
-            catch (Exception ex)
-            {
-                // Never let one connection stop the accept loop.
-                Log.AcceptFailed(_logger, ex);
-                ResetSocket(client);
-            }
+            return false;
         }
+
+        var connection = new ProxyConnection(this, _connections.NextId(), client);
+        _connections.Add(connection);
+        connection.Start();
+        return true;
     }
 
     private async Task DisposeCoreAsync()
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        _listener.Dispose();
-        await _acceptLoop.ConfigureAwait(false);
-
-        // No connection can be added any more: reset the remaining ones and wait for their pumps.
-        var remaining = _connections.Values.ToArray();
-        foreach (var connection in remaining)
-        {
-            connection.Abort();
-        }
-
-        await Task.WhenAll(remaining.Select(c => c.Completion)).ConfigureAwait(false);
-        _stopping.Dispose();
+        await _acceptLoop.DisposeAsync().ConfigureAwait(false);
+        await _connections.ResetAllAndWaitAsync().ConfigureAwait(false);
         Log.Stopped(_logger, EndPoint);
-    }
-
-    /// <summary>Closes <paramref name="socket"/> abortively, so the peer gets a RST rather than a FIN.</summary>
-    internal static void ResetSocket(Socket socket)
-    {
-        try
-        {
-            socket.LingerState = new LingerOption(true, 0);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // Already reset by the peer or already closed: closing is all that is left to do.
-        }
-
-        socket.Dispose();
     }
 }
