@@ -4,7 +4,6 @@ using System.Net.Security;
 using Microsoft.Extensions.Logging;
 using Tether.Authentication;
 using Tether.Cli.Auth;
-using Tether.Cli.Hosting;
 using Tether.Cli.Parsing;
 using Tether.Cli.Serving;
 using Tether.Cli.Tls;
@@ -319,56 +318,12 @@ internal sealed class ServeCommand : Command
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private async Task<int> RunAsync(ParseResult result)
-    {
-        var options = BuildOptions(result);
-        var portFile = result.GetValue(_portFile);
-        using var signal = new ShutdownSignal();
-        var failedToStart = false;
-        using var loggerFactory = ServerLogging.Create(result.GetValue(_logLevel) ?? LogLevel.Information, result.GetValue(_jsonLog), () => Volatile.Read(ref failedToStart));
-        var server = CreateServer(options, result.GetValue(_app) ?? ServeApp.Echo, loggerFactory);
-        var wrotePortFile = false;
-        await using (server.ConfigureAwait(false))
-        {
-            try
-            {
-                await server.StartAsync().ConfigureAwait(false);
-            }
-            catch
-            {
-                // The disposal below would log "Stopping: GOAWAY sent to 0 connections ... Stopped" before the error.
-                Volatile.Write(ref failedToStart, true);
-                throw;
-            }
-
-            try
-            {
-                if (portFile is not null)
-                {
-                    PortFile.Write(portFile, server.LocalEndPoints);
-                    wrotePortFile = true;
-                }
-
-                await Console.Error.WriteLineAsync(
-                    $"tether: listening on {DescribeListeners(server.LocalEndPoints, options.Listeners)} as {options.ServerId} (Ctrl-C to stop)").ConfigureAwait(false);
-                await signal.WhenStopping().ConfigureAwait(false);
-
-                await Console.Error.WriteLineAsync(
-                    $"tether: stopping: {server.Connections.Count} connection(s), draining for up to {DurationParser.Format(options.ShutdownDrainTimeout)} (Ctrl-C again to end the drain)").ConfigureAwait(false);
-                await StopAsync(server, signal.Aborting).ConfigureAwait(false);
-                await Console.Error.WriteLineAsync("tether: stopped").ConfigureAwait(false);
-            }
-            finally
-            {
-                if (wrotePortFile)
-                {
-                    PortFile.Delete(portFile!);
-                }
-            }
-        }
-
-        return ExitCodes.Success;
-    }
+    private Task<int> RunAsync(ParseResult result) => ServeRun.RunAsync(
+        BuildOptions(result),
+        result.GetValue(_app) ?? ServeApp.Echo,
+        result.GetValue(_portFile),
+        result.GetValue(_logLevel) ?? LogLevel.Information,
+        result.GetValue(_jsonLog));
 
     /// <summary>
     /// The bound endpoints with their framings, e.g. <c>127.0.0.1:7447 (tether), 127.0.0.1:7448 (lines)</c>. The server
@@ -376,31 +331,4 @@ internal sealed class ServeCommand : Command
     /// </summary>
     internal static string DescribeListeners(IReadOnlyList<IPEndPoint> bound, IEnumerable<ListenerOptions> listeners) =>
         string.Join(", ", bound.Zip(listeners, (endPoint, listener) => $"{endPoint} ({listener.FramingName}{(listener.Tls is null ? "" : " over TLS")})"));
-
-    private static TetherServer CreateServer(TetherServerOptions options, ServeApp app, ILoggerFactory loggerFactory)
-    {
-        if (app == ServeApp.Broadcast)
-        {
-            return new TetherServer(options, new BroadcastHandler(loggerFactory.CreateLogger<BroadcastHandler>()), loggerFactory);
-        }
-
-        return new TetherServer(options, new EchoHandler(loggerFactory.CreateLogger<EchoHandler>()), loggerFactory);
-    }
-
-    private static async Task StopAsync(TetherServer server, CancellationToken abort)
-    {
-        try
-        {
-            await server.StopAsync(abort).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // Some peer ignored CLOSE past the linger time. Cut it off here: disposing a server that is still waiting
-            // for connections to close would wait for them again.
-            foreach (var connection in server.Connections)
-            {
-                connection.Abort();
-            }
-        }
-    }
 }

@@ -63,7 +63,7 @@ internal sealed class ReconnectLoop : IDisposable
                 var hello = ClientSessionNegotiation.Hello(_options, _sessions.Current);
                 try
                 {
-                    connection = await ClientConnection.ConnectAsync(endPoint, hello, _options, _time, _metrics, _transports, stop).ConfigureAwait(false);
+                    connection = await ClientConnector.ConnectAsync(endPoint, hello, _options, _time, _metrics, _transports, stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
