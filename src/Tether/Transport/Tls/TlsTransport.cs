@@ -56,6 +56,7 @@ internal sealed class TlsTransport : SocketTransport
         }
 
         await _tls.AuthenticateAsServerAsync(_serverOptions, cancellationToken).ConfigureAwait(false);
+        OpenSslRecordBuffers.TryRelease(_tls);
         _authenticated = true;
     }
 
@@ -63,6 +64,7 @@ internal sealed class TlsTransport : SocketTransport
     public async Task AuthenticateAsClientAsync(SslClientAuthenticationOptions options, CancellationToken cancellationToken)
     {
         await _tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+        OpenSslRecordBuffers.TryRelease(_tls);
         _authenticated = true;
     }
 
