@@ -1,8 +1,6 @@
 // Kestrel echo peer: ASP.NET Core's Kestrel with a ConnectionHandler and no HTTP; every received byte is written back.
-using System.Buffers;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -44,41 +42,3 @@ finally
 }
 
 return 0;
-
-/// <summary>
-/// Echoes each connection's bytes: read, write the buffer back, advance, flush. When the server stops, Kestrel asks each
-/// connection to close (the lifetime notification feature), and the pending read is cancelled so that the handler ends.
-/// </summary>
-internal sealed class EchoConnectionHandler : ConnectionHandler
-{
-    public override async Task OnConnectedAsync(ConnectionContext connection)
-    {
-        var input = connection.Transport.Input;
-        var output = connection.Transport.Output;
-        var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
-        using var onCloseRequested = closeRequested.Register(input.CancelPendingRead);
-        try
-        {
-            while (true)
-            {
-                var result = await input.ReadAsync();
-                var buffer = result.Buffer;
-                foreach (var segment in buffer)
-                {
-                    output.Write(segment.Span);
-                }
-
-                input.AdvanceTo(buffer.End);
-                var flush = await output.FlushAsync();
-                if (result.IsCompleted || result.IsCanceled || flush.IsCompleted)
-                {
-                    break;
-                }
-            }
-        }
-        catch (ConnectionResetException)
-        {
-            // The peer went away abruptly: an ordinary end of a connection, not an error to log.
-        }
-    }
-}

@@ -67,6 +67,7 @@ internal sealed class TlsTransport : SocketTransport
             throw;
         }
 
+        OpenSslRecordBuffers.TryRelease(_tls);
         _authenticated = true;
     }
 
@@ -74,6 +75,7 @@ internal sealed class TlsTransport : SocketTransport
     public async Task AuthenticateAsClientAsync(SslClientAuthenticationOptions options, CancellationToken cancellationToken)
     {
         await _tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+        OpenSslRecordBuffers.TryRelease(_tls);
         _authenticated = true;
     }
 
