@@ -32,7 +32,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     private TaskCompletionSource<ClientConnection> _connected = NewConnectedSignal();
     private TaskCompletionSource? _firstOutcome;
     private ClientConnection? _current;
-    private ReliableSession? _session;
+    private LinkedSession? _session;
     private SessionSettings? _sessionSettings;
     private ClientState _state;
     private Exception? _terminalError;
@@ -93,10 +93,10 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
     public event EventHandler<SessionLostEventArgs>? SessionLost;
 
     /// <summary>The current session, if the server granted one.</summary>
-    public SessionId? SessionId => Volatile.Read(ref _session) is { } session ? session.Id : null;
+    public SessionId? SessionId => Volatile.Read(ref _session) is { } session ? session.Session.Id : null;
 
     /// <summary>Messages sent in the current session that the server has not acknowledged yet.</summary>
-    public int UnacknowledgedMessages => Volatile.Read(ref _session)?.UnacknowledgedCount ?? 0;
+    public int UnacknowledgedMessages => Volatile.Read(ref _session)?.Session.UnacknowledgedCount ?? 0;
 
     /// <summary>The current state.</summary>
     public ClientState State
@@ -189,7 +189,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
             throw new InvalidOperationException("acknowledgements need a session, and the server granted none (or sessions are off)");
         }
 
-        await session.WaitForAckAsync(sequence, cancellationToken).ConfigureAwait(false);
+        await session.Session.WaitForAckAsync(sequence, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -287,9 +287,9 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         {
             var messages = new List<ReadOnlyMemory<byte>>(_lostWhileClosing ?? []);
             var count = _lostWhileClosingCount;
-            if (session is not null && session.Lost is null)
+            if (session is not null && session.Session.Lost is null)
             {
-                var unacknowledged = session.CopyUnacknowledged();
+                var unacknowledged = session.Session.CopyUnacknowledged();
                 messages.AddRange(unacknowledged);
                 count += unacknowledged.Count;
             }
@@ -311,13 +311,13 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
                 Task acknowledged;
                 if (session is not null)
                 {
-                    var last = session.LastSent;
-                    if (session.Lost is null && session.LastAcknowledged >= last)
+                    var last = session.Session.LastSent;
+                    if (session.Session.Lost is null && session.Session.LastAcknowledged >= last)
                     {
                         return;
                     }
 
-                    acknowledged = session.WaitForAckAsync(last, linked.Token);
+                    acknowledged = session.Session.WaitForAckAsync(last, linked.Token);
                 }
                 else if (Volatile.Read(ref _current) is { } connection)
                 {
@@ -385,7 +385,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         _log.HandlerFailed(callback, exception);
     }
 
-    private async ValueTask<(ReliableSession? Session, ulong Sequence)> SendCoreAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    private async ValueTask<(LinkedSession? Session, ulong Sequence)> SendCoreAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
         var deadline = _time.GetTimestamp() + (long)(_options.DisconnectedSendTimeout.TotalSeconds * _time.TimestampFrequency);
         while (true)
@@ -398,10 +398,10 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
                     case SendResult.Queued:
                         return (session, sequence);
                     case SendResult.Full:
-                        await session.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+                        await session.Session.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
                         continue;
                     case SendResult.TooLarge:
-                        throw new ArgumentException($"a message of {message.Length} bytes exceeds the server's frame limit ({session.MaxPayload} bytes of payload)", nameof(message));
+                        throw new ArgumentException($"a message of {message.Length} bytes exceeds the server's frame limit ({session.Session.MaxPayload} bytes of payload)", nameof(message));
                 }
 
                 // Lost: the client is moving to a new session (or none); look again.
@@ -477,7 +477,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
             while (!stop.IsCancellationRequested)
             {
                 ClientConnection? connection = null;
-                var hello = ClientSessionNegotiation.Hello(_options, Volatile.Read(ref _session));
+                var hello = ClientSessionNegotiation.Hello(_options, Volatile.Read(ref _session)?.Session);
                 try
                 {
                     connection = await ClientConnection.ConnectAsync(endPoint, hello, _options, _time, Metrics, stop).ConfigureAwait(false);
@@ -692,7 +692,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         resumed = null;
         var welcome = connection.Welcome;
         var previous = Volatile.Read(ref _session);
-        var outcome = ClientSessionNegotiation.Classify(hello, welcome, previous);
+        var outcome = ClientSessionNegotiation.Classify(hello, welcome, previous?.Session);
         var peerMaxFrame = (int)Math.Min(welcome.MaxFrameSize, int.MaxValue - ProtocolConstants.HeaderSize);
         switch (outcome)
         {
@@ -700,11 +700,11 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
                 var resent = previous!.Attach<object?>(connection.Link, welcome.LastReceivedSequence, peerMaxFrame, null, null);
                 Metrics.SessionsResumed.Add(1);
                 Metrics.MessagesResent.Add(resent);
-                _log.SessionResumed(previous.Id.ToString(), resent);
-                resumed = new SessionResumedEventArgs(previous.Id, welcome.LastReceivedSequence, resent);
+                _log.SessionResumed(previous.Session.Id.ToString(), resent);
+                resumed = new SessionResumedEventArgs(previous.Session.Id, welcome.LastReceivedSequence, resent);
                 return outcome;
             case ClientSessionOutcome.ClientGap:
-                ReportLost(previous!, SessionLostReason.Gap, null, $"the server has the client's messages up to {welcome.LastReceivedSequence}, but the client freed up to {previous!.LastAcknowledged}");
+                ReportLost(previous!, SessionLostReason.Gap, null, $"the server has the client's messages up to {welcome.LastReceivedSequence}, but the client freed up to {previous!.Session.LastAcknowledged}");
                 Volatile.Write(ref _session, null);
                 return outcome;
         }
@@ -712,12 +712,12 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         if (hello.IsResume && previous is not null)
         {
             var reason = ClientSessionNegotiation.LossReason(welcome);
-            ReportLost(previous, reason, ClientSessionNegotiation.PeerLost(welcome), $"the server did not resume session {previous.Id}: {reason}");
+            ReportLost(previous, reason, ClientSessionNegotiation.PeerLost(welcome), $"the server did not resume session {previous.Session.Id}: {reason}");
         }
 
         if (outcome == ClientSessionOutcome.Started)
         {
-            var session = new ReliableSession(welcome.SessionId, _sessionSettings ??= new SessionSettings(_options.Sessions, _time));
+            var session = new LinkedSession(new ReliableSession(welcome.SessionId, _sessionSettings ??= new SessionSettings(_options.Sessions, _time)));
             session.Attach<object?>(connection.Link, 0, peerMaxFrame, null, null);
             Metrics.SessionsStarted.Add(1);
             Volatile.Write(ref _session, session);
@@ -730,7 +730,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
         return outcome;
     }
 
-    private void ReportLost(ReliableSession session, SessionLostReason reason, long? peerLost, string description)
+    private void ReportLost(LinkedSession session, SessionLostReason reason, long? peerLost, string description)
     {
         bool closing;
         lock (_stateLock)
@@ -740,7 +740,7 @@ public sealed class TetherClient : IAsyncDisposable, IMessageSink
 
         var info = session.MarkLost(reason, _options.ClientId, peerLost, description, keepPayloads: SessionLost is not null || closing, out var unacknowledged);
         Metrics.SessionsLost.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
-        _log.SessionLost(session.Id.ToString(), reason.ToString(), info.UnacknowledgedSent, peerLost ?? -1);
+        _log.SessionLost(session.Session.Id.ToString(), reason.ToString(), info.UnacknowledgedSent, peerLost ?? -1);
         if (closing)
         {
             lock (_stateLock)

@@ -26,8 +26,14 @@ internal sealed class PeerLink : ConnectionLink
     {
     }
 
+    private ReliableSession? _session;
+    private int _sessionAttachment;
+
     /// <summary>The reliable session this link carries, or null: DATA is then neither numbered nor acknowledged.</summary>
-    public ReliableSession? Session { get; set; }
+    public ReliableSession? Session => Volatile.Read(ref _session);
+
+    /// <summary>The session's attachment to this link: what every session input from this link names.</summary>
+    public int SessionAttachment => Volatile.Read(ref _sessionAttachment);
 
     /// <summary>Completes the handshake: the agreed heartbeat and the frame limits of both directions.</summary>
     public void Establish(HeartbeatSettings heartbeat, int peerMaxFrame, int maxInboundFrame)
@@ -103,7 +109,7 @@ internal sealed class PeerLink : ConnectionLink
     protected override bool CanCarry(int frameLength) => frameLength - ProtocolConstants.HeaderSize <= _peerMaxFrame;
 
     /// <summary>A graceful close tells the peer what we received, so it need not resend it on resume.</summary>
-    protected override void OnClosing() => Session?.FlushAck(this, force: true, 0);
+    protected override void OnClosing() => FlushAck(force: true, 0);
 
     /// <inheritdoc/>
     protected override void WriteClose(IBufferWriter<byte> writer, CloseCode code, string reason, uint retryAfterMs)
@@ -125,6 +131,9 @@ internal sealed class PeerLink : ConnectionLink
         var frames = 0;
         var messages = 0;
         var unread = buffer;
+
+        // One clock read per batch, for the session's ack deadline, the liveness clock and the rate limits.
+        var now = Time.GetTimestamp();
         while (TetherFrame.TryRead(ref buffer, _maxInboundFrame, out var frame))
         {
             if (frame.Type == FrameType.Data && controlOnly)
@@ -139,7 +148,7 @@ internal sealed class PeerLink : ConnectionLink
             if (frame.Type == FrameType.Data)
             {
                 var dataFrame = DataFrame.Parse(frame);
-                if (!Accept(dataFrame, handler))
+                if (!Accept(dataFrame, handler, now))
                 {
                     continue;
                 }
@@ -160,8 +169,6 @@ internal sealed class PeerLink : ConnectionLink
             }
         }
 
-        // One clock read per batch, for both the liveness clock and the rate limits.
-        var now = Time.GetTimestamp();
         if (frames > 0)
         {
             // Only complete frames prove the peer alive (protocol section 8.2): a peer trickling the bytes of a frame it
@@ -176,10 +183,10 @@ internal sealed class PeerLink : ConnectionLink
         return result;
     }
 
-    /// <summary>Applies the session rules to a DATA frame; false when it is a duplicate to drop.</summary>
-    private bool Accept(in DataFrame data, ILinkHandler handler)
+    /// <summary>Applies the session rules to a DATA frame (one session input); false when it is a duplicate to drop.</summary>
+    private bool Accept(in DataFrame data, ILinkHandler handler, long now)
     {
-        var session = Session;
+        var session = _session;
         if (session is null)
         {
             if (data.Flags != DataFlags.None)
@@ -195,25 +202,22 @@ internal sealed class PeerLink : ConnectionLink
             throw new TetherProtocolException(CloseCode.ProtocolError, "DATA without SEQ in a session");
         }
 
-        if (data.HasAck)
+        switch (session.OnData(_sessionAttachment, data.Sequence, (int)data.Payload.Length, data.HasAck, data.Ack, now, out var ackSignal, out var ackDeadline))
         {
-            session.OnAck(this, data.Ack);
-        }
-
-        switch (session.OnData(this, data.Sequence, (int)data.Payload.Length, out var ackDue, out var ackDeadline))
-        {
-            case SequenceVerdict.Duplicate:
+            case ReceiveVerdict.Duplicate:
                 Metrics.DuplicatesDropped.Add(1);
                 return false;
-            case SequenceVerdict.Gap:
+            case ReceiveVerdict.Gap:
                 throw new TetherProtocolException(CloseCode.ProtocolError, $"DATA seq {data.Sequence} skips messages after {session.LastReceived}");
+            case ReceiveVerdict.AckBeyondLastSent:
+                throw AckBeyondLastSent(data.Ack, session);
         }
 
-        if (ackDue)
+        if (ackSignal == AckSignal.Due)
         {
-            session.FlushAck(this, force: true, 0);
+            FlushAck(force: true, 0);
         }
-        else if (ackDeadline != long.MaxValue)
+        else if (ackSignal == AckSignal.Started)
         {
             handler.OnAckPending(ackDeadline);
         }
@@ -221,22 +225,88 @@ internal sealed class PeerLink : ConnectionLink
         return true;
     }
 
-    /// <summary>Bookkeeping for a DATA frame the session wrote to this link (called under the send lock).</summary>
-    public void OnDataWritten()
+    /// <summary>Starts carrying <paramref name="session"/> on its attachment <paramref name="attachment"/> (called by <see cref="LinkedSession"/>).</summary>
+    public void Carry(ReliableSession session, int attachment)
     {
-        MarkSent();
-        Metrics.FramesSent.Add(1);
-        Metrics.MessagesSent.Add(1);
+        Volatile.Write(ref _sessionAttachment, attachment);
+        Volatile.Write(ref _session, session);
     }
 
-    /// <summary>Writes an ACK frame (called by the session under the send lock).</summary>
-    public void WriteAck(IBufferWriter<byte> writer, ulong value)
+    /// <summary>
+    /// Input "send requested" to <paramref name="session"/>, on this link: the DATA frame it produces goes into this
+    /// link's outbound buffer, under the send lock (taken before the session's).
+    /// </summary>
+    public SessionSendResult TrySendInSession(ReliableSession session, ReadOnlySpan<byte> payload, bool overLimit, out ulong sequence)
     {
-        FrameWriter.WriteAck(writer, value);
-        MarkSent();
-        Metrics.FramesSent.Add(1);
-        Metrics.AcksSent.Add(1);
+        SessionSendResult result;
+        bool written;
+        using (var scope = Transport.BeginSend())
+        {
+            if (!ReferenceEquals(session, _session))
+            {
+                sequence = 0;
+                return SessionSendResult.Moved;
+            }
+
+            var output = scope.CanSend && !IsClosing ? scope.Writer : null;
+            result = session.TrySend(_sessionAttachment, payload, overLimit, output, out sequence);
+            written = output is not null && result == SessionSendResult.Accepted;
+        }
+
+        if (written)
+        {
+            OnSessionFramesWritten(0, 1);
+        }
+
+        return result;
     }
+
+    /// <summary>
+    /// Input "ack timer" to the session this link carries: writes its pending ack if one is pending and (unless
+    /// <paramref name="force"/>) its deadline has passed; returns the next deadline, or <see cref="long.MaxValue"/>.
+    /// </summary>
+    public long FlushAck(bool force, long now)
+    {
+        if (_session is not { } session)
+        {
+            return long.MaxValue;
+        }
+
+        long next;
+        bool written;
+        using (var scope = Transport.BeginSend())
+        {
+            next = session.FlushAck(_sessionAttachment, force, now, scope.CanSend ? scope.Writer : null, out written);
+        }
+
+        if (written)
+        {
+            MarkSent();
+            Metrics.FramesSent.Add(1);
+            Metrics.AcksSent.Add(1);
+        }
+
+        return next;
+    }
+
+    /// <summary>Bookkeeping for frames a session wrote to this link: control frames (a WELCOME) and DATA.</summary>
+    public void OnSessionFramesWritten(int controlFrames, int dataFrames)
+    {
+        if (controlFrames + dataFrames == 0)
+        {
+            return;
+        }
+
+        MarkSent();
+        Metrics.FramesSent.Add(controlFrames + dataFrames);
+        if (dataFrames > 0)
+        {
+            Metrics.MessagesSent.Add(dataFrames);
+        }
+    }
+
+    private static TetherProtocolException AckBeyondLastSent(ulong ack, ReliableSession session) =>
+        new(CloseCode.ProtocolError, $"ack {ack} is beyond the last sequence sent ({session.LastSent})");
 
     private DisconnectInfo? HandleControlFrame(in TetherFrame frame, ILinkHandler handler)
     {
@@ -264,8 +334,13 @@ internal sealed class PeerLink : ConnectionLink
             case FrameType.GoAway:
                 return handler.OnGoAway(GoAwayFrame.Parse(frame));
             case FrameType.Ack:
-                var session = Session ?? throw new TetherProtocolException(CloseCode.ProtocolError, "ACK on a connection without a session");
-                session.OnAck(this, frame.ReadUInt64Body());
+                var session = _session ?? throw new TetherProtocolException(CloseCode.ProtocolError, "ACK on a connection without a session");
+                var ack = frame.ReadUInt64Body();
+                if (session.OnAck(_sessionAttachment, ack) == AckOutcome.BeyondLastSent)
+                {
+                    throw AckBeyondLastSent(ack, session);
+                }
+
                 return null;
             case FrameType.Hello or FrameType.Welcome:
                 throw new TetherProtocolException(CloseCode.ProtocolError, $"unexpected {frame.Type} frame after the handshake");

@@ -478,7 +478,7 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
                 Volatile.Write(ref _nextLivenessDue, next);
                 if (Session is { } session)
                 {
-                    next = Math.Min(next, session.Core.FlushAck(Peer!, force: false, now));
+                    next = Math.Min(next, Peer!.FlushAck(force: false, now));
                     session.Core.TrimIfIdle();
                 }
 
@@ -596,9 +596,8 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
             Session = plan.Session;
             SessionResumed = plan.Resumed;
             plan.Session.Attach(this);
-            var resent = plan.Session.Core.Attach(link, plan.PeerLastReceived, peerMaxFrame, (Connection: this, Plan: plan), static (link, lastReceived, state) => link.SendControl(
-                state.Connection.CreateWelcome(state.Plan.Session.Id, state.Plan.Resumed, state.Plan.Resumed ? lastReceived : 0, state.Plan.ResetReason, state.Plan.LostCount),
-                static (w, writer) => w.Write(writer)));
+            var resent = plan.Session.Linked.Attach(link, plan.PeerLastReceived, peerMaxFrame, (Connection: this, Plan: plan), static (writer, lastReceived, state) =>
+                state.Connection.CreateWelcome(state.Plan.Session.Id, state.Plan.Resumed, state.Plan.Resumed ? lastReceived : 0, state.Plan.ResetReason, state.Plan.LostCount).Write(writer));
             _server.Metrics.MessagesResent.Add(resent);
             if (plan.Resumed)
             {

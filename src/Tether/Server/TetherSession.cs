@@ -22,6 +22,7 @@ public sealed class TetherSession : IWheelEntry
         _server = server;
         ClientId = clientId;
         Core = new ReliableSession(id, server.SessionSettings);
+        Linked = new LinkedSession(Core);
     }
 
     /// <summary>The session id the client presents to resume.</summary>
@@ -55,6 +56,9 @@ public sealed class TetherSession : IWheelEntry
     public ulong LastReceivedSequence => Core.LastReceived;
 
     internal ReliableSession Core { get; }
+
+    /// <summary>The session with the link of its connection: what sends, attaches and detaches go through.</summary>
+    internal LinkedSession Linked { get; }
 
     /// <summary>
     /// Accepts <paramref name="message"/> into the session: it is numbered, kept until the client acknowledges it, and
@@ -101,7 +105,7 @@ public sealed class TetherSession : IWheelEntry
     /// <summary>A broadcast: never waits; a full buffer applies the policy at once.</summary>
     internal bool TrySendBroadcast(ReadOnlySpan<byte> message)
     {
-        switch (Core.TrySend(message, overLimit: false, out _))
+        switch (Linked.TrySend(message, overLimit: false, out _))
         {
             case SendResult.Queued:
                 return true;
@@ -127,7 +131,7 @@ public sealed class TetherSession : IWheelEntry
     /// <summary>The connection ended: keep the session for its time to live.</summary>
     internal bool Detach(TetherConnection connection, PeerLink link)
     {
-        if (!Core.Detach(link) || Interlocked.CompareExchange(ref _connection, null, connection) != connection)
+        if (!Linked.Detach(link) || Interlocked.CompareExchange(ref _connection, null, connection) != connection)
         {
             return false;
         }
@@ -160,7 +164,7 @@ public sealed class TetherSession : IWheelEntry
         long? waitUntil = null;
         while (true)
         {
-            switch (Core.TrySend(message.Span, overLimit: false, out var sequence))
+            switch (Linked.TrySend(message.Span, overLimit: false, out var sequence))
             {
                 case SendResult.Queued:
                     return sequence;
@@ -206,7 +210,7 @@ public sealed class TetherSession : IWheelEntry
         var connection = Connection;
         if (connection is not null && _server.Options.Sessions.SlowConsumerPolicy != SlowConsumerPolicy.DropSession)
         {
-            var accepted = Core.TrySend(message, overLimit: true, out sequence) == SendResult.Queued;
+            var accepted = Linked.TrySend(message, overLimit: true, out sequence) == SendResult.Queued;
             _server.CloseSlowConsumer(connection, UnacknowledgedBytes, _server.Options.Sessions.MaxUnacknowledgedBytes);
             return accepted;
         }
