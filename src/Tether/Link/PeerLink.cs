@@ -134,6 +134,7 @@ internal sealed class PeerLink : ConnectionLink
 
         // One clock read per batch, for the session's ack deadline, the liveness clock and the rate limits.
         var now = Time.GetTimestamp();
+        BatchClock.Enter(Time, now);
         while (TetherFrame.TryRead(ref buffer, _maxInboundFrame, out var frame))
         {
             if (frame.Type == FrameType.Data && controlOnly)

@@ -157,17 +157,34 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
     /// outbound queue is over its limit, and throws <see cref="TetherException"/> when the connection is closed. A
     /// message larger than the peer accepts throws <see cref="ArgumentException"/>.
     /// </summary>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         if (Session is { } session)
         {
-            await session.SendAsync(message, cancellationToken).ConfigureAwait(false);
-            return;
+            return session.SendAsync(message, cancellationToken);
         }
 
+        // Queued at once is the common case: it completes without an async state machine.
+        SendResult result;
+        try
+        {
+            result = TrySend(message.Span);
+        }
+#pragma warning disable CA1031 // Not handled: handed to the caller in the task, as an async method would.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return ValueTask.FromException(ex);
+        }
+
+        return result == SendResult.Queued ? ValueTask.CompletedTask : SendWhenRoomAsync(message, result, cancellationToken);
+    }
+
+    private async ValueTask SendWhenRoomAsync(ReadOnlyMemory<byte> message, SendResult result, CancellationToken cancellationToken)
+    {
         while (true)
         {
-            switch (TrySend(message.Span))
+            switch (result)
             {
                 case SendResult.Queued:
                     return;
@@ -177,6 +194,8 @@ public sealed class TetherConnection : IWheelEntry, ILinkHandler, IThreadPoolWor
                     await _link.Transport.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
                     break;
             }
+
+            result = TrySend(message.Span);
         }
     }
 

@@ -67,8 +67,17 @@ public sealed class TetherSession : IWheelEntry
     /// <see cref="ServerSessionOptions.SlowConsumerPolicy"/> applies. Throws <see cref="TetherException"/> once the
     /// session is lost, and <see cref="ArgumentException"/> for a message larger than the client accepts.
     /// </summary>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
-        await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
+    public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        // Accepted at once is the common case: it completes without an async state machine. Any other outcome has
+        // changed nothing, and SendCoreAsync starts over with the policy for it.
+        if (Linked.TrySend(message.Span, overLimit: false, out _) == SendResult.Queued)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return AwaitSendAsync(message, cancellationToken);
+    }
 
     /// <summary>
     /// Like <see cref="SendAsync"/>, then waits until the client has acknowledged the message (it has been handed to
@@ -156,6 +165,9 @@ public sealed class TetherSession : IWheelEntry
             _server.Metrics.SessionsDetached.Add(-1);
         }
     }
+
+    private async ValueTask AwaitSendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
+        await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
 
     private async ValueTask<ulong> SendCoreAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
