@@ -11,21 +11,21 @@ namespace Tether.Link;
 internal static class BatchClock
 {
     [ThreadStatic]
-    private static TimeProvider? t_time;
+    private static TimeProvider? _time;
 
     [ThreadStatic]
-    private static long t_now;
+    private static long _now;
 
     /// <summary>A batch read at <paramref name="now"/> on <paramref name="time"/> is being handled on this thread.</summary>
     public static void Enter(TimeProvider time, long now)
     {
-        t_time = time;
-        t_now = now;
+        _time = time;
+        _now = now;
     }
 
     /// <summary>The batch is done.</summary>
-    public static void Leave() => t_time = null;
+    public static void Leave() => _time = null;
 
     /// <summary>The batch's reading if this thread handles one of <paramref name="time"/>, else a fresh one.</summary>
-    public static long Now(TimeProvider time) => ReferenceEquals(t_time, time) ? t_now : time.GetTimestamp();
+    public static long Now(TimeProvider time) => ReferenceEquals(_time, time) ? _now : time.GetTimestamp();
 }
