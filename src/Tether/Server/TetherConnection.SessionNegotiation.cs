@@ -19,7 +19,7 @@ public sealed partial class TetherConnection
             Session = plan.Session;
             SessionResumed = plan.Resumed;
             plan.Session.Attach(this);
-            var resent = plan.Session.Linked.Attach(link, plan.PeerLastReceived, peerMaxFrame, (Connection: this, Plan: plan), static (writer, lastReceived, state) =>
+            var resent = plan.Session.AttachLink(link, plan.PeerLastReceived, peerMaxFrame, (Connection: this, Plan: plan), static (writer, lastReceived, state) =>
                 state.Connection.CreateWelcome(state.Plan.Session.Id, state.Plan.Resumed, state.Plan.Resumed ? lastReceived : 0, state.Plan.ResetReason, state.Plan.LostCount).Write(writer));
             _server.Metrics.MessagesResent.Add(resent);
             if (plan.Resumed)
