@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 
 namespace Tether.Protocol;
 
@@ -36,7 +37,19 @@ public readonly struct DataFrame
     {
         HelloFrame.RequireType(frame, FrameType.Data);
         var flags = (DataFlags)frame.Flags;
-        var reader = new WireReader(frame.Body);
+        var body = frame.Body;
+        var fields = HeaderLength(flags) - ProtocolConstants.HeaderSize;
+        var first = body.FirstSpan;
+        if (first.Length >= fields)
+        {
+            // The usual case: the optional fields lie in the first segment, and are read in place.
+            var hasSequence = (flags & DataFlags.Sequence) != 0;
+            var seq = hasSequence ? BinaryPrimitives.ReadUInt64BigEndian(first) : 0;
+            var ackValue = (flags & DataFlags.Ack) != 0 ? BinaryPrimitives.ReadUInt64BigEndian(first[(hasSequence ? 8 : 0)..]) : 0;
+            return new DataFrame(flags, seq, ackValue, fields == 0 ? body : body.Slice(fields));
+        }
+
+        var reader = new WireReader(body);
         var sequence = (flags & DataFlags.Sequence) != 0 ? reader.ReadUInt64() : 0;
         var ack = (flags & DataFlags.Ack) != 0 ? reader.ReadUInt64() : 0;
         return new DataFrame(flags, sequence, ack, reader.ReadRest());

@@ -21,6 +21,14 @@ public readonly record struct FrameHeader(FrameType Type, byte Flags, int BodyLe
     /// </summary>
     public static bool TryRead(in ReadOnlySequence<byte> buffer, int maxBodyLength, out FrameHeader header)
     {
+        // Nearly always the header lies in the first segment: read it in place.
+        var first = buffer.FirstSpan;
+        if (first.Length >= ProtocolConstants.HeaderSize)
+        {
+            header = Validate(first[0], first[1], BinaryPrimitives.ReadUInt32BigEndian(first[2..]), maxBodyLength);
+            return true;
+        }
+
         Span<byte> bytes = stackalloc byte[ProtocolConstants.HeaderSize];
         if (buffer.Length < ProtocolConstants.HeaderSize)
         {

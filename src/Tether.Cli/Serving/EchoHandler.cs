@@ -11,19 +11,28 @@ namespace Tether.Cli.Serving;
 /// </summary>
 internal sealed partial class EchoHandler(ILogger<EchoHandler> logger) : TetherServerHandler
 {
-    public override async ValueTask OnMessageAsync(TetherConnection connection, ReadOnlySequence<byte> message)
+    public override ValueTask OnMessageAsync(TetherConnection connection, ReadOnlySequence<byte> message)
     {
         LogEcho(logger, message.Length, connection.Id);
+
+        // The view stays valid until OnMessageAsync completes, and SendAsync copies before it completes. Sent at once is
+        // the common case, which then costs no async state machine.
+        var sent = message.IsSingleSegment ? connection.SendAsync(message.First) : EchoCopyAsync(connection, message);
+        return sent.IsCompletedSuccessfully ? ValueTask.CompletedTask : ObserveAsync(sent, connection, message.Length);
+    }
+
+    private async ValueTask ObserveAsync(ValueTask sent, TetherConnection connection, long length)
+    {
         try
         {
-            await EchoAsync(connection, message).ConfigureAwait(false);
+            await sent.ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {
             // The message cannot go back as it came: a line that ends in '\r' (the peer sent "\r\r\n"), or more than
             // the peer accepts. The framing refuses it before writing anything, so the connection is still sound; a
             // demo should say so and go on rather than fail the connection as a handler error.
-            LogCannotEcho(logger, message.Length, connection.Id, ex.Message);
+            LogCannotEcho(logger, length, connection.Id, ex.Message);
         }
         catch (TetherException) when (connection.State is ConnectionState.Closing or ConnectionState.Closed)
         {
@@ -32,15 +41,8 @@ internal sealed partial class EchoHandler(ILogger<EchoHandler> logger) : TetherS
         }
     }
 
-    private static async ValueTask EchoAsync(TetherConnection connection, ReadOnlySequence<byte> message)
+    private static async ValueTask EchoCopyAsync(TetherConnection connection, ReadOnlySequence<byte> message)
     {
-        if (message.IsSingleSegment)
-        {
-            // The view stays valid until OnMessageAsync completes, and SendAsync copies before it completes.
-            await connection.SendAsync(message.First).ConfigureAwait(false);
-            return;
-        }
-
         var length = checked((int)message.Length);
         var copy = ArrayPool<byte>.Shared.Rent(length);
         try

@@ -195,13 +195,10 @@ internal sealed class ClientConnection : ILinkHandler
 
     private void OnAckTimer()
     {
-        if (_link.Session is { } session)
+        var next = _link.FlushAck(force: false, _time.GetTimestamp());
+        if (next != long.MaxValue)
         {
-            var next = session.FlushAck(_link, force: false, _time.GetTimestamp());
-            if (next != long.MaxValue)
-            {
-                ((ILinkHandler)this).OnAckPending(next);
-            }
+            ((ILinkHandler)this).OnAckPending(next);
         }
     }
 

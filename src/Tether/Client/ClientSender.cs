@@ -29,22 +29,22 @@ internal sealed class ClientSender
         var deadline = _time.GetTimestamp() + (long)(_options.DisconnectedSendTimeout.TotalSeconds * _time.TimestampFrequency);
         while (true)
         {
-            var session = _sessions.Current;
+            var session = _sessions.CurrentLinked;
             if (session is not null)
             {
                 switch (session.TrySend(message.Span, overLimit: false, out var sequence))
                 {
                     case SendResult.Queued:
-                        return (session, sequence);
+                        return (session.Session, sequence);
                     case SendResult.Full:
-                        await session.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+                        await session.Session.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
                         continue;
                     case SendResult.TooLarge:
-                        throw new ArgumentException($"a message of {message.Length} bytes exceeds the server's frame limit ({session.MaxPayload} bytes of payload)", nameof(message));
+                        throw new ArgumentException($"a message of {message.Length} bytes exceeds the server's frame limit ({session.Session.MaxPayload} bytes of payload)", nameof(message));
                 }
 
                 // Lost: the client is moving to a new session (or none); look again.
-                if (_sessions.Current != session)
+                if (_sessions.CurrentLinked != session)
                 {
                     continue;
                 }

@@ -1,4 +1,5 @@
 using Tether.Diagnostics;
+using Tether.Link;
 using Tether.Protocol;
 using Tether.Sessions;
 
@@ -17,7 +18,7 @@ internal sealed class ClientSessions
     private readonly TetherMetrics _metrics;
     private readonly ClientLog _log;
     private readonly ClientEvents _events;
-    private ReliableSession? _session;
+    private LinkedSession? _session;
     private SessionSettings? _settings;
     private bool _lostPending;
     private bool _closingGracefully;
@@ -34,7 +35,10 @@ internal sealed class ClientSessions
     }
 
     /// <summary>The session messages are sent in now, if the server granted one.</summary>
-    public ReliableSession? Current => Volatile.Read(ref _session);
+    public ReliableSession? Current => Volatile.Read(ref _session)?.Session;
+
+    /// <summary>The current session with the link that carries it, for sending.</summary>
+    public LinkedSession? CurrentLinked => Volatile.Read(ref _session);
 
     /// <summary>
     /// Works out what the WELCOME means for the session and attaches it to the new link before any message flows:
@@ -46,7 +50,7 @@ internal sealed class ClientSessions
         resumed = null;
         var welcome = connection.Welcome;
         var previous = Volatile.Read(ref _session);
-        var outcome = ClientSessionNegotiation.Classify(hello, welcome, previous);
+        var outcome = ClientSessionNegotiation.Classify(hello, welcome, previous?.Session);
         var peerMaxFrame = (int)Math.Min(welcome.MaxFrameSize, int.MaxValue - ProtocolConstants.HeaderSize);
         switch (outcome)
         {
@@ -54,11 +58,11 @@ internal sealed class ClientSessions
                 var resent = previous!.Attach<object?>(connection.Link, welcome.LastReceivedSequence, peerMaxFrame, null, null);
                 _metrics.SessionsResumed.Add(1);
                 _metrics.MessagesResent.Add(resent);
-                _log.SessionResumed(previous.Id.ToString(), resent);
-                resumed = new SessionResumedEventArgs(previous.Id, welcome.LastReceivedSequence, resent);
+                _log.SessionResumed(previous.Session.Id.ToString(), resent);
+                resumed = new SessionResumedEventArgs(previous.Session.Id, welcome.LastReceivedSequence, resent);
                 return outcome;
             case ClientSessionOutcome.ClientGap:
-                ReportLost(previous!, SessionLostReason.Gap, null, $"the server has the client's messages up to {welcome.LastReceivedSequence}, but the client freed up to {previous!.LastAcknowledged}");
+                ReportLost(previous!, SessionLostReason.Gap, null, $"the server has the client's messages up to {welcome.LastReceivedSequence}, but the client freed up to {previous!.Session.LastAcknowledged}");
                 Volatile.Write(ref _session, null);
                 return outcome;
         }
@@ -66,12 +70,12 @@ internal sealed class ClientSessions
         if (hello.IsResume && previous is not null)
         {
             var reason = ClientSessionNegotiation.LossReason(welcome);
-            ReportLost(previous, reason, ClientSessionNegotiation.PeerLost(welcome), $"the server did not resume session {previous.Id}: {reason}");
+            ReportLost(previous, reason, ClientSessionNegotiation.PeerLost(welcome), $"the server did not resume session {previous.Session.Id}: {reason}");
         }
 
         if (outcome == ClientSessionOutcome.Started)
         {
-            var session = new ReliableSession(welcome.SessionId, _settings ??= new SessionSettings(_options.Sessions, _time));
+            var session = new LinkedSession(new ReliableSession(welcome.SessionId, _settings ??= new SessionSettings(_options.Sessions, _time)));
             session.Attach<object?>(connection.Link, 0, peerMaxFrame, null, null);
             _metrics.SessionsStarted.Add(1);
             Volatile.Write(ref _session, session);
@@ -116,9 +120,9 @@ internal sealed class ClientSessions
         {
             var messages = new List<ReadOnlyMemory<byte>>(_lostWhileClosing ?? []);
             var count = _lostWhileClosingCount;
-            if (session is not null && session.Lost is null)
+            if (session is not null && session.Session.Lost is null)
             {
-                var unacknowledged = session.CopyUnacknowledged();
+                var unacknowledged = session.Session.CopyUnacknowledged();
                 messages.AddRange(unacknowledged);
                 count += unacknowledged.Count;
             }
@@ -127,7 +131,7 @@ internal sealed class ClientSessions
         }
     }
 
-    private void ReportLost(ReliableSession session, SessionLostReason reason, long? peerLost, string description)
+    private void ReportLost(LinkedSession session, SessionLostReason reason, long? peerLost, string description)
     {
         bool closing;
         lock (_lock)
@@ -137,7 +141,7 @@ internal sealed class ClientSessions
 
         var info = session.MarkLost(reason, _options.ClientId, peerLost, description, keepPayloads: _events.HasSessionLostHandlers || closing, out var unacknowledged);
         _metrics.SessionsLost.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
-        _log.SessionLost(session.Id.ToString(), reason.ToString(), info.UnacknowledgedSent, peerLost ?? -1);
+        _log.SessionLost(session.Session.Id.ToString(), reason.ToString(), info.UnacknowledgedSent, peerLost ?? -1);
         if (closing)
         {
             lock (_lock)

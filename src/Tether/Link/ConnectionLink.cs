@@ -169,6 +169,7 @@ internal abstract partial class ConnectionLink
                 }
                 finally
                 {
+                    BatchClock.Leave();
                     Transport.Uncork();
                 }
 
@@ -290,7 +291,7 @@ internal abstract partial class ConnectionLink
     {
     }
 
-    protected void MarkSent() => Volatile.Write(ref _lastSent, Time.GetTimestamp());
+    protected void MarkSent() => Volatile.Write(ref _lastSent, BatchClock.Now(Time));
 
     protected void MarkSent(long now) => Volatile.Write(ref _lastSent, now);
 

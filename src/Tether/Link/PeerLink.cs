@@ -13,7 +13,7 @@ namespace Tether.Link;
 /// <c>TetherConnection</c> and the client's <c>ClientConnection</c> each own one and add what is theirs (handshake,
 /// registry and wheel; reconnect and inbox).
 /// </summary>
-internal sealed class PeerLink : ConnectionLink
+internal sealed partial class PeerLink : ConnectionLink
 {
     private long _lastPingSent;
     private long _intervalTicks;
@@ -26,8 +26,6 @@ internal sealed class PeerLink : ConnectionLink
     {
     }
 
-    /// <summary>The reliable session this link carries, or null: DATA is then neither numbered nor acknowledged.</summary>
-    public ReliableSession? Session { get; set; }
 
     /// <summary>Completes the handshake: the agreed heartbeat and the frame limits of both directions.</summary>
     public void Establish(HeartbeatSettings heartbeat, int peerMaxFrame, int maxInboundFrame)
@@ -103,7 +101,7 @@ internal sealed class PeerLink : ConnectionLink
     protected override bool CanCarry(int frameLength) => frameLength - ProtocolConstants.HeaderSize <= _peerMaxFrame;
 
     /// <summary>A graceful close tells the peer what we received, so it need not resend it on resume.</summary>
-    protected override void OnClosing() => Session?.FlushAck(this, force: true, 0);
+    protected override void OnClosing() => FlushAck(force: true, 0);
 
     /// <inheritdoc/>
     protected override void WriteClose(IBufferWriter<byte> writer, CloseCode code, string reason, uint retryAfterMs)
@@ -121,25 +119,27 @@ internal sealed class PeerLink : ConnectionLink
         pending = default;
         ended = null;
         var result = ParseResult.Done;
-        var buffer = new ReadOnlySequence<byte>(data);
         var frames = 0;
         var messages = 0;
-        var unread = buffer;
-        while (TetherFrame.TryRead(ref buffer, _maxInboundFrame, out var frame))
+        var offset = 0;
+
+        // One clock read per batch, for the session's ack deadline, the liveness clock and the rate limits.
+        var now = Time.GetTimestamp();
+        BatchClock.Enter(Time, now);
+        while (TryCutFrame(data, offset, out var frame))
         {
             if (frame.Type == FrameType.Data && controlOnly)
             {
-                buffer = unread;
                 result = ParseResult.NeedsApplication;
                 break;
             }
 
-            unread = buffer;
+            offset += frame.EncodedLength;
             frames++;
             if (frame.Type == FrameType.Data)
             {
                 var dataFrame = DataFrame.Parse(frame);
-                if (!Accept(dataFrame, handler))
+                if (!Accept(dataFrame, handler, now))
                 {
                     continue;
                 }
@@ -160,8 +160,6 @@ internal sealed class PeerLink : ConnectionLink
             }
         }
 
-        // One clock read per batch, for both the liveness clock and the rate limits.
-        var now = Time.GetTimestamp();
         if (frames > 0)
         {
             // Only complete frames prove the peer alive (protocol section 8.2): a peer trickling the bytes of a frame it
@@ -171,71 +169,27 @@ internal sealed class PeerLink : ConnectionLink
 
         Metrics.FramesReceived.Add(frames);
         Metrics.MessagesReceived.Add(messages);
-        consumed = data.Length - (int)buffer.Length;
+        consumed = offset;
         handler.OnReceived(frames, consumed, now);
         return result;
     }
 
-    /// <summary>Applies the session rules to a DATA frame; false when it is a duplicate to drop.</summary>
-    private bool Accept(in DataFrame data, ILinkHandler handler)
+    /// <summary>
+    /// The complete frame at <paramref name="offset"/> of <paramref name="data"/>, if there is one. Cut from the memory
+    /// of one receive directly: slicing a sequence for every frame costs more than the rest of handling a small one.
+    /// </summary>
+    private bool TryCutFrame(ReadOnlyMemory<byte> data, int offset, out TetherFrame frame)
     {
-        var session = Session;
-        if (session is null)
+        var rest = data[offset..];
+        if (!FrameHeader.TryRead(new ReadOnlySequence<byte>(rest), _maxInboundFrame, out var header)
+            || rest.Length < ProtocolConstants.HeaderSize + header.BodyLength)
         {
-            if (data.Flags != DataFlags.None)
-            {
-                throw new TetherProtocolException(CloseCode.ProtocolError, "DATA with SEQ or ACK on a connection without a session");
-            }
-
-            return true;
+            frame = default;
+            return false;
         }
 
-        if (!data.HasSequence)
-        {
-            throw new TetherProtocolException(CloseCode.ProtocolError, "DATA without SEQ in a session");
-        }
-
-        if (data.HasAck)
-        {
-            session.OnAck(this, data.Ack);
-        }
-
-        switch (session.OnData(this, data.Sequence, (int)data.Payload.Length, out var ackDue, out var ackDeadline))
-        {
-            case SequenceVerdict.Duplicate:
-                Metrics.DuplicatesDropped.Add(1);
-                return false;
-            case SequenceVerdict.Gap:
-                throw new TetherProtocolException(CloseCode.ProtocolError, $"DATA seq {data.Sequence} skips messages after {session.LastReceived}");
-        }
-
-        if (ackDue)
-        {
-            session.FlushAck(this, force: true, 0);
-        }
-        else if (ackDeadline != long.MaxValue)
-        {
-            handler.OnAckPending(ackDeadline);
-        }
-
+        frame = new TetherFrame(header, new ReadOnlySequence<byte>(rest.Slice(ProtocolConstants.HeaderSize, header.BodyLength)));
         return true;
-    }
-
-    /// <summary>Bookkeeping for a DATA frame the session wrote to this link (called under the send lock).</summary>
-    public void OnDataWritten()
-    {
-        MarkSent();
-        Metrics.FramesSent.Add(1);
-        Metrics.MessagesSent.Add(1);
-    }
-
-    /// <summary>Writes an ACK frame (called by the session under the send lock).</summary>
-    public void WriteAck(IBufferWriter<byte> writer, ulong value)
-    {
-        FrameWriter.WriteAck(writer, value);
-        MarkSent();
-        Metrics.FramesSent.Add(1);
-        Metrics.AcksSent.Add(1);
     }
 
     private DisconnectInfo? HandleControlFrame(in TetherFrame frame, ILinkHandler handler)
@@ -264,8 +218,13 @@ internal sealed class PeerLink : ConnectionLink
             case FrameType.GoAway:
                 return handler.OnGoAway(GoAwayFrame.Parse(frame));
             case FrameType.Ack:
-                var session = Session ?? throw new TetherProtocolException(CloseCode.ProtocolError, "ACK on a connection without a session");
-                session.OnAck(this, frame.ReadUInt64Body());
+                var session = _session ?? throw new TetherProtocolException(CloseCode.ProtocolError, "ACK on a connection without a session");
+                var ack = frame.ReadUInt64Body();
+                if (session.OnAck(_sessionAttachment, ack) == AckOutcome.BeyondLastSent)
+                {
+                    throw AckBeyondLastSent(ack, session);
+                }
+
                 return null;
             case FrameType.Hello or FrameType.Welcome:
                 throw new TetherProtocolException(CloseCode.ProtocolError, $"unexpected {frame.Type} frame after the handshake");

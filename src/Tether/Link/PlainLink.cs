@@ -93,6 +93,7 @@ internal sealed class PlainLink : ConnectionLink
 
         // Any byte proves the peer alive: plain peers have no heartbeat of their own to wait for.
         var now = Time.GetTimestamp();
+        BatchClock.Enter(Time, now);
         MarkReceived(now);
         var buffer = new ReadOnlySequence<byte>(data);
         var messages = 0;

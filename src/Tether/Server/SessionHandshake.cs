@@ -94,7 +94,7 @@ internal static class SessionHandshake
             "session taken over by a newer connection",
             0,
             immediate: true);
-        session.Core.Detach(old.Link);
+        session.DetachLink(old.Link);
         await old.ReceiveEnded.WaitAsync(server.Options.CloseLinger, server.TimeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 

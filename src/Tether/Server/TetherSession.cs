@@ -15,6 +15,9 @@ public sealed class TetherSession : IWheelEntry
     private readonly TetherServer _server;
     private WheelLinks _wheelLinks = new();
     private TetherConnection? _connection;
+
+    // The link carrying the session now (SessionCarrier): a field here rather than an object, as every idle session pays for it.
+    private PeerLink? _carrier;
     private long _expiresAt = long.MaxValue;
 
     internal TetherSession(TetherServer server, SessionId id, string? clientId)
@@ -63,8 +66,17 @@ public sealed class TetherSession : IWheelEntry
     /// <see cref="ServerSessionOptions.SlowConsumerPolicy"/> applies. Throws <see cref="TetherException"/> once the
     /// session is lost, and <see cref="ArgumentException"/> for a message larger than the client accepts.
     /// </summary>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
-        await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
+    public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        // Accepted at once is the common case: it completes without an async state machine. Any other outcome has
+        // changed nothing, and SendCoreAsync starts over with the policy for it.
+        if (SessionCarrier.TrySend(Core, ref _carrier, message.Span, overLimit: false, out _) == SendResult.Queued)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return AwaitSendAsync(message, cancellationToken);
+    }
 
     /// <summary>
     /// Like <see cref="SendAsync"/>, then waits until the client has acknowledged the message (it has been handed to
@@ -101,7 +113,7 @@ public sealed class TetherSession : IWheelEntry
     /// <summary>A broadcast: never waits; a full buffer applies the policy at once.</summary>
     internal bool TrySendBroadcast(ReadOnlySpan<byte> message)
     {
-        switch (Core.TrySend(message, overLimit: false, out _))
+        switch (SessionCarrier.TrySend(Core, ref _carrier, message, overLimit: false, out _))
         {
             case SendResult.Queued:
                 return true;
@@ -121,13 +133,20 @@ public sealed class TetherSession : IWheelEntry
         }
     }
 
+    /// <summary>Attaches the session to <paramref name="link"/> (see <see cref="SessionCarrier.Attach"/>).</summary>
+    internal int AttachLink<TState>(PeerLink link, ulong peerLastReceived, int peerMaxFrame, TState state, Action<System.Buffers.IBufferWriter<byte>, ulong, TState> writeHandshake) =>
+        SessionCarrier.Attach(Core, ref _carrier, link, peerLastReceived, peerMaxFrame, state, writeHandshake);
+
+    /// <summary>Detaches the session from <paramref name="link"/> if that is where it is.</summary>
+    internal bool DetachLink(PeerLink link) => SessionCarrier.Detach(Core, ref _carrier, link);
+
     /// <summary>True while the session waits, detached, for its client (counted in the detached-sessions metric).</summary>
     internal bool IsWaitingForResume => Volatile.Read(ref _expiresAt) != long.MaxValue;
 
     /// <summary>The connection ended: keep the session for its time to live.</summary>
     internal bool Detach(TetherConnection connection, PeerLink link)
     {
-        if (!Core.Detach(link) || Interlocked.CompareExchange(ref _connection, null, connection) != connection)
+        if (!DetachLink(link) || Interlocked.CompareExchange(ref _connection, null, connection) != connection)
         {
             return false;
         }
@@ -153,6 +172,9 @@ public sealed class TetherSession : IWheelEntry
         }
     }
 
+    private async ValueTask AwaitSendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
+        await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
+
     private async ValueTask<ulong> SendCoreAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
         var options = _server.Options.Sessions;
@@ -160,7 +182,7 @@ public sealed class TetherSession : IWheelEntry
         long? waitUntil = null;
         while (true)
         {
-            switch (Core.TrySend(message.Span, overLimit: false, out var sequence))
+            switch (SessionCarrier.TrySend(Core, ref _carrier, message.Span, overLimit: false, out var sequence))
             {
                 case SendResult.Queued:
                     return sequence;
@@ -206,7 +228,7 @@ public sealed class TetherSession : IWheelEntry
         var connection = Connection;
         if (connection is not null && _server.Options.Sessions.SlowConsumerPolicy != SlowConsumerPolicy.DropSession)
         {
-            var accepted = Core.TrySend(message, overLimit: true, out sequence) == SendResult.Queued;
+            var accepted = SessionCarrier.TrySend(Core, ref _carrier, message, overLimit: true, out sequence) == SendResult.Queued;
             _server.CloseSlowConsumer(connection, UnacknowledgedBytes, _server.Options.Sessions.MaxUnacknowledgedBytes);
             return accepted;
         }

@@ -1,23 +1,36 @@
-using Tether.Link;
+using System.Buffers;
 using Tether.Protocol;
 
 namespace Tether.Sessions;
 
 /// <summary>
-/// The state of one reliable session, on either side, that outlives its connections: the replay buffer of what this
-/// side sent and the peer has not acknowledged, the receive sequence, the attached link (if any), and the callers
-/// waiting for room or for an ack. One lock serialises it; it is always taken before the transport's send lock, never
-/// after, so sends, acks and the replay on resume come out in sequence order.
+/// One reliable session, on either side, as a state machine that outlives its connections and knows none of them: the
+/// replay buffer of what this side sent and the peer has not acknowledged, the receive sequence, and the callers
+/// waiting for room or for an ack. Its inputs are a send requested, DATA and ACK received, a link attached or
+/// detached, and the ack timer; its outputs are the frames it writes into the <see cref="IBufferWriter{T}"/> the caller
+/// passes (the link's outbound buffer), the verdicts it returns, and the waiters it releases.
 /// </summary>
-internal sealed class ReliableSession
+/// <remarks>
+/// <para>
+/// An attachment is a number, not a reference: <see cref="Attach"/> starts a new one, and every input that comes
+/// through a link names the attachment it came through, so input from a link the session has since left (taken over,
+/// detached) is recognised and ignored.
+/// </para>
+/// <para>
+/// One lock, the session's monitor, serialises it. A caller that passes an output writer already holds that writer's
+/// lock (the transport's send lock): the order is always the send lock, then the session lock, and the session takes
+/// no other lock, so numbering, writing and piggy-backing the ack happen in one order on the wire.
+/// </para>
+/// </remarks>
+internal sealed partial class ReliableSession
 {
     private readonly ReplayBuffer _outbound = new();
     private readonly InboundSequence _inbound;
     private readonly SessionSettings _settings;
-    private PeerLink? _link;
-    private TaskCompletionSource? _roomWaiter;
-    private Queue<(ulong Sequence, TaskCompletionSource Done)>? _ackWaiters;
+    private SessionWaiters? _waiters;
     private SessionLostInfo? _lost;
+    private int _attachment;
+    private int _lastAttachment;
     private int _peerMaxFrame = ProtocolConstants.MinMaxFrameSize;
 
     // The monitor of this object guards the session: a separate Lock would cost 40 bytes per idle session.
@@ -30,284 +43,136 @@ internal sealed class ReliableSession
         _inbound = new InboundSequence(settings.Ack);
     }
 
-    public SessionId Id { get; }
+    /// <summary>The attachment that is no attachment: the session is detached.</summary>
+    public const int Detached = 0;
 
-    /// <summary>The link the session is attached to, or null while detached.</summary>
-    public PeerLink? Link
-    {
-        get
-        {
-            lock (SyncRoot)
-            {
-                return _link;
-            }
-        }
-    }
+    public SessionId Id { get; }
 
     /// <summary>Set once the session is discarded: nothing is sent or accepted any more.</summary>
     public SessionLostInfo? Lost => Volatile.Read(ref _lost);
 
-    public ulong LastSent
+    /// <summary>The current attachment, or <see cref="Detached"/>.</summary>
+    public int Attachment
     {
         get
         {
             lock (SyncRoot)
             {
-                return _outbound.LastSequence;
+                return _attachment;
             }
         }
     }
 
-    public ulong LastAcknowledged
-    {
-        get
-        {
-            lock (SyncRoot)
-            {
-                return _outbound.Acknowledged;
-            }
-        }
-    }
-
-    public ulong LastReceived
-    {
-        get
-        {
-            lock (SyncRoot)
-            {
-                return _inbound.LastReceived;
-            }
-        }
-    }
-
-    public int UnacknowledgedCount
-    {
-        get
-        {
-            lock (SyncRoot)
-            {
-                return _outbound.Count;
-            }
-        }
-    }
-
-    public int UnacknowledgedBytes
-    {
-        get
-        {
-            lock (SyncRoot)
-            {
-                return _outbound.Bytes;
-            }
-        }
-    }
-
-    public long DuplicatesDropped
-    {
-        get
-        {
-            lock (SyncRoot)
-            {
-                return _inbound.Duplicates;
-            }
-        }
-    }
+    /// <summary>The largest payload the current (or last) peer accepts.</summary>
+    public int MaxPayload => Volatile.Read(ref _peerMaxFrame) - 16;
 
     /// <summary>
-    /// Accepts <paramref name="payload"/> into the session and, when attached, queues it on the link. Returns
-    /// <see cref="SendResult.Full"/> when it does not fit in the replay buffer (unless <paramref name="overLimit"/>), and
-    /// <see cref="SendResult.Closed"/> once the session is lost.
+    /// Input "send requested" through <paramref name="attachment"/>: numbers <paramref name="payload"/>, keeps a copy
+    /// until the peer acknowledges it and, when <paramref name="output"/> is given, writes it there as DATA with the
+    /// pending ack piggy-backed. <see cref="SessionSendResult.Moved"/> (nothing changed) when the session is no longer
+    /// on that attachment; <see cref="SessionSendResult.Full"/> when it does not fit (unless <paramref name="overLimit"/>).
     /// </summary>
-    public SendResult TrySend(ReadOnlySpan<byte> payload, bool overLimit, out ulong sequence)
+    public SessionSendResult TrySend(int attachment, ReadOnlySpan<byte> payload, bool overLimit, IBufferWriter<byte>? output, out ulong sequence)
     {
         sequence = 0;
         lock (SyncRoot)
         {
             if (_lost is not null)
             {
-                return SendResult.Closed;
+                return SessionSendResult.Lost;
+            }
+
+            if (attachment != _attachment)
+            {
+                return SessionSendResult.Moved;
             }
 
             if (payload.Length + 16 > _peerMaxFrame)
             {
-                return SendResult.TooLarge;
+                return SessionSendResult.TooLarge;
             }
 
             if (!overLimit && _outbound.Count > 0 && _outbound.Bytes + payload.Length > _settings.MaxUnacknowledgedBytes)
             {
-                return SendResult.Full;
+                return SessionSendResult.Full;
             }
 
             sequence = _outbound.Append(payload);
-            if (_link is { } link)
+            if (output is not null)
             {
-                using var scope = link.Transport.BeginSend();
-                if (scope.CanSend && !link.IsClosing)
-                {
-                    WriteData(link, scope.Writer, sequence, payload, default);
-                }
-            }
-        }
-
-        return SendResult.Queued;
-    }
-
-    /// <summary>The largest payload the current (or last) peer accepts.</summary>
-    public int MaxPayload => Volatile.Read(ref _peerMaxFrame) - 16;
-
-    /// <summary>Completes when an ack frees room, the session is attached again, or it is lost.</summary>
-    public Task WaitForRoomAsync(CancellationToken cancellationToken)
-    {
-        lock (SyncRoot)
-        {
-            if (_lost is not null || _outbound.Count == 0)
-            {
-                return Task.CompletedTask;
+                WriteData(output, sequence, payload, default);
             }
 
-            _roomWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _roomWaiter.Task.WaitAsync(cancellationToken);
-        }
-    }
-
-    /// <summary>Completes when the peer has acknowledged <paramref name="sequence"/>; faults if the session is lost first.</summary>
-    public Task WaitForAckAsync(ulong sequence, CancellationToken cancellationToken)
-    {
-        lock (SyncRoot)
-        {
-            if (sequence <= _outbound.Acknowledged)
-            {
-                return Task.CompletedTask;
-            }
-
-            if (_lost is { } lost)
-            {
-                return Task.FromException(NotAcknowledged(lost));
-            }
-
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            (_ackWaiters ??= new()).Enqueue((sequence, done));
-            return done.Task.WaitAsync(cancellationToken);
+            return SessionSendResult.Accepted;
         }
     }
 
     /// <summary>
-    /// Attaches <paramref name="link"/>: frees what the peer says it has (<paramref name="peerLastReceived"/>), lets
-    /// <paramref name="writeHandshake"/> queue the handshake frame (the server's WELCOME) first, then queues every
-    /// message the peer lacks, in order. The caller has checked that <paramref name="peerLastReceived"/> is between
-    /// <see cref="LastAcknowledged"/> and <see cref="LastSent"/>; the handshake callback gets our own receive
-    /// position (and <paramref name="state"/>, so that it need not be a closure). Returns how many messages were resent.
+    /// Input "DATA received" through <paramref name="attachment"/>, with its piggy-backed ack if
+    /// <paramref name="hasAck"/>: frees what the ack covers, then judges the sequence number. On delivery,
+    /// <paramref name="ackSignal"/> says whether the ack is due now, or whether this delivery started a pending ack due at
+    /// <paramref name="ackDeadline"/>. A frame from a link the session has left is a duplicate: the new link carries it.
     /// </summary>
-    public int Attach<TState>(PeerLink link, ulong peerLastReceived, int peerMaxFrame, TState state, Action<PeerLink, ulong, TState>? writeHandshake)
+    public ReceiveVerdict OnData(int attachment, ulong sequence, int payloadBytes, bool hasAck, ulong ack, long now, out AckSignal ackSignal, out long ackDeadline)
     {
-        lock (SyncRoot)
-        {
-            Acknowledge(peerLastReceived);
-            writeHandshake?.Invoke(link, _inbound.LastReceived, state);
-            Volatile.Write(ref _peerMaxFrame, peerMaxFrame);
-            // The handshake carried our receive position, so the peer needs no separate ack for it.
-            _inbound.MarkAcknowledgedInHandshake();
-            var resent = 0;
-            using (var scope = link.Transport.BeginSend())
-            {
-                if (scope.CanSend)
-                {
-                    foreach (var entry in _outbound)
-                    {
-                        WriteData(link, scope.Writer, entry.Sequence, entry.First, entry.Second);
-                        resent++;
-                    }
-                }
-            }
-
-            _link = link;
-            link.Session = this;
-            WakeRoomWaiter();
-            return resent;
-        }
-    }
-
-    /// <summary>Detaches <paramref name="link"/> if it is the attached one; its frames no longer count.</summary>
-    public bool Detach(PeerLink link)
-    {
-        lock (SyncRoot)
-        {
-            if (!ReferenceEquals(_link, link))
-            {
-                return false;
-            }
-
-            _link = null;
-
-            // Nobody visits a detached session until it resumes or expires: give back arrays that hold nothing now.
-            _outbound.ReleaseIfEmpty();
-            return true;
-        }
-    }
-
-    /// <summary>
-    /// Classifies a DATA frame from <paramref name="link"/>. A frame from a link that is no longer attached (taken
-    /// over) is treated as a duplicate: the new link will carry it. <paramref name="ackDue"/> says an ack must go now;
-    /// <paramref name="ackDeadline"/> is set when this delivery started a pending ack.
-    /// </summary>
-    public SequenceVerdict OnData(PeerLink link, ulong sequence, int payloadBytes, out bool ackDue, out long ackDeadline)
-    {
-        ackDue = false;
+        ackSignal = AckSignal.None;
         ackDeadline = long.MaxValue;
         lock (SyncRoot)
         {
-            if (!ReferenceEquals(_link, link))
+            if (attachment != _attachment || attachment == Detached)
             {
-                return SequenceVerdict.Duplicate;
+                return ReceiveVerdict.Duplicate;
             }
 
-            var verdict = _inbound.Classify(sequence);
-            switch (verdict)
+            if (hasAck && Acknowledge(ack) == AckOutcome.BeyondLastSent)
+            {
+                return ReceiveVerdict.AckBeyondLastSent;
+            }
+
+            switch (_inbound.Classify(sequence))
             {
                 case SequenceVerdict.Deliver:
                     var wasPending = _inbound.HasPendingAck;
-                    ackDue = _inbound.OnDelivered(payloadBytes, _settings.Time.GetTimestamp());
-                    if (!wasPending)
+                    if (_inbound.OnDelivered(payloadBytes, now))
                     {
+                        ackSignal = AckSignal.Due;
+                    }
+                    else if (!wasPending)
+                    {
+                        ackSignal = AckSignal.Started;
                         ackDeadline = _inbound.AckDeadline;
                     }
 
-                    break;
+                    return ReceiveVerdict.Deliver;
                 case SequenceVerdict.Duplicate:
                     _inbound.OnDuplicate();
-                    break;
+                    return ReceiveVerdict.Duplicate;
+                default:
+                    return ReceiveVerdict.Gap;
             }
-
-            return verdict;
         }
     }
 
-    /// <summary>An ack from <paramref name="link"/>; throws a protocol error for an ack of something never sent.</summary>
-    public void OnAck(PeerLink link, ulong ack)
+    /// <summary>Input "ACK received" through <paramref name="attachment"/>; from a link the session has left it changes nothing.</summary>
+    public AckOutcome OnAck(int attachment, ulong ack)
     {
         lock (SyncRoot)
         {
-            if (!ReferenceEquals(_link, link))
-            {
-                return;
-            }
-
-            if (Acknowledge(ack) == AckOutcome.BeyondLastSent)
-            {
-                throw new TetherProtocolException(CloseCode.ProtocolError, $"ack {ack} is beyond the last sequence sent ({_outbound.LastSequence})");
-            }
+            return attachment == _attachment && attachment != Detached ? Acknowledge(ack) : AckOutcome.Stale;
         }
     }
 
     /// <summary>
-    /// Sends the pending ack on <paramref name="link"/> if one is pending and (unless <paramref name="force"/>) its
-    /// deadline has passed; returns the next deadline, or <see cref="long.MaxValue"/>.
+    /// Input "ack timer" (or a forced flush before a close): writes the pending ack to <paramref name="output"/> if one is
+    /// pending and, unless <paramref name="force"/>, its deadline has passed. Returns the next deadline, or
+    /// <see cref="long.MaxValue"/>; <paramref name="written"/> says whether an ACK frame was written.
     /// </summary>
-    public long FlushAck(PeerLink link, bool force, long now)
+    public long FlushAck(int attachment, bool force, long now, IBufferWriter<byte>? output, out bool written)
     {
+        written = false;
         lock (SyncRoot)
         {
-            if (!ReferenceEquals(_link, link) || !_inbound.HasPendingAck)
+            if (attachment != _attachment || attachment == Detached || !_inbound.HasPendingAck)
             {
                 return long.MaxValue;
             }
@@ -317,22 +182,73 @@ internal sealed class ReliableSession
                 return _inbound.AckDeadline;
             }
 
-            using var scope = link.Transport.BeginSend();
-            if (scope.CanSend)
+            if (output is not null)
             {
-                link.WriteAck(scope.Writer, _inbound.TakeAck());
+                FrameWriter.WriteAck(output, _inbound.TakeAck());
+                written = true;
             }
 
             return long.MaxValue;
         }
     }
 
-    /// <summary>Copies of the messages sent and not yet acknowledged, oldest first.</summary>
-    public IReadOnlyList<ReadOnlyMemory<byte>> CopyUnacknowledged()
+    /// <summary>
+    /// Input "link attached": frees what the peer says it holds (<paramref name="peerLastReceived"/>, which the caller
+    /// has checked is between <see cref="LastAcknowledged"/> and <see cref="LastSent"/>), takes the peer's frame limit,
+    /// and starts a new attachment, which it returns; input through any earlier one is stale from now on.
+    /// <paramref name="lastReceived"/> is this side's receive position, for the handshake frame: it carries the ack, so
+    /// none is pending afterwards. Then <see cref="Replay"/> writes what the peer lacks.
+    /// </summary>
+    public int Attach(ulong peerLastReceived, int peerMaxFrame, out ulong lastReceived)
     {
         lock (SyncRoot)
         {
-            return _outbound.CopyAll();
+            Acknowledge(peerLastReceived);
+            lastReceived = _inbound.LastReceived;
+            Volatile.Write(ref _peerMaxFrame, peerMaxFrame);
+            _inbound.MarkAcknowledgedInHandshake();
+            _attachment = ++_lastAttachment;
+            _waiters?.ReleaseRoom();
+            return _attachment;
+        }
+    }
+
+    /// <summary>Writes every message held, oldest first, as DATA to <paramref name="output"/>; returns how many.</summary>
+    public int Replay(int attachment, IBufferWriter<byte> output)
+    {
+        lock (SyncRoot)
+        {
+            if (attachment != _attachment)
+            {
+                return 0;
+            }
+
+            var resent = 0;
+            foreach (var entry in _outbound)
+            {
+                WriteData(output, entry.Sequence, entry.First, entry.Second);
+                resent++;
+            }
+
+            return resent;
+        }
+    }
+
+    /// <summary>Input "link detached": ends <paramref name="attachment"/> if it is the current one.</summary>
+    public bool Detach(int attachment)
+    {
+        lock (SyncRoot)
+        {
+            if (attachment != _attachment || attachment == Detached)
+            {
+                return false;
+            }
+
+            _attachment = Detached;
+
+            // Nobody visits a detached session until it resumes or expires: give back arrays that hold nothing now.
+            _outbound.ReleaseIfEmpty();
+            return true;
         }
     }
 
@@ -375,16 +291,8 @@ internal sealed class ReliableSession
 
             _outbound.Clear();
             Volatile.Write(ref _lost, lost);
-            _link = null;
-            WakeRoomWaiter();
-            if (_ackWaiters is { } waiters)
-            {
-                while (waiters.TryDequeue(out var waiter))
-                {
-                    waiter.Done.TrySetException(NotAcknowledged(lost));
-                }
-            }
-
+            _attachment = Detached;
+            _waiters?.FailAll(NotAcknowledged(lost));
             return lost;
         }
     }
@@ -395,31 +303,16 @@ internal sealed class ReliableSession
     private AckOutcome Acknowledge(ulong ack)
     {
         var outcome = _outbound.Acknowledge(ack);
-        if (outcome != AckOutcome.Freed)
+        if (outcome == AckOutcome.Freed && _waiters is { } waiters)
         {
-            return outcome;
-        }
-
-        WakeRoomWaiter();
-        if (_ackWaiters is { } waiters)
-        {
-            while (waiters.TryPeek(out var head) && head.Sequence <= ack)
-            {
-                waiters.Dequeue().Done.TrySetResult();
-            }
+            waiters.ReleaseRoom();
+            waiters.ReleaseAcknowledged(ack);
         }
 
         return outcome;
     }
 
-    private void WakeRoomWaiter()
-    {
-        var waiter = _roomWaiter;
-        _roomWaiter = null;
-        waiter?.TrySetResult();
-    }
-
-    private void WriteData(PeerLink link, System.Buffers.IBufferWriter<byte> writer, ulong sequence, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    private void WriteData(IBufferWriter<byte> output, ulong sequence, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
     {
         var flags = DataFlags.Sequence;
         ulong ack = 0;
@@ -431,11 +324,10 @@ internal sealed class ReliableSession
 
         var length = first.Length + second.Length;
         var total = FrameWriter.DataLength(length, flags);
-        var span = writer.GetSpan(total);
+        var span = output.GetSpan(total);
         var header = FrameWriter.WriteDataHeader(span, length, flags, sequence, ack);
         first.CopyTo(span[header..]);
         second.CopyTo(span[(header + first.Length)..]);
-        writer.Advance(total);
-        link.OnDataWritten();
+        output.Advance(total);
     }
 }

@@ -44,14 +44,14 @@ internal sealed class ReplayBuffer
         EnsureEntryRoom();
         EnsureByteRoom(payload.Length);
         var bytes = _bytes!;
-        var tail = (_byteHead + _byteCount) % bytes.Length;
+        var tail = Wrap(_byteHead + _byteCount, bytes.Length);
         var first = Math.Min(payload.Length, bytes.Length - tail);
         payload[..first].CopyTo(bytes.AsSpan(tail));
         payload[first..].CopyTo(bytes);
         _byteCount += payload.Length;
 
         var lengths = _lengths!;
-        lengths[(_head + _count) % lengths.Length] = payload.Length;
+        lengths[Wrap(_head + _count, lengths.Length)] = payload.Length;
         _appendedSinceTrim = true;
         _count++;
         return ++_lastSequence;
@@ -78,12 +78,12 @@ internal sealed class ReplayBuffer
         var freedBytes = 0;
         for (var i = 0; i < freed; i++)
         {
-            freedBytes += lengths[(_head + i) % lengths.Length];
+            freedBytes += lengths[Wrap(_head + i, lengths.Length)];
         }
 
-        _head = (_head + freed) % lengths.Length;
+        _head = Wrap(_head + freed, lengths.Length);
         _count -= freed;
-        _byteHead = _byteCount == freedBytes ? 0 : (_byteHead + freedBytes) % _bytes!.Length;
+        _byteHead = _byteCount == freedBytes ? 0 : Wrap(_byteHead + freedBytes, _bytes!.Length);
         _byteCount -= freedBytes;
         _acknowledged = ack;
         if (_count == 0)
@@ -178,6 +178,12 @@ internal sealed class ReplayBuffer
         _byteHead = _byteCount = _head = _count = 0;
     }
 
+    /// <summary>
+    /// An index into a ring of <paramref name="length"/>, from one that is less than twice that (a position plus a count
+    /// held): a subtraction, not the division a remainder costs, on every append and ack.
+    /// </summary>
+    private static int Wrap(int index, int length) => index >= length ? index - length : index;
+
     private void EnsureByteRoom(int needed)
     {
         if (_bytes is not null && _bytes.Length - _byteCount >= needed)
@@ -264,13 +270,13 @@ internal sealed class ReplayBuffer
             _index++;
             var bytes = _buffer._bytes!;
             var lengths = _buffer._lengths!;
-            var length = lengths[(_buffer._head + _index) % lengths.Length];
+            var length = lengths[Wrap(_buffer._head + _index, lengths.Length)];
             var first = Math.Min(length, bytes.Length - _offset);
             _current = new Entry(
                 _buffer._acknowledged + (ulong)_index + 1,
                 bytes.AsSpan(_offset, first),
                 bytes.AsSpan(0, length - first));
-            _offset = (_offset + length) % bytes.Length;
+            _offset = Wrap(_offset + length, bytes.Length);
             return true;
         }
     }
