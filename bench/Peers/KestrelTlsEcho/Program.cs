@@ -3,9 +3,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Tether.Bench.Peers;
 
 const string Usage = "usage: KestrelTlsEcho --tls-cert cert.pem [--tls-key key.pem] [--port P] [--port-file F]";
@@ -61,27 +58,4 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     }));
 
 await using var app = builder.Build();
-try
-{
-    await app.StartAsync();
-}
-catch (IOException e)
-{
-    Console.Error.WriteLine($"KestrelTlsEcho: cannot listen on 127.0.0.1:{commandLine.Port}: {e.Message}");
-    return 1;
-}
-
-// Kestrel reports the port it was given for port 0 through the server's addresses feature.
-var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-commandLine.AnnounceListening(new Uri(address).Port);
-try
-{
-    // The host's console lifetime ends the wait on SIGTERM or Ctrl-C.
-    await app.WaitForShutdownAsync();
-}
-finally
-{
-    commandLine.Retract();
-}
-
-return 0;
+return await KestrelPeerHost.RunAsync(app, "KestrelTlsEcho", commandLine);

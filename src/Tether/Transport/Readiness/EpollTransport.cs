@@ -13,7 +13,6 @@ namespace Tether.Transport.Readiness;
 internal sealed class EpollTransport : PlainSocketTransport
 {
     private readonly SafeSocketHandle _handle;
-    private readonly ReadinessEngine _engine;
     private readonly long _registration;
     private Socket? _socket;
 
@@ -28,7 +27,6 @@ internal sealed class EpollTransport : PlainSocketTransport
         : base(PeerAddress.From(socket.RemoteEndPoint), maxReceiveBuffer, metrics)
     {
         _handle = socket.SafeHandle;
-        _engine = engine;
 
         // Everything goes through the handle from here on: the Socket object (112 bytes) is not kept. Its finalizer
         // would close the handle, which now belongs to this transport.
@@ -126,7 +124,7 @@ internal sealed class EpollTransport : PlainSocketTransport
         // Not through a Socket created over the handle: disposing one of those closes abortively (RST), and the peer
         // would lose what it had not read yet.
         _handle.Dispose();
-        _engine.Unregister(_registration);
+        ReadinessEngine.UnregisterAny(_registration);
     }
 
     protected override void OnRememberedSignal() => _knownEmpty = false;

@@ -17,7 +17,13 @@ namespace Tether.Transport.Readiness;
 internal sealed unsafe class ReadinessEngine
 {
     private const int MaxEventsPerWait = 1024;
+    private const uint GenerationMask = 0xFFFFFF;
     private static readonly Lazy<ReadinessEngine?> Instance = new(TryCreate);
+
+    // Every engine by index, so that a registration token names its engine and a transport need not keep a reference
+    // to it (8 bytes on every idle connection). A process has one engine; tests make a few more.
+    private static readonly ReadinessEngine?[] Engines = new ReadinessEngine?[256];
+    private static int _enginesCreated;
 
     private readonly int _epollFd;
     private readonly Lock _slotsLock = new();
@@ -27,9 +33,13 @@ internal sealed unsafe class ReadinessEngine
     private int _failedErrno;
     private Action<int>? _failed;
 
-    private ReadinessEngine(int epollFd)
+    private readonly int _index;
+
+    private ReadinessEngine(int epollFd, int index)
     {
         _epollFd = epollFd;
+        _index = index;
+        Engines[index] = this;
         var thread = new Thread(Run) { IsBackground = true, Name = "Tether readiness" };
         thread.UnsafeStart();
     }
@@ -85,8 +95,14 @@ internal sealed unsafe class ReadinessEngine
 
         try
         {
+            var index = Interlocked.Increment(ref _enginesCreated) - 1;
+            if (index >= Engines.Length)
+            {
+                return null;
+            }
+
             var fd = EpollInterop.Create(EpollInterop.CloseOnExec);
-            return fd < 0 ? null : new ReadinessEngine(fd);
+            return fd < 0 ? null : new ReadinessEngine(fd, index);
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -123,7 +139,7 @@ internal sealed unsafe class ReadinessEngine
             _slots[slot].Listener = listener;
         }
 
-        var token = ((long)generation << 32) | (uint)slot;
+        var token = ((long)_index << 56) | ((long)(generation & GenerationMask) << 32) | (uint)slot;
         var epollEvent = stackalloc byte[16];
         *(uint*)epollEvent = EpollInterop.In | EpollInterop.ReadHangUp | EpollInterop.EdgeTriggered;
         *(long*)(epollEvent + EpollInterop.DataOffset) = token;
@@ -148,16 +164,21 @@ internal sealed unsafe class ReadinessEngine
         lock (_slotsLock)
         {
             ref var entry = ref _slots[slot];
-            if (entry.Generation != (uint)(token >> 32))
+            if (entry.Generation != GenerationOf(token))
             {
                 return;
             }
 
             entry.Listener = null;
-            entry.Generation++;
+            entry.Generation = (entry.Generation + 1) & GenerationMask;
             _freeSlots.Push(slot);
         }
     }
+
+    /// <summary>Forgets a registration made with any engine: the token names the engine.</summary>
+    public static void UnregisterAny(long token) => Engines[(int)((ulong)token >> 56)]?.Unregister(token);
+
+    private static uint GenerationOf(long token) => (uint)(token >> 32) & GenerationMask;
 
     /// <summary>For tests of the failure path: closes the epoll instance under the engine's thread, whose wait then fails.</summary>
     internal void BreakForTests() => EpollInterop.Close(_epollFd);
@@ -189,7 +210,7 @@ internal sealed unsafe class ReadinessEngine
                 var flags = *(uint*)(events + (i * size));
                 var token = *(long*)(events + (i * size) + dataOffset);
                 var slot = (int)(uint)token;
-                if (slot < slots.Length && slots[slot].Generation == (uint)(token >> 32))
+                if (slot < slots.Length && slots[slot].Generation == GenerationOf(token))
                 {
                     slots[slot].Listener?.OnReadable((flags & (EpollInterop.ReadHangUp | EpollInterop.HangUp | EpollInterop.Error)) != 0);
                 }
