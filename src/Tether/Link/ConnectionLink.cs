@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Sockets;
 using Tether.Diagnostics;
 using Tether.Heartbeat;
 using Tether.Protocol;
@@ -260,8 +259,7 @@ internal abstract partial class ConnectionLink
         Transport.ReleaseReceiveBuffer();
     }
 
-    internal static bool IsConnectionFailure(Exception exception) =>
-        exception is SocketException or ObjectDisposedException or IOException;
+    internal static bool IsConnectionFailure(Exception exception) => SocketTransport.IsConnectionFailure(exception);
 
     /// <summary>
     /// Handles the complete frames at the start of <paramref name="data"/>; <paramref name="consumed"/> is how many bytes
