@@ -23,6 +23,8 @@ public sealed class TcpFaultProxyTests
         Assert.Equal(FaultMode.Pass, proxy.Mode);
         Assert.Equal(1, proxy.ActiveConnections);
         Assert.Equal(1, proxy.AcceptedConnections);
+        // The proxy counts a piece after its send returns, which can be after the peer already read it.
+        await Eventually.WaitUntilAsync(() => proxy.BytesForwarded == 2L * payload.Length);
         Assert.Equal(2L * payload.Length, proxy.BytesForwarded);
     }
 
@@ -156,6 +158,8 @@ public sealed class TcpFaultProxyTests
         await TestSockets.SendAllAsync(client, payload);
 
         Assert.Equal(payload, await echoed);
+        // The proxy counts a piece after its send returns, which can be after the peer already read it.
+        await Eventually.WaitUntilAsync(() => proxy.BytesForwarded == 2L * payload.Length);
         Assert.Equal(2L * payload.Length, proxy.BytesForwarded);
     }
 
@@ -172,6 +176,8 @@ public sealed class TcpFaultProxyTests
         await TestSockets.SendAllAsync(client, payload);
 
         Assert.Equal(payload, await echoed);
+        // The proxy counts a piece after its send returns, which can be after the peer already read it.
+        await Eventually.WaitUntilAsync(() => proxy.BytesForwarded == 2L * payload.Length);
         Assert.Equal(2L * payload.Length, proxy.BytesForwarded);
     }
 
