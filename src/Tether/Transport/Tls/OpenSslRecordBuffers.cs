@@ -11,7 +11,7 @@ namespace Tether.Transport.Tls;
 /// record is read or written and frees it once the record is done. <see cref="SslStream"/> does not expose its
 /// <c>SSL</c> object, so this reads it from the stream's private security context; where that context is not the
 /// runtime's OpenSSL handle type or OpenSSL's <c>SSL_ctrl</c> cannot be found (another TLS stack, another runtime's
-/// layout), it does nothing. The AppContext switch <c>Tether.Tls.ReleaseRecordBuffers</c> (false) turns it off.
+/// layout), it does nothing. It runs only when the AppContext switch <c>Tether.Tls.ReleaseRecordBuffers</c> is true (off by default: not yet proven safe with concurrent reads and writes).
 /// </summary>
 internal static unsafe class OpenSslRecordBuffers
 {
@@ -65,7 +65,7 @@ internal static unsafe class OpenSslRecordBuffers
                 // Only the libssl that the runtime has already loaded (for this stream's handshake) will do: its SSL
                 // objects are the ones SslStream holds.
                 var field = typeof(SslStream).GetField("_securityContext", BindingFlags.NonPublic | BindingFlags.Instance);
-                var enabled = !AppContext.TryGetSwitch("Tether.Tls.ReleaseRecordBuffers", out var on) || on;
+                var enabled = AppContext.TryGetSwitch("Tether.Tls.ReleaseRecordBuffers", out var on) && on;
 
                 // The handle must be the runtime's own OpenSSL context (whose handle is the SSL pointer), nothing else.
                 if (enabled && OperatingSystem.IsLinux() && field is not null && field.FieldType.Name == "SafeDeleteSslContext"
