@@ -29,6 +29,7 @@ internal sealed class ClientSender
         var deadline = _time.GetTimestamp() + (long)(_options.DisconnectedSendTimeout.TotalSeconds * _time.TimestampFrequency);
         while (true)
         {
+            ThrowIfClosed();
             var session = _sessions.CurrentLinked;
             if (session is not null)
             {
@@ -37,7 +38,7 @@ internal sealed class ClientSender
                     case SendResult.Queued:
                         return (session.Session, sequence);
                     case SendResult.Full:
-                        await session.Session.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+                        await UnlessClosedAsync(session.Session.WaitForRoomAsync(cancellationToken)).ConfigureAwait(false);
                         continue;
                     case SendResult.TooLarge:
                         throw new ArgumentException($"a message of {message.Length} bytes exceeds the server's frame limit ({session.Session.MaxPayload} bytes of payload)", nameof(message));
@@ -65,6 +66,38 @@ internal sealed class ClientSender
 
             await WaitForConnectionAsync(deadline, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Waits for an acknowledgement; fails when the client closes for good first (nothing will acknowledge it then).</summary>
+    public async Task WaitForAckAsync(ReliableSession session, ulong sequence, CancellationToken cancellationToken)
+    {
+        var acknowledged = session.WaitForAckAsync(sequence, cancellationToken);
+        if (!acknowledged.IsCompleted && await Task.WhenAny(acknowledged, _lifecycle.Completion).ConfigureAwait(false) != acknowledged)
+        {
+            throw new TetherException("the client closed before the server acknowledged the message; it may not have been delivered");
+        }
+
+        await acknowledged.ConfigureAwait(false);
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (_lifecycle.Completion.IsCompleted)
+        {
+            throw new TetherException("the client is closed; the message was not sent");
+        }
+    }
+
+    /// <summary>A wait for room ends when the client closes for good: no acknowledgement will ever make room then.</summary>
+    private async Task UnlessClosedAsync(Task wait)
+    {
+        if (!wait.IsCompleted)
+        {
+            await Task.WhenAny(wait, _lifecycle.Completion).ConfigureAwait(false);
+        }
+
+        ThrowIfClosed();
+        await wait.ConfigureAwait(false);
     }
 
     private async Task WaitForConnectionAsync(long deadline, CancellationToken cancellationToken)

@@ -166,7 +166,7 @@ public sealed class TetherClient : IAsyncDisposable
             throw new InvalidOperationException("acknowledgements need a session, and the server granted none (or sessions are off)");
         }
 
-        await session.WaitForAckAsync(sequence, cancellationToken).ConfigureAwait(false);
+        await _sender.WaitForAckAsync(session, sequence, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
+using System.Buffers;
 using Tether.Client;
+using Tether.Server;
 using Tether.Tests.Support;
 
 namespace Tether.Tests.Client;
@@ -50,5 +52,57 @@ public sealed class CloseRaceTests
         await client.DisposeAsync().AsTask().WaitAsync(Timeouts.Event);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connecting.WaitAsync(Timeouts.Event));
         Assert.Equal(ClientState.Closed, client.State);
+    }
+
+    [Fact]
+    public async Task Senders_waiting_for_room_or_an_ack_fail_when_the_client_closes_for_good()
+    {
+        // The server's application never returns from the first message, so the server acknowledges nothing more.
+        var stuck = new StuckHandler();
+        await using var server = await ServerFixture.StartAsync(handler: stuck);
+        var options = ClientFactory.Options(server.EndPoint);
+        options.Reconnect.Enabled = false;
+        options.Sessions.MaxUnacknowledgedBytes = 8 * 1024;
+        await using var client = new TetherClient(options);
+        await client.ConnectAsync();
+        var connection = await server.Handler.NextConnectedAsync();
+
+        var waitingForAck = client.SendAndWaitForAckAsync(new byte[100]);
+        await stuck.Entered.WaitAsync(Timeouts.Event);
+        var waitingForRoom = Task.Run(async () =>
+        {
+            while (true)
+            {
+                await client.SendAsync(new byte[1024]);
+            }
+        });
+        await Eventually.WaitUntilAsync(() => client.UnacknowledgedMessages >= 8);
+        Assert.False(waitingForRoom.IsCompleted);
+
+        connection.Abort();
+
+        var full = await Assert.ThrowsAsync<TetherException>(() => waitingForRoom.WaitAsync(Timeouts.Event));
+        Assert.Contains("closed", full.Message, StringComparison.Ordinal);
+        var unacknowledged = await Assert.ThrowsAsync<TetherException>(() => waitingForAck.WaitAsync(Timeouts.Event));
+        Assert.Contains("acknowledged", unacknowledged.Message, StringComparison.Ordinal);
+        Assert.Equal(ClientState.Closed, client.State);
+        await Assert.ThrowsAsync<TetherException>(async () => await client.SendAsync(new byte[1]));
+        stuck.Release();
+    }
+
+    private sealed class StuckHandler : RecordingHandler
+    {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Entered => _entered.Task;
+
+        public void Release() => _release.TrySetResult();
+
+        public override async ValueTask OnMessageAsync(TetherConnection connection, ReadOnlySequence<byte> message)
+        {
+            _entered.TrySetResult();
+            await _release.Task;
+        }
     }
 }

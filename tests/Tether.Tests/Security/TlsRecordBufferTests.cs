@@ -15,7 +15,7 @@ public sealed class TlsRecordBufferTests : IDisposable
     public void Dispose() => _certificates.Dispose();
 
     [TlsFact]
-    public async Task Release_applies_on_linux_and_records_still_flow_both_ways_afterwards()
+    public async Task Release_is_off_by_default_applies_on_linux_when_asked_and_records_still_flow_both_ways()
     {
         using var certificate = _certificates.Server();
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -30,9 +30,15 @@ public sealed class TlsRecordBufferTests : IDisposable
             server.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }),
             client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" })).WaitAsync(Timeouts.Event);
 
-        // On Linux SslStream runs on OpenSSL, so the mode must be set; elsewhere there is nothing to set.
-        Assert.Equal(OperatingSystem.IsLinux(), OpenSslRecordBuffers.TryRelease(server));
-        Assert.Equal(OperatingSystem.IsLinux(), OpenSslRecordBuffers.TryRelease(client));
+        // Off unless the switch says so (this test leaves the process-wide switch alone).
+        if (!AppContext.TryGetSwitch(OpenSslRecordBuffers.SwitchName, out var on) || !on)
+        {
+            Assert.False(OpenSslRecordBuffers.TryRelease(server));
+        }
+
+        // On Linux SslStream runs on OpenSSL, so the mode can be set; elsewhere there is nothing to set.
+        Assert.Equal(OperatingSystem.IsLinux(), OpenSslRecordBuffers.TrySetReleaseMode(server));
+        Assert.Equal(OperatingSystem.IsLinux(), OpenSslRecordBuffers.TrySetReleaseMode(client));
 
         // Buffers are now allocated per record and freed after it: small and multi-record messages, both ways, twice.
         var large = new byte[100_000];

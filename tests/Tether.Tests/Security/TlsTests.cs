@@ -179,6 +179,92 @@ public sealed class TlsTests : IDisposable
         Assert.Equal("hello over tls", Encoding.UTF8.GetString((await server.Handler.NextMessageAsync()).Message));
     }
 
+    [TlsFact]
+    public async Task Connections_aborted_while_records_flow_both_ways_end_cleanly_and_the_server_goes_on()
+    {
+        using var certificate = _certificates.Server();
+        await using var server = await StartAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate });
+        var payload = new byte[48 * 1024];
+        Random.Shared.NextBytes(payload);
+        for (var round = 0; round < 3; round++)
+        {
+            // Echoed messages keep a TLS read, a TLS write and often a waiting write in flight on every connection
+            // when the server closes them all at once from other threads.
+            var clients = new List<TetherClient>();
+            var senders = new List<Task>();
+            for (var i = 0; i < 12; i++)
+            {
+                var options = TlsClient(server.EndPoint, CertificateTrust.FromCaFile(_certificates.CaFile));
+                options.Reconnect.Enabled = false;
+                var client = new TetherClient(options);
+                clients.Add(client);
+                await client.ConnectAsync();
+                senders.Add(SendUntilClosedAsync(client, payload));
+                senders.Add(ReadUntilClosedAsync(client));
+            }
+
+            var connections = new List<TetherConnection>();
+            for (var i = 0; i < clients.Count; i++)
+            {
+                connections.Add(await server.Handler.NextConnectedAsync());
+            }
+
+            await server.Handler.NextMessageAsync();
+            await Task.WhenAll(connections.Select(c => Task.Run(c.Abort)));
+
+            await Task.WhenAll(senders).WaitAsync(Timeouts.Event);
+            await Eventually.WaitUntilAsync(() => server.Server.Connections.Count == 0);
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+
+            while (server.Handler.TryGetDisconnected(out _))
+            {
+            }
+        }
+
+        await using var last = new TetherClient(TlsClient(server.EndPoint, CertificateTrust.FromCaFile(_certificates.CaFile)));
+        await last.ConnectAsync();
+        await last.SendAsync("after the aborts"u8.ToArray());
+        await using var messages = last.ReadAllAsync().GetAsyncEnumerator();
+        Assert.True(await messages.MoveNextAsync().AsTask().WaitAsync(Timeouts.Event));
+        Assert.Equal("after the aborts", Encoding.UTF8.GetString(messages.Current.Span));
+    }
+
+    private static async Task ReadUntilClosedAsync(TetherClient client)
+    {
+        try
+        {
+            await foreach (var unused in client.ReadAllAsync())
+            {
+            }
+        }
+        catch (TetherException)
+        {
+        }
+    }
+
+    private static async Task SendUntilClosedAsync(TetherClient client, byte[] payload)
+    {
+        try
+        {
+            while (true)
+            {
+                await client.SendAsync(payload);
+            }
+        }
+        catch (TetherException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     private static async Task ReadToEndAsync(Socket socket)
     {
         var buffer = new byte[256];

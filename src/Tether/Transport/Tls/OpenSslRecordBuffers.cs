@@ -11,7 +11,9 @@ namespace Tether.Transport.Tls;
 /// record is read or written and frees it once the record is done. <see cref="SslStream"/> does not expose its
 /// <c>SSL</c> object, so this reads it from the stream's private security context; where that context is not the
 /// runtime's OpenSSL handle type or OpenSSL's <c>SSL_ctrl</c> cannot be found (another TLS stack, another runtime's
-/// layout), it does nothing. It runs only when the AppContext switch <c>Tether.Tls.ReleaseRecordBuffers</c> is true (off by default: not yet proven safe with concurrent reads and writes).
+/// layout), it does nothing. It runs only when the AppContext switch <c>Tether.Tls.ReleaseRecordBuffers</c> is true: the
+/// runtime's <see cref="SslStream"/> reads and writes one <c>SSL</c> object from two threads at once, and OpenSSL makes no
+/// promise for that with buffers freed and allocated per record.
 /// </summary>
 internal static unsafe class OpenSslRecordBuffers
 {
@@ -23,8 +25,15 @@ internal static unsafe class OpenSslRecordBuffers
     private static FieldInfo? _securityContext;
     private static delegate* unmanaged<nint, int, nint, nint, nint> _sslCtrl;
 
-    /// <summary>Sets <c>SSL_MODE_RELEASE_BUFFERS</c> on the stream's <c>SSL</c> object (after its handshake); false when it cannot.</summary>
-    public static bool TryRelease(SslStream stream)
+    /// <summary>The name of the <see cref="AppContext"/> switch that turns this on.</summary>
+    public const string SwitchName = "Tether.Tls.ReleaseRecordBuffers";
+
+    /// <summary>When the switch is on, sets <c>SSL_MODE_RELEASE_BUFFERS</c> on the stream's <c>SSL</c> object (after its handshake); false when it did not.</summary>
+    public static bool TryRelease(SslStream stream) =>
+        AppContext.TryGetSwitch(SwitchName, out var on) && on && TrySetReleaseMode(stream);
+
+    /// <summary>Sets <c>SSL_MODE_RELEASE_BUFFERS</c> on the stream's <c>SSL</c> object whatever the switch says; false when it cannot.</summary>
+    internal static bool TrySetReleaseMode(SslStream stream)
     {
         if (!Resolve() || _securityContext!.GetValue(stream) is not SafeHandle { IsInvalid: false, IsClosed: false } ssl)
         {
@@ -65,10 +74,8 @@ internal static unsafe class OpenSslRecordBuffers
                 // Only the libssl that the runtime has already loaded (for this stream's handshake) will do: its SSL
                 // objects are the ones SslStream holds.
                 var field = typeof(SslStream).GetField("_securityContext", BindingFlags.NonPublic | BindingFlags.Instance);
-                var enabled = AppContext.TryGetSwitch("Tether.Tls.ReleaseRecordBuffers", out var on) && on;
-
                 // The handle must be the runtime's own OpenSSL context (whose handle is the SSL pointer), nothing else.
-                if (enabled && OperatingSystem.IsLinux() && field is not null && field.FieldType.Name == "SafeDeleteSslContext"
+                if (OperatingSystem.IsLinux() && field is not null && field.FieldType.Name == "SafeDeleteSslContext"
                     && typeof(SafeHandle).IsAssignableFrom(field.FieldType)
                     && LoadedLibSsl() is { } path && NativeLibrary.TryLoad(path, out var library)
                     && NativeLibrary.TryGetExport(library, "SSL_ctrl", out var sslCtrl))

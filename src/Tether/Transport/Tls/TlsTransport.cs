@@ -10,7 +10,8 @@ namespace Tether.Transport.Tls;
 /// through a <see cref="TransportStream"/>), one descriptor per connection, wherever <see cref="SslStream"/> works.
 /// Reads follow the same never-wait contract as a plain socket: a zero-byte TLS read waits for a record (holding no
 /// buffer, here or in the <see cref="SslStream"/>), and once it completes the real read returns the decrypted bytes at
-/// once. Writes are encrypted on the draining thread.
+/// once. Writes are encrypted on the draining thread. The <see cref="SslStream"/> is disposed only once no handshake, read,
+/// wait or write is using it: a close from another thread never frees what a running operation still touches.
 /// </summary>
 #pragma warning disable CA1001 // A transport's resources end with Abort (CloseCore), like every transport's socket.
 internal sealed class TlsTransport : SocketTransport
@@ -23,7 +24,9 @@ internal sealed class TlsTransport : SocketTransport
     private Action? _onWaitCompleted;
     private Exception? _waitFailure;
     private int _waiting;
+    private int _users;
     private int _closed;
+    private int _disposed;
     private volatile bool _authenticated;
     private volatile bool _handshakeFailed;
 
@@ -56,9 +59,11 @@ internal sealed class TlsTransport : SocketTransport
             throw new InvalidOperationException("a client's TLS transport is opened with AuthenticateAsClientAsync");
         }
 
+        EnterOrThrow();
         try
         {
             await _tls.AuthenticateAsServerAsync(_serverOptions, cancellationToken).ConfigureAwait(false);
+            OpenSslRecordBuffers.TryRelease(_tls);
         }
         catch
         {
@@ -66,16 +71,28 @@ internal sealed class TlsTransport : SocketTransport
             _handshakeFailed = true;
             throw;
         }
+        finally
+        {
+            Exit();
+        }
 
-        OpenSslRecordBuffers.TryRelease(_tls);
         _authenticated = true;
     }
 
     /// <summary>The client's TLS handshake: throws <see cref="System.Security.Authentication.AuthenticationException"/> or an I/O error when it fails.</summary>
     public async Task AuthenticateAsClientAsync(SslClientAuthenticationOptions options, CancellationToken cancellationToken)
     {
-        await _tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
-        OpenSslRecordBuffers.TryRelease(_tls);
+        EnterOrThrow();
+        try
+        {
+            await _tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+            OpenSslRecordBuffers.TryRelease(_tls);
+        }
+        finally
+        {
+            Exit();
+        }
+
         _authenticated = true;
     }
 
@@ -97,36 +114,76 @@ internal sealed class TlsTransport : SocketTransport
             return SocketError.WouldBlock;
         }
 
-        var ready = _tls.ReadAsync(Memory<byte>.Empty);
-        if (!ready.IsCompleted)
+        EnterOrThrow();
+        try
         {
-            Wait(ready);
-            return SocketError.WouldBlock;
+            var ready = _tls.ReadAsync(Memory<byte>.Empty);
+            if (!ready.IsCompleted)
+            {
+                Wait(ready);
+                return SocketError.WouldBlock;
+            }
+
+            ready.GetAwaiter().GetResult();
+
+            // A zero-byte read completes once a record is decrypted (or at the end of the stream); the read that follows
+            // is then served from the SslStream's buffer without touching the socket.
+            var data = _tls.ReadAsync(buffer);
+            if (!data.IsCompleted)
+            {
+                throw new IOException("TLS read would wait after a completed zero-byte read");
+            }
+
+            read = data.GetAwaiter().GetResult();
+            return SocketError.Success;
         }
-
-        ready.GetAwaiter().GetResult();
-
-        // A zero-byte read completes once a record is decrypted (or at the end of the stream); the read that follows is
-        // then served from the SslStream's buffer without touching the socket.
-        var data = _tls.ReadAsync(buffer);
-        if (!data.IsCompleted)
+        finally
         {
-            throw new IOException("TLS read would wait after a completed zero-byte read");
+            Exit();
         }
-
-        read = data.GetAwaiter().GetResult();
-        return SocketError.Success;
     }
 
-    protected override ValueTask SendCoreAsync(ReadOnlyMemory<byte> data) => _authenticated
-        ? _tls.WriteAsync(data)
-        : throw new IOException("the TLS handshake has not completed");
+    protected override ValueTask SendCoreAsync(ReadOnlyMemory<byte> data)
+    {
+        if (!_authenticated)
+        {
+            throw new IOException("the TLS handshake has not completed");
+        }
+
+        EnterOrThrow();
+        ValueTask write;
+        try
+        {
+            write = _tls.WriteAsync(data);
+        }
+        catch
+        {
+            Exit();
+            throw;
+        }
+
+        if (write.IsCompletedSuccessfully)
+        {
+            Exit();
+            return default;
+        }
+
+        return AwaitThenExitAsync(write);
+    }
 
     protected override async ValueTask ShutdownSendCoreAsync()
     {
         if (_authenticated)
         {
-            await _tls.ShutdownAsync().ConfigureAwait(false);
+            EnterOrThrow();
+            try
+            {
+                await _tls.ShutdownAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                Exit();
+            }
         }
 
         _socket.ShutdownRaw(SocketShutdown.Send);
@@ -136,18 +193,53 @@ internal sealed class TlsTransport : SocketTransport
 
     protected override void CloseCore()
     {
-        Interlocked.Exchange(ref _closed, 1);
-        _socket.Abort();
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
 
-        // A TLS read still pending completes (with the failure) on its own thread, and disposes there.
-        if (Volatile.Read(ref _waiting) == 0)
+        // Whatever is still running fails on the aborted socket and, leaving last, disposes.
+        _socket.Abort();
+        Interlocked.Increment(ref _users);
+        Exit();
+    }
+
+    /// <summary>Counts one more operation on the <see cref="SslStream"/>; throws once the transport is closed.</summary>
+    private void EnterOrThrow()
+    {
+        Interlocked.Increment(ref _users);
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            Exit();
+            throw new ObjectDisposedException(nameof(TlsTransport), "the connection is closed");
+        }
+    }
+
+    /// <summary>Ends an operation; the last one out after the close disposes the <see cref="SslStream"/>.</summary>
+    private void Exit()
+    {
+        if (Interlocked.Decrement(ref _users) == 0 && Volatile.Read(ref _closed) != 0
+            && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _tls.Dispose();
         }
     }
 
+    private async ValueTask AwaitThenExitAsync(ValueTask write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
     private void Wait(ValueTask<int> ready)
     {
+        Interlocked.Increment(ref _users);
         Volatile.Write(ref _waiting, 1);
         _wait = ready.ConfigureAwait(false).GetAwaiter();
         _wait.UnsafeOnCompleted(_onWaitCompleted ??= OnWaitCompleted);
@@ -168,11 +260,7 @@ internal sealed class TlsTransport : SocketTransport
 
         _wait = default;
         Volatile.Write(ref _waiting, 0);
-        if (Volatile.Read(ref _closed) != 0)
-        {
-            _tls.Dispose();
-        }
-
+        Exit();
         Signal();
     }
 }
