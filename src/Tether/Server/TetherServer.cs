@@ -50,6 +50,7 @@ public sealed class TetherServer : IAsyncDisposable
         _broadcaster = new Broadcaster(this);
         _shutdown = new ShutdownDrain(this);
         _sessionLoss = new SessionLossReporter(this);
+        Cluster = options.ScaleOut is { } scaleOut ? new Cluster.ClusterNode(scaleOut, TimeProvider) : null;
         _memoryReturn = options.ReturnMemoryAfterPeak
             ? new PeakMemoryReturn(() => Connections.Count + Sessions.Count, PeakMemoryReturn.CollectAggressively, OnMemoryReturned, TimeProvider)
             : null;
@@ -66,6 +67,9 @@ public sealed class TetherServer : IAsyncDisposable
 
     /// <summary>What every session of this server shares.</summary>
     internal SessionSettings SessionSettings { get; }
+
+    /// <summary>This server as a node of a cluster; null for a single node.</summary>
+    internal Cluster.ClusterNode? Cluster { get; }
 
     /// <summary>The endpoints actually bound (port 0 resolved), once started.</summary>
     public IReadOnlyList<IPEndPoint> LocalEndPoints => _acceptor.EndPoints;
@@ -106,7 +110,7 @@ public sealed class TetherServer : IAsyncDisposable
     /// and starts accepting. Throws <see cref="TetherException"/> with a one-line message when an
     /// endpoint cannot be bound (for example, the port is in use).
     /// </summary>
-    public Task StartAsync(CancellationToken cancellationToken = default)
+    public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
@@ -114,6 +118,11 @@ public sealed class TetherServer : IAsyncDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        if (Cluster is not null)
+        {
+            await Cluster.StartAsync().ConfigureAwait(false);
+        }
+
         _acceptor.BindAll(Options);
         if (Options.Sessions.Enabled)
         {
@@ -125,7 +134,6 @@ public sealed class TetherServer : IAsyncDisposable
         Wheel.Start();
         _memoryReturn?.Start();
         _acceptor.StartAccepting(_admission);
-        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -190,6 +198,11 @@ public sealed class TetherServer : IAsyncDisposable
             using var noDrain = new CancellationTokenSource();
             await noDrain.CancelAsync().ConfigureAwait(false);
             await StopAsync(noDrain.Token).ConfigureAwait(false);
+        }
+
+        if (Cluster is not null)
+        {
+            await Cluster.DisposeAsync().ConfigureAwait(false);
         }
 
         _opener.Dispose();

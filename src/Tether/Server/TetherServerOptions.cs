@@ -118,6 +118,12 @@ public sealed class TetherServerOptions
     }
 
     /// <summary>
+    /// Scale-out over Redis (several nodes, one address space of clients); null, the default, for a single node that
+    /// needs no Redis.
+    /// </summary>
+    public Cluster.ScaleOutOptions? ScaleOut { get; set; }
+
+    /// <summary>
     /// Checks these settings and every listener's against each other, as the server does when it is created: throws an
     /// <see cref="ArgumentException"/> whose message names the setting that is wrong. Call it to report a bad
     /// configuration before anything else starts.
@@ -132,6 +138,7 @@ public sealed class TetherServerOptions
 
         Heartbeat.Validate();
         Sessions.Validate();
+        ScaleOut?.Validate();
         RateLimits.Validate();
         if (!Enum.IsDefined(Transport))
         {

@@ -1,0 +1,65 @@
+namespace Tether.Cluster;
+
+/// <summary>
+/// Several Tether nodes sharing one Redis: push to a client id wherever it is connected, broadcast and groups across
+/// nodes, cluster-wide presence, and reliable sessions that resume on any node. Set
+/// <see cref="Server.TetherServerOptions.ScaleOut"/> to use it; without it a server is a single node and needs no Redis.
+/// </summary>
+public sealed class ScaleOutOptions
+{
+    /// <summary>
+    /// The Redis to share, in StackExchange.Redis's configuration syntax (<c>host:port</c>, several endpoints,
+    /// <c>serviceName=...</c> for Sentinel, <c>password=...</c>, <c>ssl=true</c> and the rest). Required.
+    /// </summary>
+    public string Redis { get; set; } = string.Empty;
+
+    /// <summary>This node's name in presence and logs; the machine's name and the process id when not set.</summary>
+    public string? NodeName { get; set; }
+
+    /// <summary>The prefix of every Redis key and channel, so that several clusters can share one Redis.</summary>
+    public string KeyPrefix { get; set; } = "tether";
+
+    /// <summary>
+    /// How long a cross-node or reliable operation may wait for Redis before it fails with an error (it never reports
+    /// success for a message Redis did not take).
+    /// </summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often a node announces itself (with its counts) in Redis.</summary>
+    public TimeSpan AnnounceInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a node's announcement lives: a node not heard of for this long is dead to the others.</summary>
+    public TimeSpan NodeTimeToLive { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a node sends a probe through its own subscription to detect a silently stalled one.</summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Redis))
+        {
+            throw new ArgumentException("scale-out needs a Redis configuration (host:port)");
+        }
+
+        if (string.IsNullOrWhiteSpace(KeyPrefix) || KeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            throw new ArgumentException("the scale-out key prefix must be a non-empty string without braces");
+        }
+
+        if (NodeName is { } name && (string.IsNullOrWhiteSpace(name) || name.Length > 200))
+        {
+            throw new ArgumentException("the node name must be 1 to 200 characters");
+        }
+
+        if (OperationTimeout <= TimeSpan.Zero || AnnounceInterval <= TimeSpan.Zero || ProbeInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("the scale-out operation timeout, announce interval and probe interval must be positive");
+        }
+
+        if (NodeTimeToLive <= AnnounceInterval * 2)
+        {
+            throw new ArgumentException("the node time to live must be more than twice the announce interval");
+        }
+    }
+}
