@@ -57,4 +57,7 @@ internal sealed class ClusterKeys
 
     /// <summary>Messages to a group's members, on every node that has one.</summary>
     public RedisChannel Group(string group) => RedisChannel.Literal($"{_prefix}:group:{{{group}}}");
+
+    /// <summary>The lock that lets one node at a time clean up after dead nodes.</summary>
+    public RedisKey JanitorLock => $"{_prefix}:janitor";
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Tether.Link;
 using Tether.Protocol;
 
 namespace Tether.Server;
@@ -85,6 +86,87 @@ internal sealed class Broadcaster : IDisposable
             {
                 Volatile.Write(ref _helperPass, helper);
             }
+        }
+    }
+
+    /// <summary>
+    /// Sends one message to the connections (or sessions) of the given client ids, the DATA frame encoded once (and once
+    /// per plain framing): a group's delivery on this node. Nobody is waited for: a connection over its outbound limit
+    /// is closed as a slow consumer, a session gets its slow-consumer policy. Returns how many took it.
+    /// </summary>
+    public int SendToClients(ReadOnlySpan<byte> message, IReadOnlyList<string> clientIds)
+    {
+        if (clientIds.Count == 0)
+        {
+            return 0;
+        }
+
+        var frame = ArrayPool<byte>.Shared.Rent(FrameWriter.DataLength(message.Length));
+        BroadcastEncodings? plainFrames = null;
+        try
+        {
+            var headerLength = FrameWriter.WriteDataHeader(frame, message.Length, DataFlags.None, 0, 0);
+            message.CopyTo(frame.AsSpan(headerLength));
+            var encoded = frame.AsSpan(0, headerLength + message.Length);
+            var delivered = 0;
+            var connectionsDelivered = 0;
+            var tooLarge = 0;
+            foreach (var clientId in clientIds)
+            {
+                if (_server.Connections.TryGetByClientId(clientId, out var connection) && connection.Session is null)
+                {
+                    ReadOnlySpan<byte> bytes = encoded;
+                    var index = connection.ListenerIndex;
+                    if (_server.ListenerAt(index).Plain is { } plain)
+                    {
+                        plainFrames ??= new BroadcastEncodings(_server.ListenerCount);
+                        if (!plainFrames.TryGet(index, plain.Framing, message, out bytes))
+                        {
+                            tooLarge++;
+                            continue;
+                        }
+                    }
+
+                    switch (connection.TrySendEncoded(bytes))
+                    {
+                        case SendResult.Queued:
+                            connectionsDelivered++;
+                            break;
+                        case SendResult.Full:
+                            _server.CloseSlowConsumer(connection, connection.PendingOutboundBytes, _server.Options.MaxPendingOutboundBytes);
+                            break;
+                        case SendResult.TooLarge:
+                            tooLarge++;
+                            break;
+                    }
+                }
+                else if ((connection?.Session ?? (_server.Sessions.TryGetByClientId(clientId, out var session) ? session : null)) is { IsLost: false } target)
+                {
+                    if (message.Length > target.Core.MaxPayload)
+                    {
+                        tooLarge++;
+                    }
+                    else if (target.TrySendBroadcast(message))
+                    {
+                        delivered++;
+                    }
+                }
+            }
+
+            _server.Metrics.MessagesSent.Add(connectionsDelivered);
+            _server.Metrics.FramesSent.Add(connectionsDelivered);
+            if (tooLarge > 0)
+            {
+                _server.Metrics.LimitRejections.Add(tooLarge, new KeyValuePair<string, object?>("limit", "peer-max-frame-size"));
+                _server.Log.BroadcastTooLarge(message.Length, tooLarge);
+            }
+
+            return delivered + connectionsDelivered;
+        }
+        finally
+        {
+            plainFrames?.Dispose();
+            ArrayPool<byte>.Shared.Return(frame);
         }
     }
 

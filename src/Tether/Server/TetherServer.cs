@@ -1,6 +1,8 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Tether.Cluster;
 using Tether.Diagnostics;
 using Tether.Heartbeat;
 using Tether.Protocol;
@@ -27,7 +29,12 @@ public sealed class TetherServer : IAsyncDisposable
     private readonly ShutdownDrain _shutdown;
     private readonly SessionLossReporter _sessionLoss;
     private readonly PeakMemoryReturn? _memoryReturn;
+    private readonly GroupTable _groups = new();
+    private readonly DateTimeOffset _startedAt;
     private int _started;
+
+    // A single node has no configured name: presence calls it this.
+    private const string SingleNodeName = "local";
 
     /// <summary>Creates a server; call <see cref="StartAsync"/> to listen.</summary>
     public TetherServer(TetherServerOptions options, TetherServerHandler handler, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
@@ -38,6 +45,7 @@ public sealed class TetherServer : IAsyncDisposable
         Options = options;
         Handler = handler;
         TimeProvider = timeProvider ?? TimeProvider.System;
+        _startedAt = TimeProvider.GetUtcNow();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Server");
         Log = new ServerLog(logger, TimeProvider);
         Metrics = new TetherMetrics(TetherMeterNames.Server);
@@ -51,6 +59,7 @@ public sealed class TetherServer : IAsyncDisposable
         _shutdown = new ShutdownDrain(this);
         _sessionLoss = new SessionLossReporter(this);
         Cluster = options.ScaleOut is { } scaleOut ? new Cluster.ClusterNode(scaleOut, TimeProvider) : null;
+        Routing = Cluster is not null ? new ClusterRouting(this, Cluster) : null;
         _memoryReturn = options.ReturnMemoryAfterPeak
             ? new PeakMemoryReturn(() => Connections.Count + Sessions.Count, PeakMemoryReturn.CollectAggressively, OnMemoryReturned, TimeProvider)
             : null;
@@ -70,6 +79,9 @@ public sealed class TetherServer : IAsyncDisposable
 
     /// <summary>This server as a node of a cluster; null for a single node.</summary>
     internal Cluster.ClusterNode? Cluster { get; }
+
+    /// <summary>The cluster routing, groups and presence of this node; null for a single node.</summary>
+    internal ClusterRouting? Routing { get; }
 
     /// <summary>The endpoints actually bound (port 0 resolved), once started.</summary>
     public IReadOnlyList<IPEndPoint> LocalEndPoints => _acceptor.EndPoints;
@@ -121,6 +133,7 @@ public sealed class TetherServer : IAsyncDisposable
         if (Cluster is not null)
         {
             await Cluster.StartAsync().ConfigureAwait(false);
+            await Routing!.StartAsync().ConfigureAwait(false);
         }
 
         _acceptor.BindAll(Options);
@@ -138,7 +151,10 @@ public sealed class TetherServer : IAsyncDisposable
 
     /// <summary>
     /// Sends <paramref name="message"/> to <paramref name="clientId"/>: through its connection, or, while it is
-    /// reconnecting, into its detached session (delivered on resume). False if the client id has neither.
+    /// reconnecting, into its detached session (delivered on resume), or, in a cluster, through the node it is connected
+    /// to. False if the client id has none of these. In a cluster, a remote send is at most once: true means a node took
+    /// it; it throws <see cref="TetherException"/> when Redis is not connected or does not answer within
+    /// <see cref="ScaleOutOptions.OperationTimeout"/> (never true for a message no node took).
     /// </summary>
     public async ValueTask<bool> SendToClientAsync(string clientId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
@@ -155,7 +171,7 @@ public sealed class TetherServer : IAsyncDisposable
             return true;
         }
 
-        return false;
+        return Routing is not null && await Routing.SendAsync(clientId, message, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -168,7 +184,129 @@ public sealed class TetherServer : IAsyncDisposable
     /// with more than one core) the work is split between the calling thread and one pool thread, since each copy is
     /// mostly the kernel's send. Returns how many connections and sessions the message was accepted for.
     /// </summary>
-    public int Broadcast(ReadOnlySpan<byte> message) => _broadcaster.Send(message);
+    /// <remarks>In a cluster it is also published once, without waiting, for every other node to deliver to its own
+    /// connections (a failed publish is logged and counted); the count is this node's.</remarks>
+    public int Broadcast(ReadOnlySpan<byte> message)
+    {
+        var delivered = _broadcaster.Send(message);
+        Routing?.PublishBroadcast(message);
+        return delivered;
+    }
+
+    /// <summary>
+    /// As <see cref="Broadcast"/>, and in a cluster waits until Redis took the message for the other nodes: throws
+    /// <see cref="TetherException"/> when Redis is not connected (before anything is sent) or does not answer within
+    /// <see cref="ScaleOutOptions.OperationTimeout"/> (this node's connections have it then). Returns this node's count.
+    /// </summary>
+    public async Task<int> BroadcastAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        Routing?.Calls.EnsureConnected("broadcast");
+        var delivered = _broadcaster.Send(message.Span);
+        if (Routing is not null)
+        {
+            await Routing.PublishBroadcastAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+
+        return delivered;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="clientId"/> to <paramref name="group"/>. Membership belongs to the client id, connected or
+    /// not, and is kept across reconnects (in a cluster, in Redis, also across nodes). Names are 1 to 200 characters
+    /// (<see cref="ArgumentException"/>). In a cluster it throws <see cref="TetherException"/> when Redis is unavailable.
+    /// </summary>
+    public Task JoinGroupAsync(string clientId, string group, CancellationToken cancellationToken = default)
+    {
+        GroupNames.ValidateClientId(clientId, nameof(clientId));
+        GroupNames.Validate(group, nameof(group));
+        if (Routing is not null)
+        {
+            return Routing.Groups.JoinAsync(clientId, group, cancellationToken);
+        }
+
+        _groups.Add(clientId, group);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Removes <paramref name="clientId"/> from <paramref name="group"/> (nothing if it was not a member); see <see cref="JoinGroupAsync"/>.</summary>
+    public Task LeaveGroupAsync(string clientId, string group, CancellationToken cancellationToken = default)
+    {
+        GroupNames.ValidateClientId(clientId, nameof(clientId));
+        GroupNames.Validate(group, nameof(group));
+        if (Routing is not null)
+        {
+            return Routing.Groups.LeaveAsync(clientId, group, cancellationToken);
+        }
+
+        _groups.Remove(clientId, group);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to every connected member of <paramref name="group"/> once (a member's detached
+    /// session gets it on resume), encoded once per node as a broadcast is, without waiting for anyone. Returns how many
+    /// of this node's connections and sessions took it. In a cluster the message is published once for the other
+    /// nodes' members; throws <see cref="TetherException"/> when Redis is not connected (before anything is sent) or
+    /// does not answer within <see cref="ScaleOutOptions.OperationTimeout"/>.
+    /// </summary>
+    public Task<int> SendToGroupAsync(string group, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        GroupNames.Validate(group, nameof(group));
+        return Routing is not null
+            ? Routing.Groups.SendAsync(group, message, cancellationToken)
+            : Task.FromResult(_broadcaster.SendToClients(message.Span, _groups.MembersOf(group)));
+    }
+
+    /// <summary>The groups <paramref name="clientId"/> belongs to (in a cluster, from Redis; <see cref="TetherException"/> when it is unavailable).</summary>
+    public Task<IReadOnlyList<string>> GetGroupsAsync(string clientId, CancellationToken cancellationToken = default)
+    {
+        GroupNames.ValidateClientId(clientId, nameof(clientId));
+        return Routing is not null
+            ? Routing.Groups.GetGroupsAsync(clientId, cancellationToken)
+            : Task.FromResult<IReadOnlyList<string>>(_groups.GroupsOf(clientId));
+    }
+
+    /// <summary>
+    /// The live nodes with their counts as last announced; a single node answers with itself. In a cluster it throws
+    /// <see cref="TetherException"/> when Redis is unavailable. Cluster-wide counts are the sums over these nodes.
+    /// </summary>
+    public Task<IReadOnlyList<ClusterNodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
+    {
+        if (Routing is not null)
+        {
+            return Routing.Presence.GetNodesAsync(cancellationToken);
+        }
+
+        var now = TimeProvider.GetUtcNow();
+        var self = new ClusterNodeInfo(SingleNodeName, SingleNodeName, Connections.Count, Sessions.Count, _startedAt, now);
+        return Task.FromResult<IReadOnlyList<ClusterNodeInfo>>([self]);
+    }
+
+    /// <summary>
+    /// Where <paramref name="clientId"/> is connected (node, connection, since), or null when it is connected nowhere (a
+    /// node whose announcement expired counts as nowhere). In a cluster it throws <see cref="TetherException"/> when
+    /// Redis is unavailable.
+    /// </summary>
+    public Task<ClientLocation?> LocateClientAsync(string clientId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clientId);
+        if (Routing is not null)
+        {
+            return Routing.Presence.LocateAsync(clientId, cancellationToken);
+        }
+
+        return Task.FromResult(Connections.TryGetByClientId(clientId, out var connection) && connection.State == ConnectionState.Open
+            ? new ClientLocation(SingleNodeName, SingleNodeName, connection.Id, TimeProvider.GetUtcNow() - connection.Age)
+            : null);
+    }
+
+    /// <summary>
+    /// The client ids connected to one node (<paramref name="node"/>: its name or id) or, when null, to every live node,
+    /// streamed a page at a time (one Redis SSCAN of up to 500 each). In a cluster a page throws
+    /// <see cref="TetherException"/> when Redis is unavailable.
+    /// </summary>
+    public IAsyncEnumerable<string> GetClientIdsAsync(string? node = null, CancellationToken cancellationToken = default) =>
+        Routing is not null ? Routing.Presence.GetClientIdsAsync(node, cancellationToken) : LocalClientIdsAsync(cancellationToken);
 
     /// <summary>
     /// Stops gracefully: stops accepting, sends GOAWAY (with a jittered retry-after) to every client, waits up to
@@ -202,6 +340,11 @@ public sealed class TetherServer : IAsyncDisposable
 
         if (Cluster is not null)
         {
+            if (Volatile.Read(ref _started) == 1)
+            {
+                await Routing!.DisposeAsync().ConfigureAwait(false);
+            }
+
             await Cluster.DisposeAsync().ConfigureAwait(false);
         }
 
@@ -210,6 +353,12 @@ public sealed class TetherServer : IAsyncDisposable
         _acceptor.Dispose();
         _broadcaster.Dispose();
     }
+
+    /// <summary>Delivers a message to this node's connections and sessions only (a broadcast from another node).</summary>
+    internal int DeliverBroadcastLocally(ReadOnlySpan<byte> message) => _broadcaster.Send(message);
+
+    /// <summary>Delivers a message, encoded once, to this node's connections (or sessions) of the given client ids.</summary>
+    internal int DeliverToClients(ReadOnlySpan<byte> message, IReadOnlyList<string> clientIds) => _broadcaster.SendToClients(message, clientIds);
 
     /// <summary>A retry-after hint spread per client: the base plus a uniform share of the jitter.</summary>
     internal uint NextRetryAfterMs() => _shutdown.NextRetryAfterMs();
@@ -233,6 +382,9 @@ public sealed class TetherServer : IAsyncDisposable
             Log.Replaced(previous, connection);
             previous.BeginClose(new DisconnectInfo(DisconnectReason.Replaced, CloseCode.Replaced, $"replaced by connection #{connection.Id}"), CloseCode.Replaced, "replaced by a newer connection with the same client id", 0, immediate: false);
         }
+
+        // Not awaited: the handshake never waits for Redis.
+        Routing?.OnBound(connection);
     }
 
     internal void OnConnectionClosed(TetherConnection connection, DisconnectInfo info, bool wasOpen)
@@ -241,6 +393,10 @@ public sealed class TetherServer : IAsyncDisposable
         // application, a test, an operator) may connect again at once and must not be refused for it.
         _admission.Release(connection);
         Connections.Remove(connection);
+        if (Routing is not null && connection.ClientId is not null && wasOpen)
+        {
+            Routing.OnClosed(connection);
+        }
 
         if (wasOpen)
         {
@@ -271,6 +427,19 @@ public sealed class TetherServer : IAsyncDisposable
 
     /// <summary>Counts, logs and hands a lost session to the handler, off the caller's thread.</summary>
     internal void ReportSessionLost(SessionLostInfo info) => _sessionLoss.Report(info);
+
+    private async IAsyncEnumerable<string> LocalClientIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        foreach (var connection in Connections)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (connection.ClientId is { } clientId && connection.State == ConnectionState.Open)
+            {
+                yield return clientId;
+            }
+        }
+    }
 
     private void OnMemoryReturned(MemoryReturned returned)
     {

@@ -1,0 +1,26 @@
+namespace Tether.Cluster;
+
+/// <summary>What a message between nodes asks for (the first byte of <see cref="ClusterMessage"/>'s encoding).</summary>
+internal enum ClusterMessageKind : byte
+{
+    /// <summary>To a node's inbox: deliver the payload to the connection of client id <c>Key</c>.</summary>
+    Push = 1,
+
+    /// <summary>To a node's inbox: client id <c>Key</c> connected elsewhere; close this node's older connection of it.</summary>
+    Replace = 2,
+
+    /// <summary>To a node's own inbox: proof that its subscription still delivers.</summary>
+    Probe = 3,
+
+    /// <summary>On the broadcast channel: the payload for every connection of every other node.</summary>
+    Broadcast = 4,
+
+    /// <summary>On a group's channel: the payload for the group's members (group name in <c>Key</c>).</summary>
+    Group = 5,
+
+    /// <summary>To a node's inbox: client id <c>Key</c> joined the group named in the payload.</summary>
+    GroupJoined = 6,
+
+    /// <summary>To a node's inbox: client id <c>Key</c> left the group named in the payload.</summary>
+    GroupLeft = 7,
+}

@@ -1,0 +1,390 @@
+using System.Text;
+using StackExchange.Redis;
+using Tether.Protocol;
+using Tether.Server;
+
+namespace Tether.Cluster;
+
+/// <summary>
+/// The routing of a cluster node: its inbox and the broadcast channel, pushes to client ids on other nodes, the
+/// replacement of a client id's connection on another node, groups (<see cref="ClusterGroups"/>), presence
+/// (<see cref="NodePresence"/>, <see cref="ClientDirectory"/>), and the watch over Redis: connection lost and restored,
+/// and a probe through the node's own inbox that detects and repairs a silently stalled subscription.
+/// </summary>
+internal sealed class ClusterRouting : IAsyncDisposable
+{
+    // KEYS: the client's directory entry. ARGV: inbox name before and after the node id, the message, this node.
+    // Returns the receivers, -1 when the client id is connected nowhere, -2 when the entry names this node (stale: the
+    // local registry, asked first, does not have it).
+    private const string SendScript = """
+        local node = redis.call('HGET', KEYS[1], 'node')
+        if not node then return -1 end
+        if node == ARGV[4] then return -2 end
+        return redis.call('PUBLISH', ARGV[1] .. node .. ARGV[2], ARGV[3])
+        """;
+
+    private readonly TetherServer _server;
+    private readonly ClusterNode _node;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly RedisChannel _inbox;
+    private Task _loops = Task.CompletedTask;
+    private long _lastProbeReceived;
+    private long _lastReconnect;
+
+    public ClusterRouting(TetherServer server, ClusterNode node)
+    {
+        _server = server;
+        _node = node;
+        Log = new ClusterLog(server.Log.Logger, node.Time);
+        Metrics = new ClusterMetrics(server.Metrics.Meter);
+        Calls = new RedisCalls(node, Log, Metrics);
+        Directory = new ClientDirectory(node, server, Log, Metrics) { Registered = OnRegistered };
+        Presence = new NodePresence(node, server, Directory, Calls, Log, Metrics);
+        Subscriptions = new ClusterSubscriptions(node, Log);
+        Groups = new ClusterGroups(this, node, server);
+        Presence.DatasetLost = Groups.RewriteAsync;
+        _inbox = node.Keys.NodeInbox(node.Identity.Id);
+
+        // The inbox channel's name around the node id, so that a script can name any node's inbox.
+        const string marker = "\u0001";
+        var sample = node.Keys.NodeInbox(marker).ToString();
+        var at = sample.IndexOf(marker, StringComparison.Ordinal);
+        InboxPrefix = sample[..at];
+        InboxSuffix = sample[(at + marker.Length)..];
+    }
+
+    public ClusterLog Log { get; }
+
+    public ClusterMetrics Metrics { get; }
+
+    public RedisCalls Calls { get; }
+
+    public ClientDirectory Directory { get; }
+
+    public NodePresence Presence { get; }
+
+    public ClusterSubscriptions Subscriptions { get; }
+
+    public ClusterGroups Groups { get; }
+
+    public string InboxPrefix { get; }
+
+    public string InboxSuffix { get; }
+
+    /// <summary>Subscribes the inbox and broadcast channel, announces the node and starts the announce and probe loops. Redis may be down.</summary>
+    public async Task StartAsync()
+    {
+        var redis = _node.Redis;
+        redis.ConnectionFailed += OnConnectionFailed;
+        redis.ConnectionRestored += OnConnectionRestored;
+        Log.Started(_node.Identity, _node.Options.Redis);
+        _lastProbeReceived = _node.Time.GetTimestamp();
+        try
+        {
+            await SubscribeChannelsAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Redis away at start: the channels are subscribed when the connection comes.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.Unavailable("subscribe", ex.Message);
+        }
+
+        await Presence.AnnounceAsync().ConfigureAwait(false);
+        _loops = Task.WhenAll(
+            Task.Run(() => EveryAsync(_node.Options.AnnounceInterval, Presence.AnnounceAsync)),
+            Task.Run(() => EveryAsync(_node.Options.ProbeInterval, ProbeAsync)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _loops.ConfigureAwait(false);
+        _node.Redis.ConnectionFailed -= OnConnectionFailed;
+        _node.Redis.ConnectionRestored -= OnConnectionRestored;
+        await Presence.WithdrawAsync().ConfigureAwait(false);
+        try
+        {
+            await Subscriptions.UnsubscribeAllAsync().WaitAsync(_node.Options.OperationTimeout * 10, _node.Time).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The multiplexer closes next anyway.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        _stopping.Dispose();
+        Subscriptions.Dispose();
+    }
+
+    /// <summary>A connection with a client id completed its handshake (or was given one): record it, without waiting.</summary>
+    public void OnBound(TetherConnection connection) => Directory.Register(connection);
+
+    /// <summary>A connection with a client id closed: remove its entry and, unless a newer local connection holds the id, its local memberships.</summary>
+    public void OnClosed(TetherConnection connection)
+    {
+        Directory.Unregister(connection);
+        if (!_server.Connections.TryGetByClientId(connection.ClientId!, out _))
+        {
+            Groups.OnDisconnected(connection.ClientId!);
+        }
+    }
+
+    /// <summary>
+    /// Sends to a client id connected to another node: one script looks the id up and publishes to its node's inbox.
+    /// True when a node took it; false when the id is connected nowhere. Throws <see cref="TetherException"/> when Redis
+    /// is unavailable.
+    /// </summary>
+    public async ValueTask<bool> SendAsync(string clientId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        Calls.EnsureConnected("send");
+        var payload = ClusterMessage.Encode(ClusterMessageKind.Push, _node.Identity.Id, clientId, message.Span);
+        var result = await Calls.RunAsync(
+            "send",
+            _node.Database.ScriptEvaluateAsync(SendScript, [_node.Keys.Connection(clientId)], [InboxPrefix, InboxSuffix, payload, _node.Identity.Id]),
+            cancellationToken).ConfigureAwait(false);
+        if ((long)result > 0)
+        {
+            Metrics.MessagesRouted.Add(1, ClusterMetrics.Tag("kind", "push"));
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Publishes a broadcast for the other nodes without waiting; a failure is logged and counted.</summary>
+    public void PublishBroadcast(ReadOnlySpan<byte> message)
+    {
+        if (!_node.Redis.IsConnected)
+        {
+            PublishFailed(ClusterMessageKind.Broadcast, "not connected");
+            return;
+        }
+
+        _ = PublishAsync(_node.Keys.Broadcast, ClusterMessage.Encode(ClusterMessageKind.Broadcast, _node.Identity.Id, string.Empty, message), ClusterMessageKind.Broadcast);
+    }
+
+    /// <summary>Publishes a broadcast for the other nodes and waits for Redis to take it (fail fast).</summary>
+    public async Task PublishBroadcastAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        var payload = ClusterMessage.Encode(ClusterMessageKind.Broadcast, _node.Identity.Id, string.Empty, message.Span);
+        await Calls.RunAsync("broadcast", _node.Redis.GetSubscriber().PublishAsync(_node.Keys.Broadcast, payload), cancellationToken).ConfigureAwait(false);
+        Metrics.MessagesRouted.Add(1, ClusterMetrics.Tag("kind", "broadcast"));
+    }
+
+    /// <summary>Fault hook for tests: the current subscriptions silently drop what they receive, as a stalled one would.</summary>
+    internal void SimulateStalledSubscription() => Subscriptions.SimulateStall();
+
+    private async Task SubscribeChannelsAsync()
+    {
+        await Subscriptions.SubscribeAsync(_inbox, OnInbox).ConfigureAwait(false);
+        await Subscriptions.SubscribeAsync(_node.Keys.Broadcast, OnBroadcast).ConfigureAwait(false);
+    }
+
+    private void OnRegistered(TetherConnection connection, string? previousNode, string[] groups)
+    {
+        var clientId = connection.ClientId!;
+        if (groups.Length > 0 && connection.State == ConnectionState.Open
+            && _server.Connections.TryGetByClientId(clientId, out var holder) && ReferenceEquals(holder, connection))
+        {
+            Groups.OnConnected(clientId, groups);
+        }
+
+        if (previousNode is not null)
+        {
+            var channel = RedisChannel.Literal(InboxPrefix + previousNode + InboxSuffix);
+            _ = PublishAsync(channel, new ClusterMessage(ClusterMessageKind.Replace, _node.Identity.Id, clientId, default).Encode(), ClusterMessageKind.Replace);
+        }
+    }
+
+    private void OnInbox(ClusterMessage message)
+    {
+        switch (message.Kind)
+        {
+            case ClusterMessageKind.Probe:
+                if (message.Origin == _node.Identity.Id)
+                {
+                    Volatile.Write(ref _lastProbeReceived, _node.Time.GetTimestamp());
+                }
+
+                return;
+            case ClusterMessageKind.Push:
+                Metrics.MessagesReceived.Add(1, ClusterMetrics.Tag("kind", "push"));
+                DeliverPush(message.Key, message.Payload.Span);
+                return;
+            case ClusterMessageKind.Replace:
+                Metrics.MessagesReceived.Add(1, ClusterMetrics.Tag("kind", "replace"));
+                _ = ReplaceAsync(message.Key, message.Origin);
+                return;
+            case ClusterMessageKind.GroupJoined:
+            case ClusterMessageKind.GroupLeft:
+                Groups.OnRemoteChange(message.Key, Encoding.UTF8.GetString(message.Payload.Span), message.Kind == ClusterMessageKind.GroupJoined);
+                return;
+        }
+    }
+
+    private void OnBroadcast(ClusterMessage message)
+    {
+        if (message.Kind == ClusterMessageKind.Broadcast && message.Origin != _node.Identity.Id)
+        {
+            Metrics.MessagesReceived.Add(1, ClusterMetrics.Tag("kind", "broadcast"));
+            _server.DeliverBroadcastLocally(message.Payload.Span);
+        }
+    }
+
+    /// <summary>
+    /// A push from another node, on the inbox's loop: never waits (the next message must not), so it goes as a
+    /// broadcast does: queued, or the slow-consumer policy.
+    /// </summary>
+    private void DeliverPush(string clientId, ReadOnlySpan<byte> message) =>
+        _server.DeliverToClients(message, [clientId]);
+
+    /// <summary>
+    /// Another node registered a connection of a client id this node held. The directory decides who is newer: the
+    /// local connection closes unless the entry names it (then it registered after the other one, and the REPLACE
+    /// is late).
+    /// </summary>
+    private async Task ReplaceAsync(string clientId, string byNode)
+    {
+        if (!_server.Connections.TryGetByClientId(clientId, out var local))
+        {
+            return;
+        }
+
+        try
+        {
+            var entry = await _node.Database.HashGetAsync(_node.Keys.Connection(clientId), ["node", "conn"]).WaitAsync(_node.Options.OperationTimeout * 10, _node.Time).ConfigureAwait(false);
+            if (entry[0].IsNull || ((string?)entry[0] == _node.Identity.Id && (long)entry[1] == local.Id))
+            {
+                return;
+            }
+        }
+#pragma warning disable CA1031 // Without the directory's word, the connection stays (a wrong close is worse than a late one).
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.Unavailable("replace", ex.Message);
+            return;
+        }
+
+        Metrics.RemoteReplacements.Add(1);
+        Log.RemoteReplaced(clientId, local.Id, byNode);
+        local.BeginClose(new DisconnectInfo(DisconnectReason.Replaced, CloseCode.Replaced, $"replaced by a connection on node {byNode}"), CloseCode.Replaced, "replaced by a newer connection with the same client id", 0, immediate: false);
+    }
+
+    /// <summary>Sends a probe through the own inbox; a probe not back within two intervals is a stalled subscription.</summary>
+    private async Task ProbeAsync()
+    {
+        if (!_node.Redis.IsConnected)
+        {
+            return;
+        }
+
+        var silent = _node.Time.GetElapsedTime(Volatile.Read(ref _lastProbeReceived));
+        var sinceReconnect = _node.Time.GetElapsedTime(Volatile.Read(ref _lastReconnect));
+        var limit = _node.Options.ProbeInterval * 2;
+        if (silent > limit && sinceReconnect > limit)
+        {
+            Metrics.SubscriptionStalls.Add(1);
+            Log.SubscriptionStalled(silent.TotalMilliseconds);
+            try
+            {
+                var channels = await Subscriptions.ResubscribeAllAsync().ConfigureAwait(false);
+                Volatile.Write(ref _lastProbeReceived, _node.Time.GetTimestamp());
+                Metrics.SubscriptionRepairs.Add(1);
+                Log.SubscriptionRepaired(channels);
+            }
+#pragma warning disable CA1031 // Tried again at the next probe.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.SubscriptionRepairFailed(ex);
+            }
+        }
+
+        await PublishAsync(_inbox, new ClusterMessage(ClusterMessageKind.Probe, _node.Identity.Id, string.Empty, default).Encode(), ClusterMessageKind.Probe).ConfigureAwait(false);
+    }
+
+    private async Task PublishAsync(RedisChannel channel, byte[] payload, ClusterMessageKind kind)
+    {
+        try
+        {
+            await _node.Redis.GetSubscriber().PublishAsync(channel, payload).WaitAsync(_node.Options.OperationTimeout * 10, _node.Time).ConfigureAwait(false);
+            if (kind != ClusterMessageKind.Probe)
+            {
+                Metrics.MessagesRouted.Add(1, ClusterMetrics.Tag("kind", kind.ToString().ToLowerInvariant()));
+            }
+        }
+#pragma warning disable CA1031 // Fire and forget: logged and counted.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            PublishFailed(kind, ex.Message);
+        }
+    }
+
+    private void PublishFailed(ClusterMessageKind kind, string reason)
+    {
+        Metrics.PublishFailures.Add(1, ClusterMetrics.Tag("kind", kind.ToString().ToLowerInvariant()));
+        Log.PublishFailed(kind, reason);
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType != ConnectionType.Interactive)
+        {
+            return;
+        }
+
+        Metrics.RedisConnectionEvents.Add(1, ClusterMetrics.Tag("event", "lost"));
+        Log.ConnectionLost(e.EndPoint?.ToString() ?? "-", e.FailureType.ToString());
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType != ConnectionType.Interactive)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _lastReconnect, _node.Time.GetTimestamp());
+        Volatile.Write(ref _lastProbeReceived, _node.Time.GetTimestamp());
+        Metrics.RedisConnectionEvents.Add(1, ClusterMetrics.Tag("event", "restored"));
+        Log.ConnectionRestored(e.EndPoint?.ToString() ?? "-");
+        _ = Task.Run(AfterReconnectAsync);
+    }
+
+    /// <summary>After a reconnect the node's presence is made exact again: subscriptions, announcement, directory, memberships.</summary>
+    private async Task AfterReconnectAsync()
+    {
+        try
+        {
+            await SubscribeChannelsAsync().ConfigureAwait(false);
+            Groups.ReconcileAll();
+            await Presence.AnnounceAsync().ConfigureAwait(false);
+            await Directory.RewriteAsync("the Redis connection was restored").ConfigureAwait(false);
+            await Groups.RewriteAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The next reconnect, epoch check or probe tries again.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.Unavailable("reconnect", ex.Message);
+        }
+    }
+
+    private async Task EveryAsync(TimeSpan interval, Func<Task> action)
+    {
+        try
+        {
+            while (!_stopping.IsCancellationRequested)
+            {
+                await Task.Delay(interval, _node.Time, _stopping.Token).ConfigureAwait(false);
+                await action().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+    }
+}
