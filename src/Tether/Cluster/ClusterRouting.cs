@@ -13,13 +13,15 @@ namespace Tether.Cluster;
 /// </summary>
 internal sealed class ClusterRouting : IAsyncDisposable
 {
-    // KEYS: the client's directory entry. ARGV: inbox name before and after the node id, the message, this node.
-    // Returns the receivers, -1 when the client id is connected nowhere, -2 when the entry names this node (stale: the
+    // KEYS: the client's directory entry. ARGV: inbox name before and after the node id, the message, this node, the
+    // node announcement key before and after the node id. Returns the receivers, -1 when the client id is connected
+    // nowhere (or on a node whose announcement expired: a dead node), -2 when the entry names this node (stale: the
     // local registry, asked first, does not have it).
     private const string SendScript = """
         local node = redis.call('HGET', KEYS[1], 'node')
         if not node then return -1 end
         if node == ARGV[4] then return -2 end
+        if redis.call('EXISTS', ARGV[5] .. node .. ARGV[6]) == 0 then return -1 end
         return redis.call('PUBLISH', ARGV[1] .. node .. ARGV[2], ARGV[3])
         """;
 
@@ -27,7 +29,10 @@ internal sealed class ClusterRouting : IAsyncDisposable
     private readonly ClusterNode _node;
     private readonly CancellationTokenSource _stopping = new();
     private readonly RedisChannel _inbox;
+    private readonly string _nodeKeyPrefix;
+    private readonly string _nodeKeySuffix;
     private Task _loops = Task.CompletedTask;
+    private volatile bool _silenced;
     private long _lastProbeReceived;
     private long _lastReconnect;
 
@@ -51,6 +56,10 @@ internal sealed class ClusterRouting : IAsyncDisposable
         var at = sample.IndexOf(marker, StringComparison.Ordinal);
         InboxPrefix = sample[..at];
         InboxSuffix = sample[(at + marker.Length)..];
+        var nodeKey = node.Keys.Node(marker).ToString();
+        at = nodeKey.IndexOf(marker, StringComparison.Ordinal);
+        _nodeKeyPrefix = nodeKey[..at];
+        _nodeKeySuffix = nodeKey[(at + marker.Length)..];
     }
 
     public ClusterLog Log { get; }
@@ -141,7 +150,7 @@ internal sealed class ClusterRouting : IAsyncDisposable
         var payload = ClusterMessage.Encode(ClusterMessageKind.Push, _node.Identity.Id, clientId, message.Span);
         var result = await Calls.RunAsync(
             "send",
-            _node.Database.ScriptEvaluateAsync(SendScript, [_node.Keys.Connection(clientId)], [InboxPrefix, InboxSuffix, payload, _node.Identity.Id]),
+            _node.Database.ScriptEvaluateAsync(SendScript, [_node.Keys.Connection(clientId)], [InboxPrefix, InboxSuffix, payload, _node.Identity.Id, _nodeKeyPrefix, _nodeKeySuffix]),
             cancellationToken).ConfigureAwait(false);
         if ((long)result > 0)
         {
@@ -174,6 +183,9 @@ internal sealed class ClusterRouting : IAsyncDisposable
 
     /// <summary>Fault hook for tests: the current subscriptions silently drop what they receive, as a stalled one would.</summary>
     internal void SimulateStalledSubscription() => Subscriptions.SimulateStall();
+
+    /// <summary>Test hook: the node stops announcing and probing, as a crashed node would (its connections stay).</summary>
+    internal void SimulateCrashForTests() => _silenced = true;
 
     private async Task SubscribeChannelsAsync()
     {
@@ -380,7 +392,10 @@ internal sealed class ClusterRouting : IAsyncDisposable
             while (!_stopping.IsCancellationRequested)
             {
                 await Task.Delay(interval, _node.Time, _stopping.Token).ConfigureAwait(false);
-                await action().ConfigureAwait(false);
+                if (!_silenced)
+                {
+                    await action().ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

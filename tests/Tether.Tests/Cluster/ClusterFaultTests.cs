@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Tether.Client;
+using Tether.Tests.Support;
+using static Tether.Tests.Cluster.ClusterTestNodes;
+
+namespace Tether.Tests.Cluster;
+
+/// <summary>What a node does when its Redis goes away, comes back empty, or its subscription silently stalls.</summary>
+public sealed class ClusterFaultTests
+{
+    [RedisFact]
+    public async Task With_redis_stopped_clients_stay_connected_remote_operations_fail_fast_and_presence_returns_when_it_is_back()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await StartNodeAsync(redis, "a");
+        await using var b = await StartNodeAsync(redis, "b");
+        using var metrics = new MetricRecorder(a.Server.Metrics.Meter, "operation");
+        await using var onA = await ConnectAsync(a, "on-a");
+        await using var onB = await ConnectAsync(b, "on-b");
+        await UntilLocatedAsync(a, "on-b", "b");
+
+        await redis.StopAsync();
+
+        var watch = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<TetherException>(async () => await a.Server.SendToClientAsync("on-b", "lost"u8.ToArray()));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
+        Assert.StartsWith("scale-out: Redis unavailable", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<TetherException>(() => a.Server.BroadcastAsync("lost"u8.ToArray()));
+        await Assert.ThrowsAsync<TetherException>(() => a.Server.SendToGroupAsync("g", "lost"u8.ToArray()));
+        await Assert.ThrowsAsync<TetherException>(() => a.Server.GetNodesAsync());
+        await Assert.ThrowsAsync<TetherException>(() => a.Server.LocateClientAsync("on-b"));
+        Assert.True(metrics.Sum("tether.cluster.redis_unavailable", "send") >= 1);
+
+        // Local traffic and heartbeats go on: a local push works and the clients stay connected over several heartbeats.
+        Assert.True(await a.Server.SendToClientAsync("on-a", "local"u8.ToArray()));
+        Assert.Equal("local", await onA.NextAsync());
+        Assert.Equal(1, a.Server.Broadcast("local broadcast"u8));
+        Assert.Equal("local broadcast", await onA.NextAsync());
+
+        await redis.StartAgainAsync();
+
+        // Empty Redis: each node rewrites its directory, and presence is exact again.
+        await UntilLocatedAsync(a, "on-b", "b");
+        await UntilLocatedAsync(b, "on-a", "a");
+        await UntilAsync(async () => (await a.Server.GetNodesAsync()).Count == 2, "both nodes announced again");
+        Assert.Equal(ClientState.Connected, onA.Client.State);
+        Assert.Equal(ClientState.Connected, onB.Client.State);
+        Assert.False(a.Handler.TryGetDisconnected(out _));
+        Assert.False(b.Handler.TryGetDisconnected(out _));
+        Assert.True(await a.Server.SendToClientAsync("on-b", "back"u8.ToArray()));
+        Assert.Equal("back", await onB.NextAsync());
+    }
+
+    [RedisFact]
+    public async Task Clients_keep_their_heartbeats_while_redis_is_away()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await StartNodeAsync(redis, "a");
+        var options = ClientFactory.Options(a.EndPoint);
+        options.ClientId = "beating";
+        options.HeartbeatInterval = TimeSpan.FromSeconds(1);
+        await using var client = new TetherClient(options);
+        var rtts = 0;
+        client.RoundTripTimeMeasured += (_, _) => Interlocked.Increment(ref rtts);
+        await client.ConnectAsync();
+
+        await redis.StopAsync();
+        var before = Volatile.Read(ref rtts);
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref rtts) >= before + 2, "two more heartbeat round trips");
+
+        Assert.Equal(ClientState.Connected, client.State);
+        Assert.False(a.Handler.TryGetDisconnected(out _));
+    }
+
+    [RedisFact]
+    public async Task A_stalled_subscription_is_detected_counted_and_repaired_and_routing_works_again()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await StartNodeAsync(redis, "a");
+        await using var b = await StartNodeAsync(redis, "b");
+        using var metrics = new MetricRecorder(b.Server.Metrics.Meter, "none");
+        await using var onB = await ConnectAsync(b, "on-b");
+        await UntilLocatedAsync(a, "on-b", "b");
+
+        b.Server.Routing!.SimulateStalledSubscription();
+
+        await Eventually.WaitUntilAsync(() => metrics.Sum("tether.cluster.subscription_repairs") >= 1, "the stall repaired");
+        Assert.True(metrics.Sum("tether.cluster.subscription_stalls") >= 1);
+        Assert.True(await a.Server.SendToClientAsync("on-b", "after the repair"u8.ToArray()));
+        Assert.Equal("after the repair", await onB.NextAsync());
+    }
+}
