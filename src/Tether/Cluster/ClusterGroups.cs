@@ -53,7 +53,7 @@ internal sealed class ClusterGroups
         calls.EnsureConnected("group-send");
         var delivered = _server.DeliverToClients(message.Span, _local.MembersOf(group));
         var payload = ClusterMessage.Encode(ClusterMessageKind.Group, _node.Identity.Id, group, message.Span);
-        await calls.RunAsync("group-send", _node.Redis.GetSubscriber().PublishAsync(_node.Keys.Group(group), payload), cancellationToken).ConfigureAwait(false);
+        await calls.RunAsync("group-send", () => _node.Redis.GetSubscriber().PublishAsync(_node.Keys.Group(group), payload), cancellationToken).ConfigureAwait(false);
         _routing.Metrics.MessagesRouted.Add(1, ClusterMetrics.Tag("kind", "group"));
         return delivered;
     }
@@ -61,7 +61,7 @@ internal sealed class ClusterGroups
     public async Task<IReadOnlyList<string>> GetGroupsAsync(string clientId, CancellationToken cancellationToken)
     {
         _routing.Calls.EnsureConnected("groups");
-        var members = await _routing.Calls.RunAsync("groups", _node.Database.SetMembersAsync(_node.Keys.ClientGroups(clientId)), cancellationToken).ConfigureAwait(false);
+        var members = await _routing.Calls.RunAsync("groups", () => _node.Database.SetMembersAsync(_node.Keys.ClientGroups(clientId)), cancellationToken).ConfigureAwait(false);
         return [.. members.Select(m => (string)m!)];
     }
 
@@ -133,9 +133,7 @@ internal sealed class ClusterGroups
         calls.EnsureConnected(operation);
         var keys = _node.Keys;
         var notice = ClusterMessage.Encode(join ? ClusterMessageKind.GroupJoined : ClusterMessageKind.GroupLeft, _node.Identity.Id, clientId, System.Text.Encoding.UTF8.GetBytes(group));
-        await calls.RunAsync(
-            operation,
-            _node.Database.ScriptEvaluateAsync(
+        await calls.RunAsync(operation, () => _node.Database.ScriptEvaluateAsync(
                 ChangeScript,
                 [keys.ClientGroups(clientId), keys.GroupMembers(group), keys.Connection(clientId)],
                 [group, clientId, _node.Identity.Id, _routing.InboxPrefix, _routing.InboxSuffix, notice, join ? "join" : "leave"]),
@@ -152,7 +150,7 @@ internal sealed class ClusterGroups
             if (join)
             {
                 // A member here: the caller may send to the group next, so the subscription is in place on return.
-                await calls.RunAsync(operation, _routing.Subscriptions.ReconcileAsync(channel, () => _local.HasMembers(group), m => OnGroupMessage(group, m)), cancellationToken).ConfigureAwait(false);
+                await calls.RunAsync(operation, () => _routing.Subscriptions.ReconcileAsync(channel, () => _local.HasMembers(group), m => OnGroupMessage(group, m)), cancellationToken).ConfigureAwait(false);
             }
             else
             {

@@ -34,12 +34,15 @@ internal readonly record struct ClusterMessage(ClusterMessageKind Kind, string O
         return bytes;
     }
 
-    /// <summary>Decodes <paramref name="bytes"/>; false (nothing thrown) for anything malformed.</summary>
+    /// <summary>
+    /// Decodes <paramref name="bytes"/>; false (nothing thrown) for anything malformed. A kind this node does not know is
+    /// decoded (a newer node, or another part of the node such as the session store, may use it).
+    /// </summary>
     public static bool TryDecode(ReadOnlyMemory<byte> bytes, out ClusterMessage message)
     {
         message = default;
         var span = bytes.Span;
-        if (span.Length < 5 || span[0] is 0 or > (byte)ClusterMessageKind.GroupLeft)
+        if (span.Length < 5 || span[0] == 0)
         {
             return false;
         }

@@ -80,6 +80,12 @@ internal sealed class ClusterRouting : IAsyncDisposable
 
     public string InboxSuffix { get; }
 
+    /// <summary>
+    /// Inbox messages of kinds routing does not handle (for another part of the node, such as the session store), on the
+    /// inbox's loop: it must not block. The inbox has one subscription, so a stall repair covers them too.
+    /// </summary>
+    public Action<ClusterMessage>? OtherInboxMessage { get; set; }
+
     /// <summary>Subscribes the inbox and broadcast channel, announces the node and starts the announce and probe loops. Redis may be down.</summary>
     public async Task StartAsync()
     {
@@ -148,9 +154,7 @@ internal sealed class ClusterRouting : IAsyncDisposable
     {
         Calls.EnsureConnected("send");
         var payload = ClusterMessage.Encode(ClusterMessageKind.Push, _node.Identity.Id, clientId, message.Span);
-        var result = await Calls.RunAsync(
-            "send",
-            _node.Database.ScriptEvaluateAsync(SendScript, [_node.Keys.Connection(clientId)], [InboxPrefix, InboxSuffix, payload, _node.Identity.Id, _nodeKeyPrefix, _nodeKeySuffix]),
+        var result = await Calls.RunAsync("send", () => _node.Database.ScriptEvaluateAsync(SendScript, [_node.Keys.Connection(clientId)], [InboxPrefix, InboxSuffix, payload, _node.Identity.Id, _nodeKeyPrefix, _nodeKeySuffix]),
             cancellationToken).ConfigureAwait(false);
         if ((long)result > 0)
         {
@@ -160,6 +164,10 @@ internal sealed class ClusterRouting : IAsyncDisposable
 
         return false;
     }
+
+    /// <summary>Publishes a message to another node's inbox without waiting; a failure is logged and counted.</summary>
+    public void PublishToNode(string nodeId, ClusterMessage message) =>
+        _ = PublishAsync(RedisChannel.Literal(InboxPrefix + nodeId + InboxSuffix), message.Encode(), message.Kind);
 
     /// <summary>Publishes a broadcast for the other nodes without waiting; a failure is logged and counted.</summary>
     public void PublishBroadcast(ReadOnlySpan<byte> message)
@@ -177,7 +185,7 @@ internal sealed class ClusterRouting : IAsyncDisposable
     public async Task PublishBroadcastAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
         var payload = ClusterMessage.Encode(ClusterMessageKind.Broadcast, _node.Identity.Id, string.Empty, message.Span);
-        await Calls.RunAsync("broadcast", _node.Redis.GetSubscriber().PublishAsync(_node.Keys.Broadcast, payload), cancellationToken).ConfigureAwait(false);
+        await Calls.RunAsync("broadcast", () => _node.Redis.GetSubscriber().PublishAsync(_node.Keys.Broadcast, payload), cancellationToken).ConfigureAwait(false);
         Metrics.MessagesRouted.Add(1, ClusterMetrics.Tag("kind", "broadcast"));
     }
 
@@ -204,8 +212,7 @@ internal sealed class ClusterRouting : IAsyncDisposable
 
         if (previousNode is not null)
         {
-            var channel = RedisChannel.Literal(InboxPrefix + previousNode + InboxSuffix);
-            _ = PublishAsync(channel, new ClusterMessage(ClusterMessageKind.Replace, _node.Identity.Id, clientId, default).Encode(), ClusterMessageKind.Replace);
+            PublishToNode(previousNode, new ClusterMessage(ClusterMessageKind.Replace, _node.Identity.Id, clientId, default));
         }
     }
 
@@ -231,6 +238,9 @@ internal sealed class ClusterRouting : IAsyncDisposable
             case ClusterMessageKind.GroupJoined:
             case ClusterMessageKind.GroupLeft:
                 Groups.OnRemoteChange(message.Key, Encoding.UTF8.GetString(message.Payload.Span), message.Kind == ClusterMessageKind.GroupJoined);
+                return;
+            default:
+                OtherInboxMessage?.Invoke(message);
                 return;
         }
     }

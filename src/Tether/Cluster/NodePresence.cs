@@ -80,7 +80,10 @@ internal sealed class NodePresence
         }
     }
 
-    /// <summary>Removes this node's announcement on a clean stop, so that it disappears at once.</summary>
+    /// <summary>
+    /// Removes this node's announcement on a clean stop, so that it disappears at once; its index entry stays for the
+    /// janitor, which removes the directory entries its closing connections did not remove themselves.
+    /// </summary>
     public async Task WithdrawAsync()
     {
         if (!_node.Redis.IsConnected)
@@ -90,11 +93,7 @@ internal sealed class NodePresence
 
         try
         {
-            var id = _node.Identity.Id;
-            var keys = _node.Keys;
-            await Task.WhenAll(
-                _node.Database.KeyDeleteAsync([keys.Node(id), keys.NodeClients(id)]),
-                _node.Database.SortedSetRemoveAsync(keys.Nodes, id)).WaitAsync(_node.Options.OperationTimeout * 10, _node.Time).ConfigureAwait(false);
+            await _node.Database.KeyDeleteAsync(_node.Keys.Node(_node.Identity.Id)).WaitAsync(_node.Options.OperationTimeout * 10, _node.Time).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The announcement expires anyway.
         catch (Exception ex)
@@ -108,14 +107,8 @@ internal sealed class NodePresence
     {
         _calls.EnsureConnected("nodes");
         var database = _node.Database;
-        var index = await _calls.RunAsync("nodes", database.SortedSetRangeByRankWithScoresAsync(_node.Keys.Nodes), cancellationToken).ConfigureAwait(false);
-        var reads = new Task<HashEntry[]>[index.Length];
-        for (var i = 0; i < index.Length; i++)
-        {
-            reads[i] = database.HashGetAllAsync(_node.Keys.Node((string)index[i].Element!));
-        }
-
-        var hashes = await _calls.RunAsync("nodes", Task.WhenAll(reads), cancellationToken).ConfigureAwait(false);
+        var index = await _calls.RunAsync("nodes", () => database.SortedSetRangeByRankWithScoresAsync(_node.Keys.Nodes), cancellationToken).ConfigureAwait(false);
+        var hashes = await _calls.RunAsync("nodes", () => Task.WhenAll(index.Select(entry => database.HashGetAllAsync(_node.Keys.Node((string)entry.Element!)))), cancellationToken).ConfigureAwait(false);
         var nodes = new List<ClusterNodeInfo>(index.Length);
         for (var i = 0; i < index.Length; i++)
         {
@@ -141,13 +134,13 @@ internal sealed class NodePresence
     public async Task<ClientLocation?> LocateAsync(string clientId, CancellationToken cancellationToken)
     {
         _calls.EnsureConnected("locate");
-        var fields = (await _calls.RunAsync("locate", _node.Database.HashGetAllAsync(_node.Keys.Connection(clientId)), cancellationToken).ConfigureAwait(false)).ToStringDictionary();
+        var fields = (await _calls.RunAsync("locate", () => _node.Database.HashGetAllAsync(_node.Keys.Connection(clientId)), cancellationToken).ConfigureAwait(false)).ToStringDictionary();
         if (fields.GetValueOrDefault("node") is not { } nodeId)
         {
             return null;
         }
 
-        if (!await _calls.RunAsync("locate", _node.Database.KeyExistsAsync(_node.Keys.Node(nodeId)), cancellationToken).ConfigureAwait(false))
+        if (!await _calls.RunAsync("locate", () => _node.Database.KeyExistsAsync(_node.Keys.Node(nodeId)), cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -173,7 +166,7 @@ internal sealed class NodePresence
             var cursor = "0";
             do
             {
-                var page = (RedisResult[])(await _calls.RunAsync("client-ids", _node.Database.ExecuteAsync("SSCAN", _node.Keys.NodeClients(node.Id), cursor, "COUNT", ScanPage), cancellationToken).ConfigureAwait(false))!;
+                var page = (RedisResult[])(await _calls.RunAsync("client-ids", () => _node.Database.ExecuteAsync("SSCAN", _node.Keys.NodeClients(node.Id), cursor, "COUNT", ScanPage), cancellationToken).ConfigureAwait(false))!;
                 cursor = (string)page[0]!;
                 foreach (var member in (RedisResult[])page[1]!)
                 {

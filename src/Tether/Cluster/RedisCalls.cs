@@ -18,8 +18,19 @@ internal sealed class RedisCalls(ClusterNode node, ClusterLog log, ClusterMetric
         }
     }
 
-    public async Task<T> RunAsync<T>(string operation, Task<T> call, CancellationToken cancellationToken)
+    /// <summary>Starts <paramref name="start"/> (a synchronous Redis error counts as unavailable too) and waits for it within the operation timeout.</summary>
+    public async Task<T> RunAsync<T>(string operation, Func<Task<T>> start, CancellationToken cancellationToken)
     {
+        Task<T> call;
+        try
+        {
+            call = start();
+        }
+        catch (RedisException ex)
+        {
+            throw Unavailable(operation, ex.Message);
+        }
+
         try
         {
             return await call.WaitAsync(node.Options.OperationTimeout, node.Time, cancellationToken).ConfigureAwait(false);
@@ -40,8 +51,19 @@ internal sealed class RedisCalls(ClusterNode node, ClusterLog log, ClusterMetric
         }
     }
 
-    public async Task RunAsync(string operation, Task call, CancellationToken cancellationToken)
+    /// <summary>As the other overload, for a call without a result.</summary>
+    public async Task RunAsync(string operation, Func<Task> start, CancellationToken cancellationToken)
     {
+        Task call;
+        try
+        {
+            call = start();
+        }
+        catch (RedisException ex)
+        {
+            throw Unavailable(operation, ex.Message);
+        }
+
         try
         {
             await call.WaitAsync(node.Options.OperationTimeout, node.Time, cancellationToken).ConfigureAwait(false);

@@ -32,7 +32,7 @@ public sealed class ClusterMessageTests
     [Theory]
     [InlineData(new byte[] { })]
     [InlineData(new byte[] { 1, 0, 1 })]
-    [InlineData(new byte[] { 99, 0, 0, 0, 0 })]
+    [InlineData(new byte[] { 0, 0, 0, 0, 0 })]
     [InlineData(new byte[] { 1, 0, 5, 65, 0, 0 })]
     [InlineData(new byte[] { 1, 0, 1, 65, 0, 9, 66 })]
     public void Malformed_bytes_are_refused_without_an_exception(byte[] bytes) =>
