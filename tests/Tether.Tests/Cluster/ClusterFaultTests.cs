@@ -15,6 +15,7 @@ public sealed class ClusterFaultTests
         await using var a = await StartNodeAsync(redis, "a");
         await using var b = await StartNodeAsync(redis, "b");
         using var metrics = new MetricRecorder(a.Server.Metrics.Meter, "operation");
+        using var events = new MetricRecorder(a.Server.Metrics.Meter, "event");
         await using var onA = await ConnectAsync(a, "on-a");
         await using var onB = await ConnectAsync(b, "on-b");
         await UntilLocatedAsync(a, "on-b", "b");
@@ -49,6 +50,9 @@ public sealed class ClusterFaultTests
         Assert.False(b.Handler.TryGetDisconnected(out _));
         Assert.True(await a.Server.SendToClientAsync("on-b", "back"u8.ToArray()));
         Assert.Equal("back", await onB.NextAsync());
+        Assert.True(events.Sum("tether.cluster.redis_connection_events", "lost") >= 1);
+        Assert.True(events.Sum("tether.cluster.redis_connection_events", "restored") >= 1);
+        Assert.True(metrics.Sum("tether.cluster.directory_rewrites") >= 1);
     }
 
     [RedisFact]

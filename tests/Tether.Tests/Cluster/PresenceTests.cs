@@ -65,6 +65,9 @@ public sealed class PresenceTests
             await UntilAsync(async () => (await a.Server.GetNodesAsync()).Count == 1, "the silent node gone");
             Assert.Null(await a.Server.LocateClientAsync("on-b"));
             Assert.False(await a.Server.SendToClientAsync("on-b", "nobody there"u8.ToArray()));
+
+            // The janitor (one node at a time) removes what the dead node left.
+            await UntilAsync(async () => await redis.CommandAsync("EXISTS t:{on-b}:conn") == ":0", "the dead node's entry cleaned");
         }
 
         await b.DisposeAsync();
