@@ -53,6 +53,7 @@ public sealed class ClusterFaultTests
         Assert.True(events.Sum("tether.cluster.redis_connection_events", "lost") >= 1);
         Assert.True(events.Sum("tether.cluster.redis_connection_events", "restored") >= 1);
         Assert.True(metrics.Sum("tether.cluster.directory_rewrites") >= 1);
+        await Eventually.WaitUntilAsync(() => metrics.Sum("tether.cluster.epoch_changes") >= 1, "the new dataset noticed");
     }
 
     [RedisFact]
