@@ -266,7 +266,7 @@ internal sealed class ClusterRouting : IAsyncDisposable
     /// local connection closes unless the entry names it (then it registered after the other one, and the REPLACE
     /// is late).
     /// </summary>
-    private async Task ReplaceAsync(string clientId, string byNode)
+    internal async Task ReplaceAsync(string clientId, string byNode)
     {
         if (!_server.Connections.TryGetByClientId(clientId, out var local))
         {

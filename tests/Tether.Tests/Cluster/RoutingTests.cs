@@ -66,4 +66,21 @@ public sealed class RoutingTests
         Assert.Equal("to the newer one", await second.NextAsync());
         Assert.False(b.Handler.TryGetDisconnected(out _));
     }
+
+    [RedisFact]
+    public async Task A_late_replace_never_closes_the_connection_the_directory_names()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await StartNodeAsync(redis, "a", sessions: false);
+        await using var client = await ConnectAsync(a, "device-8");
+        var connection = await a.Handler.NextConnectedAsync();
+        await UntilLocatedAsync(a, "device-8", "a");
+
+        // A replace from a node whose registration came before this connection's (the directory names this one).
+        await a.Server.Routing!.ReplaceAsync("device-8", "b:old");
+
+        Assert.Equal(Tether.Server.ConnectionState.Open, connection.State);
+        Assert.True(await a.Server.SendToClientAsync("device-8", "still here"u8.ToArray()));
+        Assert.Equal("still here", await client.NextAsync());
+    }
 }
