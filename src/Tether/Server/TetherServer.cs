@@ -51,6 +51,7 @@ public sealed class TetherServer : IAsyncDisposable
         _shutdown = new ShutdownDrain(this);
         _sessionLoss = new SessionLossReporter(this);
         Cluster = options.ScaleOut is { } scaleOut ? new Cluster.ClusterNode(scaleOut, TimeProvider) : null;
+        SessionStore = Cluster is null ? Tether.Cluster.InMemorySessionStore.Instance : new Tether.Cluster.RedisSessionStore(this, Cluster);
         _memoryReturn = options.ReturnMemoryAfterPeak
             ? new PeakMemoryReturn(() => Connections.Count + Sessions.Count, PeakMemoryReturn.CollectAggressively, OnMemoryReturned, TimeProvider)
             : null;
@@ -70,6 +71,9 @@ public sealed class TetherServer : IAsyncDisposable
 
     /// <summary>This server as a node of a cluster; null for a single node.</summary>
     internal Cluster.ClusterNode? Cluster { get; }
+
+    /// <summary>Where sessions are kept beyond this process (Redis in a cluster; nowhere for a single node).</summary>
+    internal Cluster.SessionStore SessionStore { get; }
 
     /// <summary>The endpoints actually bound (port 0 resolved), once started.</summary>
     public IReadOnlyList<IPEndPoint> LocalEndPoints => _acceptor.EndPoints;
@@ -121,6 +125,7 @@ public sealed class TetherServer : IAsyncDisposable
         if (Cluster is not null)
         {
             await Cluster.StartAsync().ConfigureAwait(false);
+            await SessionStore.StartAsync().ConfigureAwait(false);
         }
 
         _acceptor.BindAll(Options);
@@ -202,6 +207,7 @@ public sealed class TetherServer : IAsyncDisposable
 
         if (Cluster is not null)
         {
+            await SessionStore.DisposeAsync().ConfigureAwait(false);
             await Cluster.DisposeAsync().ConfigureAwait(false);
         }
 
@@ -209,6 +215,25 @@ public sealed class TetherServer : IAsyncDisposable
         Metrics.Dispose();
         _acceptor.Dispose();
         _broadcaster.Dispose();
+    }
+
+    /// <summary>
+    /// For tests: dies as a process would, without any cleanup: stops accepting, writes nothing more to Redis, aborts
+    /// every socket and drops the Redis connection. Dispose it afterwards.
+    /// </summary>
+    internal async Task KillForTestingAsync()
+    {
+        await _acceptor.StopAcceptingAsync().ConfigureAwait(false);
+        SessionStore.Kill();
+        foreach (var connection in Connections)
+        {
+            connection.Abort();
+        }
+
+        if (Cluster is not null)
+        {
+            await Cluster.Redis.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+        }
     }
 
     /// <summary>A retry-after hint spread per client: the base plus a uniform share of the jitter.</summary>
