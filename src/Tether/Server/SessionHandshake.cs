@@ -116,7 +116,7 @@ internal static class SessionHandshake
 
         var session = new TetherSession(server, id, claim.ClientId);
         server.SessionStore.Adopt(session, claim, peerLastReceived);
-        if (server.Sessions.Add(session) is { } superseded)
+        if (server.Sessions.Add(session) is { } superseded && superseded.Id != session.Id)
         {
             server.LoseSession(superseded, SessionLostReason.Superseded, $"client id {claim.ClientId} resumed session {session.Id}");
         }
