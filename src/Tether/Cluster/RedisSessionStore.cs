@@ -45,13 +45,10 @@ internal sealed class RedisSessionStore : SessionStore
 
     public override async Task StartAsync()
     {
-        try
+        if (!await TrySubscribeAsync().ConfigureAwait(false))
         {
-            await _node.Redis.GetSubscriber().SubscribeAsync(Keys.SessionNotices(NodeId), (_, message) => OnTaken(message.ToString())).ConfigureAwait(false);
-        }
-        catch (RedisException ex)
-        {
-            SessionStoreLog.SubscribeFailed(_logger, ex.Message);
+            // Redis is away at start: subscribe once it is back (takeovers are detected by fencing meanwhile).
+            _node.Redis.ConnectionRestored += OnConnectionRestored;
         }
     }
 
@@ -393,6 +390,30 @@ internal sealed class RedisSessionStore : SessionStore
         {
             ForgetHere(session, "the client left; the session waits in Redis");
             record.MarkReleased();
+        }
+    }
+
+    private async Task<bool> TrySubscribeAsync()
+    {
+        try
+        {
+            await _node.Redis.GetSubscriber().SubscribeAsync(Keys.SessionNotices(NodeId), (_, message) => OnTaken(message.ToString())).ConfigureAwait(false);
+            return true;
+        }
+        catch (RedisException ex)
+        {
+            SessionStoreLog.SubscribeFailed(_logger, ex.Message);
+            return false;
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _ = ResubscribeAsync();
+
+    private async Task ResubscribeAsync()
+    {
+        if (await TrySubscribeAsync().ConfigureAwait(false))
+        {
+            _node.Redis.ConnectionRestored -= OnConnectionRestored;
         }
     }
 

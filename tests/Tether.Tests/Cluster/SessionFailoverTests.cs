@@ -132,6 +132,35 @@ public sealed class SessionFailoverTests
     }
 
     [RedisFact]
+    public async Task A_resume_after_the_detached_time_to_live_is_told_expired_with_what_was_sent_meanwhile()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await NodeAsync(redis, "a", detachedTimeToLive: TimeSpan.FromSeconds(1));
+        await using var proxy = TcpFaultProxy.Start(a.EndPoint);
+        var options = ClientFactory.Options(proxy.EndPoint);
+        options.ClientId = "e";
+        await using var client = new TetherClient(options);
+        _ = Watch(client, out var clientLost);
+        await client.ConnectAsync();
+        var sessionId = client.SessionId!.Value;
+        await a.Handler.NextConnectedAsync();
+
+        proxy.RefuseNewConnections(true);
+        proxy.ResetAll();
+        await a.Handler.NextDisconnectedAsync();
+        await WaitForFieldAsync(redis, "e", "owner", string.Empty);
+        Assert.True(await a.Server.SessionStore.TrySendToDetachedAsync("e", "while away"u8.ToArray(), CancellationToken.None));
+        await WaitForFieldAsync(redis, "e", "sid", null);
+        Assert.False(await a.Server.SessionStore.TrySendToDetachedAsync("e", "too late"u8.ToArray(), CancellationToken.None));
+        proxy.RefuseNewConnections(false);
+
+        var lost = await clientLost.Task.WaitAsync(Timeouts.Event);
+        Assert.Equal(sessionId, lost.Info.SessionId);
+        Assert.Equal(SessionLostReason.Expired, lost.Info.Reason);
+        Assert.Equal(1, lost.Info.PeerReportedLost);
+    }
+
+    [RedisFact]
     public async Task A_node_whose_fence_is_stale_cannot_send_and_closes_the_connection_with_replaced()
     {
         await using var redis = await RedisServer.StartAsync();
@@ -168,12 +197,12 @@ public sealed class SessionFailoverTests
         Assert.Equal(1, metrics.Sum("tether.cluster.sessions.refused"));
     }
 
-    private static Task<ServerFixture> NodeAsync(RedisServer redis, string name) =>
+    private static Task<ServerFixture> NodeAsync(RedisServer redis, string name, TimeSpan? detachedTimeToLive = null) =>
         ServerFixture.StartAsync(
             o =>
             {
                 o.ScaleOut = new ScaleOutOptions { Redis = redis.Configuration, NodeName = name, OperationTimeout = TimeSpan.FromSeconds(2) };
-                o.Sessions.DetachedTimeToLive = TimeSpan.FromSeconds(30);
+                o.Sessions.DetachedTimeToLive = detachedTimeToLive ?? TimeSpan.FromSeconds(30);
             },
             handler: new RecordingHandler { Echo = false });
 
@@ -251,7 +280,7 @@ public sealed class SessionFailoverTests
         return end < 0 ? string.Empty : reply[(end + 2)..];
     }
 
-    private static async Task WaitForFieldAsync(RedisServer redis, string clientId, string field, string expected)
+    private static async Task WaitForFieldAsync(RedisServer redis, string clientId, string field, string? expected)
     {
         var deadline = DateTime.UtcNow + Timeouts.Event;
         while (await FieldAsync(redis, clientId, field) != expected)
