@@ -75,6 +75,32 @@ public sealed class SessionFailoverTests
     }
 
     [RedisFact]
+    public async Task An_anonymous_session_resumes_on_another_node_too()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var a = await NodeAsync(redis, "a");
+        await using var b = await NodeAsync(redis, "b");
+        await using var client = new TetherClient(ClientFactory.Options(a.EndPoint, b.EndPoint));
+        var resumed = Watch(client, out var lost);
+        await client.ConnectAsync();
+        var sessionId = client.SessionId!.Value;
+        var connection = await a.Handler.NextConnectedAsync();
+        var received = client.ReadAllAsync().GetAsyncEnumerator();
+
+        await ExchangeAsync(client, a, connection, received);
+        await WaitForFieldAsync(redis, "~" + sessionId, "in", "3");
+        await a.DisposeAsync();
+
+        Assert.Equal(sessionId, (await resumed.Task.WaitAsync(Timeouts.Event)).SessionId);
+        Assert.True(b.Server.Sessions.TryGet(sessionId, out var session));
+        Assert.Null(session.ClientId);
+        await session.SendAsync("down3"u8.ToArray());
+        Assert.Equal("down3", await NextAsync(received));
+        await AssertNothingMoreAsync(client, b, received, "up4");
+        Assert.False(lost.Task.IsCompleted, "nothing was lost");
+    }
+
+    [RedisFact]
     public async Task A_resume_on_another_node_takes_the_session_from_a_live_node_which_closes_with_replaced()
     {
         await using var redis = await RedisServer.StartAsync();
