@@ -127,6 +127,36 @@ public sealed class SessionFailoverTests
     }
 
     [RedisFact]
+    public async Task A_resume_on_another_node_that_would_hide_a_gap_is_a_reset_with_the_missing_count()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await NodeAsync(redis, "a");
+        await using var b = await NodeAsync(redis, "b");
+        var (peerA, welcomeA) = await RawPeer.HandshakeAsync(a.EndPoint, new HelloFrame { RequestSession = true, ClientId = "g" });
+        await using var ownedA = peerA;
+        var connection = await a.Handler.NextConnectedAsync();
+        for (var i = 1; i <= 3; i++)
+        {
+            await connection.SendAsync(Encoding.UTF8.GetBytes($"m{i}"));
+        }
+
+        await peerA.SendAsync(w => FrameWriter.WriteAck(w, 3));
+        await WaitForFieldAsync(redis, "g", "acked", "3");
+
+        // A peer that claims to have only seq 1 when the cluster freed up to 3: resuming would hide two messages.
+        var (peerB, welcomeB) = await RawPeer.HandshakeAsync(b.EndPoint, new HelloFrame { RequestSession = true, ClientId = "g", ResumeSessionId = welcomeA.SessionId, LastReceivedSequence = 1 });
+        await using var ownedB = peerB;
+
+        Assert.False(welcomeB.Resumed);
+        Assert.Equal(SessionResetReason.Gap, welcomeB.SessionResetReason);
+        Assert.Equal(2U, welcomeB.LostCount);
+        var lost = await b.Handler.NextSessionLostAsync();
+        Assert.Equal(welcomeA.SessionId, lost.SessionId);
+        Assert.Equal(SessionLostReason.Gap, lost.Reason);
+        Assert.Equal(DisconnectReason.Replaced, (await a.Handler.NextDisconnectedAsync()).Info.Reason);
+    }
+
+    [RedisFact]
     public async Task A_resume_after_redis_lost_its_data_is_a_reset_reported_on_both_sides()
     {
         await using var redis = await RedisServer.StartAsync();
