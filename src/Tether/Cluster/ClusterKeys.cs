@@ -60,4 +60,13 @@ internal sealed class ClusterKeys
 
     /// <summary>The lock that lets one node at a time clean up after dead nodes.</summary>
     public RedisKey JanitorLock => $"{_prefix}:janitor";
+
+    /// <summary>The prefix of every key and channel (the session scripts build a node's notice channel from it).</summary>
+    public string Prefix => _prefix;
+
+    /// <summary>A node's session notices: "this session was taken over by another node" (payload: the session id).</summary>
+    public RedisChannel SessionNotices(string nodeId) => RedisChannel.Literal(SessionNoticesName(_prefix, nodeId));
+
+    /// <summary>The name of <see cref="SessionNotices"/> (the claim script builds the same name in Lua).</summary>
+    public static string SessionNoticesName(string prefix, string nodeId) => $"{prefix}:node:{{{nodeId}}}:sessions";
 }

@@ -16,11 +16,18 @@ internal static class SessionHandshake
     {
         if (!hello.IsResume)
         {
-            return new SessionPlan(StartNew(server, connection), Resumed: false, 0, SessionResetReason.None, 0);
+            return new SessionPlan(await StartNewAsync(server, connection).ConfigureAwait(false), Resumed: false, 0, SessionResetReason.None, 0);
         }
 
         var id = hello.ResumeSessionId;
-        if (server.Sessions.TryGet(id, out var session) && !session.IsLost)
+        if (server.Sessions.TryGet(id, out var session) && !session.IsLost && session.Core.Persistence is Cluster.SessionRecord { IsActive: false } leaving)
+        {
+            // Detached here a moment ago and being handed to Redis: let that finish, then resume it from there.
+            await leaving.Released.WaitAsync(server.Options.CloseLinger, server.TimeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            session = null;
+        }
+
+        if (session is not null && !session.IsLost)
         {
             if (hello.LastReceivedSequence > session.LastSentSequence)
             {
@@ -40,14 +47,19 @@ internal static class SessionHandshake
                 // The client lacks messages this server already freed: resuming would hide a gap.
                 var missing = (long)(session.AcknowledgedSequence - hello.LastReceivedSequence) + session.UnacknowledgedMessages;
                 server.LoseSession(session, SessionLostReason.Gap, $"the client has up to seq {hello.LastReceivedSequence}, the server freed up to {session.AcknowledgedSequence}");
-                return new SessionPlan(StartNew(server, connection), Resumed: false, 0, SessionResetReason.Gap, ToLostCount(missing));
+                return new SessionPlan(await StartNewAsync(server, connection).ConfigureAwait(false), Resumed: false, 0, SessionResetReason.Gap, ToLostCount(missing));
             }
+        }
+
+        if (server.SessionStore.IsDurable && await ResumeFromStoreAsync(server, connection, hello).ConfigureAwait(false) is { } stored)
+        {
+            return stored;
         }
 
         if (server.Sessions.TryGetLost(id, out var lost))
         {
             server.Log.ResumeRefused(connection, id, lost.Reason.ToString());
-            return new SessionPlan(StartNew(server, connection), Resumed: false, 0, ToResetReason(lost.Reason), ToLostCount(lost.LostMessages));
+            return new SessionPlan(await StartNewAsync(server, connection).ConfigureAwait(false), Resumed: false, 0, ToResetReason(lost.Reason), ToLostCount(lost.LostMessages));
         }
 
         // Never known here (or the server restarted): both sides must hear about it, once. Remembering it makes a
@@ -61,12 +73,61 @@ internal static class SessionHandshake
             ClientId = connection.ClientId,
             Description = "a client asked to resume a session this server does not know (it may have restarted)",
         });
-        return new SessionPlan(StartNew(server, connection), Resumed: false, 0, SessionResetReason.Unknown, ProtocolConstants.UnknownLostCount);
+        return new SessionPlan(await StartNewAsync(server, connection).ConfigureAwait(false), Resumed: false, 0, SessionResetReason.Unknown, ProtocolConstants.UnknownLostCount);
     }
 
-    private static TetherSession StartNew(TetherServer server, TetherConnection connection)
+    /// <summary>
+    /// Resume in a cluster, of a session this node does not hold: claim it from Redis (taking it from another node if
+    /// need be) and rebuild it; or, if Redis only has its tombstone, the reset it calls for. Null when Redis does not
+    /// know it (the caller answers UNKNOWN, as a single node does).
+    /// </summary>
+    private static async ValueTask<SessionPlan?> ResumeFromStoreAsync(TetherServer server, TetherConnection connection, HelloFrame hello)
+    {
+        var id = hello.ResumeSessionId;
+        var peerLastReceived = hello.LastReceivedSequence;
+        var claim = await server.SessionStore.ClaimAsync(id, peerLastReceived).ConfigureAwait(false);
+        switch (claim.Outcome)
+        {
+            case Cluster.SessionClaimOutcome.Unknown:
+                return null;
+            case Cluster.SessionClaimOutcome.Lost:
+                server.Log.ResumeRefused(connection, id, claim.LostReason.ToString());
+                return new SessionPlan(await StartNewAsync(server, connection).ConfigureAwait(false), Resumed: false, 0, ToResetReason(claim.LostReason), ToLostCount(claim.LostMessages));
+        }
+
+        if (!claim.Contiguous || peerLastReceived < claim.Acknowledged)
+        {
+            // The client lacks messages already freed (a gap), or Redis lost some of them: resuming would hide it.
+            var reason = claim.Contiguous ? SessionLostReason.Gap : SessionLostReason.Unknown;
+            var missing = claim.Contiguous ? (long)(claim.Acknowledged - peerLastReceived) + claim.Held.Count : -1;
+            await server.SessionStore.LoseClaimedAsync(claim, reason.ToString(), missing).ConfigureAwait(false);
+            server.ReportSessionLost(new SessionLostInfo
+            {
+                SessionId = id,
+                Reason = reason,
+                ClientId = claim.ClientId,
+                UnacknowledgedSent = Math.Max(0, missing),
+                Description = claim.Contiguous
+                    ? $"the client has up to seq {peerLastReceived}, the cluster freed up to {claim.Acknowledged}"
+                    : "the messages stored in Redis are incomplete (Redis lost data)",
+            });
+            return new SessionPlan(await StartNewAsync(server, connection).ConfigureAwait(false), Resumed: false, 0, claim.Contiguous ? SessionResetReason.Gap : SessionResetReason.Unknown, ToLostCount(missing));
+        }
+
+        var session = new TetherSession(server, id, claim.ClientId);
+        server.SessionStore.Adopt(session, claim, peerLastReceived);
+        if (server.Sessions.Add(session) is { } superseded && superseded.Id != session.Id)
+        {
+            server.LoseSession(superseded, SessionLostReason.Superseded, $"client id {claim.ClientId} resumed session {session.Id}");
+        }
+
+        return new SessionPlan(session, Resumed: true, peerLastReceived, SessionResetReason.None, 0);
+    }
+
+    private static async ValueTask<TetherSession> StartNewAsync(TetherServer server, TetherConnection connection)
     {
         var session = new TetherSession(server, SessionId.NewRandom(), connection.ClientId);
+        await server.SessionStore.CreateAsync(session).ConfigureAwait(false);
         if (server.Sessions.Add(session) is { } superseded)
         {
             server.LoseSession(superseded, SessionLostReason.Superseded, $"client id {connection.ClientId} started session {session.Id}");

@@ -82,6 +82,28 @@ public sealed class SessionRegistry : IReadOnlyCollection<TetherSession>
         return true;
     }
 
+    /// <summary>
+    /// Removes a session that lives on elsewhere (in the cluster's store, or on another node) without remembering it as
+    /// lost: a resume then asks the store.
+    /// </summary>
+    internal bool Forget(TetherSession session)
+    {
+        lock (_changes)
+        {
+            if (!_byId.Remove(session))
+            {
+                return false;
+            }
+
+            if (session.ClientId is not null)
+            {
+                _byClientId.Remove(session);
+            }
+
+            return true;
+        }
+    }
+
     /// <summary>Remembers why <paramref name="id"/> was lost (bounded); <paramref name="lostMessages"/> -1 = unknown.</summary>
     internal void RememberLost(SessionId id, SessionLostReason reason, long lostMessages)
     {

@@ -15,7 +15,19 @@ public sealed partial class TetherConnection
     {
         if ((hello.Flags & HelloFlags.Session) != 0 && _server.Options.Sessions.Enabled)
         {
-            var plan = await SessionHandshake.PlanAsync(_server, this, hello).ConfigureAwait(false);
+            SessionPlan plan;
+            try
+            {
+                plan = await SessionHandshake.PlanAsync(_server, this, hello).ConfigureAwait(false);
+            }
+            catch (Cluster.SessionStoreUnavailableException ex)
+            {
+                // A session that is not stored would not survive this node: refuse, and let the client try again.
+                _server.Metrics.HandshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", "session-store-unavailable"));
+                BeginClose(new DisconnectInfo(DisconnectReason.HandshakeRejected, CloseCode.ServerBusy, ex.Message), CloseCode.ServerBusy, ex.Message, _server.NextRetryAfterMs(), immediate: false);
+                return;
+            }
+
             Session = plan.Session;
             SessionResumed = plan.Resumed;
             plan.Session.Attach(this);

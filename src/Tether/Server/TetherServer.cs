@@ -60,6 +60,7 @@ public sealed class TetherServer : IAsyncDisposable
         _sessionLoss = new SessionLossReporter(this);
         Cluster = options.ScaleOut is { } scaleOut ? new Cluster.ClusterNode(scaleOut, TimeProvider) : null;
         Routing = Cluster is not null ? new ClusterRouting(this, Cluster) : null;
+        SessionStore = Cluster is null ? Tether.Cluster.InMemorySessionStore.Instance : new Tether.Cluster.RedisSessionStore(this, Cluster);
         _memoryReturn = options.ReturnMemoryAfterPeak
             ? new PeakMemoryReturn(() => Connections.Count + Sessions.Count, PeakMemoryReturn.CollectAggressively, OnMemoryReturned, TimeProvider)
             : null;
@@ -82,6 +83,8 @@ public sealed class TetherServer : IAsyncDisposable
 
     /// <summary>The cluster routing, groups and presence of this node; null for a single node.</summary>
     internal ClusterRouting? Routing { get; }
+    /// <summary>Where sessions are kept beyond this process (Redis in a cluster; nowhere for a single node).</summary>
+    internal Cluster.SessionStore SessionStore { get; }
 
     /// <summary>The endpoints actually bound (port 0 resolved), once started.</summary>
     public IReadOnlyList<IPEndPoint> LocalEndPoints => _acceptor.EndPoints;
@@ -134,6 +137,7 @@ public sealed class TetherServer : IAsyncDisposable
         {
             await Cluster.StartAsync().ConfigureAwait(false);
             await Routing!.StartAsync().ConfigureAwait(false);
+            await SessionStore.StartAsync().ConfigureAwait(false);
         }
 
         _acceptor.BindAll(Options);
@@ -171,7 +175,13 @@ public sealed class TetherServer : IAsyncDisposable
             return true;
         }
 
-        return Routing is not null && await Routing.SendAsync(clientId, message, cancellationToken).ConfigureAwait(false);
+        if (Routing is not null && await Routing.SendAsync(clientId, message, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        // Connected nowhere: a detached session in the cluster's store keeps it for the client's resume.
+        return await SessionStore.TrySendToDetachedAsync(clientId, message, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -345,6 +355,7 @@ public sealed class TetherServer : IAsyncDisposable
                 await Routing!.DisposeAsync().ConfigureAwait(false);
             }
 
+            await SessionStore.DisposeAsync().ConfigureAwait(false);
             await Cluster.DisposeAsync().ConfigureAwait(false);
         }
 
@@ -359,6 +370,25 @@ public sealed class TetherServer : IAsyncDisposable
 
     /// <summary>Delivers a message, encoded once, to this node's connections (or sessions) of the given client ids.</summary>
     internal int DeliverToClients(ReadOnlySpan<byte> message, IReadOnlyList<string> clientIds) => _broadcaster.SendToClients(message, clientIds);
+
+    /// <summary>
+    /// For tests: dies as a process would, without any cleanup: stops accepting, writes nothing more to Redis, aborts
+    /// every socket and drops the Redis connection. Dispose it afterwards.
+    /// </summary>
+    internal async Task KillForTestingAsync()
+    {
+        await _acceptor.StopAcceptingAsync().ConfigureAwait(false);
+        SessionStore.Kill();
+        foreach (var connection in Connections)
+        {
+            connection.Abort();
+        }
+
+        if (Cluster is not null)
+        {
+            await Cluster.Redis.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>A retry-after hint spread per client: the base plus a uniform share of the jitter.</summary>
     internal uint NextRetryAfterMs() => _shutdown.NextRetryAfterMs();

@@ -70,7 +70,7 @@ public sealed class TetherSession : IWheelEntry
     {
         // Accepted at once is the common case: it completes without an async state machine. Any other outcome has
         // changed nothing, and SendCoreAsync starts over with the policy for it.
-        if (SessionCarrier.TrySend(Core, ref _carrier, message.Span, overLimit: false, out _) == SendResult.Queued)
+        if (Core.Persistence is null && SessionCarrier.TrySend(Core, ref _carrier, message.Span, overLimit: false, out _) == SendResult.Queued)
         {
             return ValueTask.CompletedTask;
         }
@@ -113,12 +113,15 @@ public sealed class TetherSession : IWheelEntry
     /// <summary>A broadcast: never waits; a full buffer applies the policy at once.</summary>
     internal bool TrySendBroadcast(ReadOnlySpan<byte> message)
     {
-        switch (SessionCarrier.TrySend(Core, ref _carrier, message, overLimit: false, out _))
+        switch (TrySendHere(message, overLimit: false, out _, out var stored))
         {
             case SendResult.Queued:
+                Observe(stored);
                 return true;
             case SendResult.Full:
-                return Overflowed(message, out _);
+                var accepted = Overflowed(message, out _, out stored);
+                Observe(stored);
+                return accepted;
             default:
                 return false;
         }
@@ -149,6 +152,13 @@ public sealed class TetherSession : IWheelEntry
         if (!DetachLink(link) || Interlocked.CompareExchange(ref _connection, null, connection) != connection)
         {
             return false;
+        }
+
+        if (Core.Persistence is not null)
+        {
+            // In a cluster the session waits in Redis (which expires it), not here: any node can resume it.
+            _server.SessionStore.OnDetached(this);
+            return true;
         }
 
         var ttl = _server.Options.Sessions.DetachedTimeToLive;
@@ -182,9 +192,10 @@ public sealed class TetherSession : IWheelEntry
         long? waitUntil = null;
         while (true)
         {
-            switch (SessionCarrier.TrySend(Core, ref _carrier, message.Span, overLimit: false, out var sequence))
+            switch (TrySendHere(message.Span, overLimit: false, out var sequence, out var stored))
             {
                 case SendResult.Queued:
+                    await stored.ConfigureAwait(false);
                     return sequence;
                 case SendResult.TooLarge:
                     throw new ArgumentException($"a message of {message.Length} bytes exceeds the client's frame limit ({Core.MaxPayload} bytes of payload)", nameof(message));
@@ -209,8 +220,9 @@ public sealed class TetherSession : IWheelEntry
                 }
             }
 
-            if (Overflowed(message.Span, out sequence))
+            if (Overflowed(message.Span, out sequence, out var storedOver))
             {
+                await storedOver.ConfigureAwait(false);
                 return sequence;
             }
 
@@ -222,13 +234,14 @@ public sealed class TetherSession : IWheelEntry
     /// The message does not fit. Attached with policy Wait or Disconnect: keep it over the limit and close the slow
     /// connection (the client resumes and gets everything). Otherwise the session is lost with OVERFLOW.
     /// </summary>
-    private bool Overflowed(ReadOnlySpan<byte> message, out ulong sequence)
+    private bool Overflowed(ReadOnlySpan<byte> message, out ulong sequence, out Task stored)
     {
         sequence = 0;
+        stored = Task.CompletedTask;
         var connection = Connection;
         if (connection is not null && _server.Options.Sessions.SlowConsumerPolicy != SlowConsumerPolicy.DropSession)
         {
-            var accepted = SessionCarrier.TrySend(Core, ref _carrier, message, overLimit: true, out sequence) == SendResult.Queued;
+            var accepted = TrySendHere(message, overLimit: true, out sequence, out stored) == SendResult.Queued;
             _server.CloseSlowConsumer(connection, UnacknowledgedBytes, _server.Options.Sessions.MaxUnacknowledgedBytes);
             return accepted;
         }
@@ -240,5 +253,34 @@ public sealed class TetherSession : IWheelEntry
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Sends in the session; in a cluster, also issues the message's append to Redis (<paramref name="stored"/>
+    /// completes when Redis has it), numbering and issuing under the record's gate so appends leave in order.
+    /// </summary>
+    private SendResult TrySendHere(ReadOnlySpan<byte> message, bool overLimit, out ulong sequence, out Task stored)
+    {
+        if (Core.Persistence is not Cluster.SessionRecord record)
+        {
+            stored = Task.CompletedTask;
+            return SessionCarrier.TrySend(Core, ref _carrier, message, overLimit, out sequence);
+        }
+
+        lock (record.Gate)
+        {
+            var result = SessionCarrier.TrySend(Core, ref _carrier, message, overLimit, out sequence);
+            stored = result == SendResult.Queued ? record.Append(sequence, message) : Task.CompletedTask;
+            return result;
+        }
+    }
+
+    /// <summary>A broadcast does not wait for Redis: a failed append closes the connection (the store does), nothing more to do.</summary>
+    private static void Observe(Task stored)
+    {
+        if (!stored.IsCompleted || stored.IsFaulted)
+        {
+            _ = stored.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
     }
 }

@@ -32,6 +32,7 @@ internal sealed partial class ReliableSession
     private int _attachment;
     private int _lastAttachment;
     private int _peerMaxFrame = ProtocolConstants.MinMaxFrameSize;
+    private ISessionPersistence? _persistence;
 
     // The monitor of this object guards the session: a separate Lock would cost 40 bytes per idle session.
     private object SyncRoot => this;
@@ -50,6 +51,9 @@ internal sealed partial class ReliableSession
 
     /// <summary>Set once the session is discarded: nothing is sent or accepted any more.</summary>
     public SessionLostInfo? Lost => Volatile.Read(ref _lost);
+
+    /// <summary>Where the session's progress is stored beyond this process (cluster mode), or null (a single node).</summary>
+    public ISessionPersistence? Persistence => Volatile.Read(ref _persistence);
 
     /// <summary>The current attachment, or <see cref="Detached"/>.</summary>
     public int Attachment
@@ -133,7 +137,9 @@ internal sealed partial class ReliableSession
             {
                 case SequenceVerdict.Deliver:
                     var wasPending = _inbound.HasPendingAck;
-                    if (_inbound.OnDelivered(payloadBytes, now))
+                    var due = _inbound.OnDelivered(payloadBytes, now);
+                    _persistence?.OnReceived(_inbound.LastReceived);
+                    if (due)
                     {
                         ackSignal = AckSignal.Due;
                     }
@@ -204,7 +210,7 @@ internal sealed partial class ReliableSession
         lock (SyncRoot)
         {
             Acknowledge(peerLastReceived);
-            lastReceived = _inbound.LastReceived;
+            lastReceived = _inbound.AckPoint;
             Volatile.Write(ref _peerMaxFrame, peerMaxFrame);
             _inbound.MarkAcknowledgedInHandshake();
             _attachment = ++_lastAttachment;
@@ -297,12 +303,61 @@ internal sealed partial class ReliableSession
         }
     }
 
+    /// <summary>
+    /// Makes the session report its progress to <paramref name="persistence"/> and, from now on, acknowledge only what
+    /// it says is persisted (<see cref="OnInboundPersisted"/>).
+    /// </summary>
+    public void UsePersistence(ISessionPersistence persistence)
+    {
+        lock (SyncRoot)
+        {
+            _inbound.PersistLater();
+            Volatile.Write(ref _persistence, persistence);
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds the session from its stored state: <paramref name="held"/> are the unacknowledged messages numbered
+    /// from <paramref name="acknowledged"/> + 1, and everything up to <paramref name="lastReceived"/> was received.
+    /// Only on a new session, before it is attached.
+    /// </summary>
+    public void Restore(ulong acknowledged, IReadOnlyList<ReadOnlyMemory<byte>> held, ulong lastReceived)
+    {
+        lock (SyncRoot)
+        {
+            _outbound.StartAfter(acknowledged);
+            foreach (var payload in held)
+            {
+                _outbound.Append(payload.Span);
+            }
+
+            _inbound.Restore(lastReceived);
+        }
+    }
+
+    /// <summary>
+    /// Input "inbound persisted up to <paramref name="upTo"/>": acks may now cover it. True when an ack is pending on
+    /// an attachment (the caller flushes it).
+    /// </summary>
+    public bool OnInboundPersisted(ulong upTo)
+    {
+        lock (SyncRoot)
+        {
+            return _inbound.OnPersisted(upTo) && _attachment != Detached;
+        }
+    }
+
     private static TetherException NotAcknowledged(SessionLostInfo lost) =>
         new($"session {lost.SessionId} was lost ({lost.Reason}) before the peer acknowledged the message; it may not have been delivered");
 
     private AckOutcome Acknowledge(ulong ack)
     {
         var outcome = _outbound.Acknowledge(ack);
+        if (outcome == AckOutcome.Freed)
+        {
+            _persistence?.OnAcknowledged(ack);
+        }
+
         if (outcome == AckOutcome.Freed && _waiters is { } waiters)
         {
             waiters.ReleaseRoom();

@@ -1,0 +1,507 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+using Tether.Protocol;
+using Tether.Server;
+using Tether.Sessions;
+
+namespace Tether.Cluster;
+
+/// <summary>
+/// Sessions kept in Redis so that they resume on any node: one owner node at a time (the record's owner and fence),
+/// every reliable message appended before its sender is told it was accepted, and the receive position written before
+/// the client is told it may forget a message (the session withholds acks until then).
+/// </summary>
+internal sealed class RedisSessionStore : SessionStore
+{
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(2);
+
+    // How much longer than the session a tombstone lives: a client that resumes this late still hears EXPIRED.
+    private static readonly TimeSpan TombstoneExtra = TimeSpan.FromHours(1);
+
+    private readonly TetherServer _server;
+    private readonly ClusterNode _node;
+    private readonly ILogger _logger;
+    private readonly SessionStoreMetrics _metrics;
+    private readonly ConcurrentDictionary<SessionRecord, Task> _releasing = new();
+    private volatile bool _killed;
+
+    public RedisSessionStore(TetherServer server, ClusterNode node)
+    {
+        _server = server;
+        _node = node;
+        _logger = server.Log.Logger;
+        _metrics = new SessionStoreMetrics(server.Metrics.Meter);
+    }
+
+    public override bool IsDurable => true;
+
+    public ClusterKeys Keys => _node.Keys;
+
+    private string NodeId => _node.Identity.Id;
+
+    private TimeSpan Timeout => _node.Options.OperationTimeout;
+
+    public override async Task StartAsync()
+    {
+        if (!await TrySubscribeAsync().ConfigureAwait(false))
+        {
+            // Redis is away at start: subscribe once it is back (takeovers are detected by fencing meanwhile).
+            _node.Redis.ConnectionRestored += OnConnectionRestored;
+        }
+    }
+
+    public override async ValueTask CreateAsync(TetherSession session)
+    {
+        var sid = session.Id.ToString();
+        var cid = session.ClientId ?? "~" + sid;
+        RedisResult result;
+        try
+        {
+            result = await RunAsync(SessionScripts.Create, new
+            {
+                session = Keys.Session(cid),
+                log = Keys.SessionLog(cid),
+                tombstone = Keys.SessionTombstone(cid),
+                sidKey = Keys.SessionOwnerClient(sid),
+                sid,
+                node = NodeId,
+                now = _node.Time.GetUtcNow().ToUnixTimeMilliseconds(),
+                cid,
+            }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            Failed("create", ex);
+            _metrics.Refused.Add(1);
+            SessionStoreLog.CreateRefused(_logger, ex.Message);
+            throw new SessionStoreUnavailableException("the session could not be stored (Redis unavailable)", ex);
+        }
+
+        var record = new SessionRecord(this, session, cid, (long)result, 0, 0);
+        session.Core.UsePersistence(record);
+        _metrics.Created.Add(1);
+    }
+
+    public override async ValueTask<SessionClaim> ClaimAsync(SessionId id, ulong peerLastReceived)
+    {
+        var sid = id.ToString();
+        RedisResult result;
+        string cid;
+        try
+        {
+            var owner = await _node.Database.StringGetAsync(Keys.SessionOwnerClient(sid)).WaitAsync(Timeout, _node.Time).ConfigureAwait(false);
+            if (owner.IsNull)
+            {
+                return SessionClaim.Unknown with { Id = id };
+            }
+
+            cid = owner.ToString();
+            result = await RunAsync(SessionScripts.Claim, new
+            {
+                session = Keys.Session(cid),
+                log = Keys.SessionLog(cid),
+                tombstone = Keys.SessionTombstone(cid),
+                sidKey = Keys.SessionOwnerClient(sid),
+                sid,
+                node = NodeId,
+                peer = (long)peerLastReceived,
+                prefix = Keys.Prefix,
+            }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            Failed("claim", ex);
+            _metrics.Refused.Add(1);
+            SessionStoreLog.ClaimRefused(_logger, sid, ex.Message);
+            throw new SessionStoreUnavailableException("the session could not be loaded (Redis unavailable)", ex);
+        }
+
+        var parts = (RedisResult[])result!;
+        switch (parts[0].ToString())
+        {
+            case "UNKNOWN":
+                return SessionClaim.Unknown with { Id = id, StoreClientId = cid };
+            case "LOST":
+                return ParseTombstone(id, cid, parts[1].ToString());
+        }
+
+        var acknowledged = ulong.Parse(parts[3].ToString(), CultureInfo.InvariantCulture);
+        var stored = ulong.Parse(parts[2].ToString(), CultureInfo.InvariantCulture);
+        var held = new List<ReadOnlyMemory<byte>>();
+        var contiguous = true;
+        foreach (var entry in (RedisResult[])parts[6]!)
+        {
+            var fields = (RedisResult[])entry!;
+            var entryId = fields[0].ToString();
+            var sequence = ulong.Parse(entryId.AsSpan(0, entryId.IndexOf('-', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+            contiguous &= sequence == acknowledged + (ulong)held.Count + 1;
+            held.Add((byte[])((RedisResult[])fields[1]!)[1]!);
+        }
+
+        contiguous &= acknowledged + (ulong)held.Count == stored;
+        var claim = new SessionClaim(SessionClaimOutcome.Claimed)
+        {
+            Id = id,
+            StoreClientId = cid,
+            Fence = long.Parse(parts[1].ToString(), CultureInfo.InvariantCulture),
+            Out = stored,
+            Acknowledged = acknowledged,
+            Received = ulong.Parse(parts[4].ToString(), CultureInfo.InvariantCulture),
+            PreviousOwner = parts[5].ToString(),
+            Held = held,
+            Contiguous = contiguous,
+        };
+        if (!contiguous)
+        {
+            SessionStoreLog.StoredLogBroken(_logger, sid);
+        }
+
+        _metrics.Claimed.Add(1);
+        SessionStoreLog.Claimed(_logger, sid, cid, claim.PreviousOwner.Length == 0 ? "nobody" : claim.PreviousOwner, held.Count);
+        return claim;
+    }
+
+    public override async ValueTask LoseClaimedAsync(SessionClaim claim, string reason, long lostMessages)
+    {
+        var sid = claim.Id.ToString();
+        try
+        {
+            await RunAsync(SessionScripts.Lose, new
+            {
+                session = Keys.Session(claim.StoreClientId),
+                log = Keys.SessionLog(claim.StoreClientId),
+                tombstone = Keys.SessionTombstone(claim.StoreClientId),
+                sidKey = Keys.SessionOwnerClient(sid),
+                sid,
+                fence = claim.Fence.ToString(CultureInfo.InvariantCulture),
+                node = NodeId,
+                reason,
+                lost = lostMessages,
+                tombstoneTtl = TombstoneTimeToLive(),
+            }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            // The record stays owned by this node; a later resume claims it again and decides again.
+            Failed("lose", ex);
+        }
+    }
+
+    public override void Adopt(TetherSession session, SessionClaim claim, ulong peerLastReceived)
+    {
+        var record = new SessionRecord(this, session, claim.StoreClientId, claim.Fence, claim.Received, claim.Acknowledged);
+        session.Core.UsePersistence(record);
+        if (peerLastReceived > claim.Out)
+        {
+            // The client has more than Redis: frames left before their appends were confirmed. It has all of them,
+            // so nothing is held, and numbering goes on after what it has (the claim raised out to match).
+            session.Core.Restore(peerLastReceived, [], claim.Received);
+            record.OnAcknowledged(peerLastReceived);
+        }
+        else
+        {
+            session.Core.Restore(claim.Acknowledged, claim.Held, claim.Received);
+        }
+    }
+
+    public override void OnDetached(TetherSession session)
+    {
+        if (_killed || session.Core.Persistence is not SessionRecord record || !record.TryLeave(RecordState.Releasing))
+        {
+            return;
+        }
+
+        var release = ReleaseAsync(record);
+        _releasing[record] = release;
+        _ = ForgetWhenReleasedAsync(record, release);
+    }
+
+    public override async ValueTask<bool> TrySendToDetachedAsync(string clientId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(clientId);
+        RedisResult result;
+        try
+        {
+            result = await RunAsync(SessionScripts.AppendDetached, new
+            {
+                session = Keys.Session(clientId),
+                log = Keys.SessionLog(clientId),
+                tombstone = Keys.SessionTombstone(clientId),
+                payload = message.ToArray(),
+            }).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            Failed("append-detached", ex);
+            throw new TetherException($"the message to {clientId} was not stored: Redis did not confirm it ({ex.Message})", ex);
+        }
+
+        if (result.Resp2Type == ResultType.BulkString || result.Resp2Type == ResultType.SimpleString)
+        {
+            return false;
+        }
+
+        _metrics.Appends.Add(1);
+        return true;
+    }
+
+    public override void Kill()
+    {
+        _killed = true;
+        foreach (var session in _server.Sessions)
+        {
+            if (session.Core.Persistence is SessionRecord record)
+            {
+                record.TryLeave(RecordState.Dropped);
+            }
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        var pending = _releasing.Values.ToArray();
+        if (pending.Length > 0)
+        {
+            await Task.WhenAll(pending).WaitAsync(DisposeWait, _node.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Issues an append (the caller holds the record's gate, so appends leave in sequence order).</summary>
+    internal async Task AppendAsync(SessionRecord record, ulong sequence, byte[] payload)
+    {
+        RedisResult result;
+        try
+        {
+            result = await RunAsync(SessionScripts.Append, new
+            {
+                session = record.SessionKey,
+                log = record.LogKey,
+                sid = record.Session.Id.ToString(),
+                fence = record.Fence,
+                node = NodeId,
+                id = sequence.ToString(CultureInfo.InvariantCulture) + "-0",
+                payload,
+                seq = (long)sequence,
+            }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            WriteFailed(record, "append", ex);
+            throw new TetherException($"{record.Session}: Redis did not confirm the message ({ex.Message}); it may or may not reach the client", ex);
+        }
+
+        if (result.ToString() == SessionScripts.Fenced)
+        {
+            Drop(record, "a write was fenced: another node holds the session, or Redis lost it");
+            throw new TetherException($"{record.Session} is held by another node now; the message was not accepted");
+        }
+
+        _metrics.Appends.Add(1);
+    }
+
+    /// <summary>Writes in/acked; false when the record is no longer this node's to write (dropped or failed).</summary>
+    internal async Task<bool> SyncAsync(SessionRecord record, ulong received, ulong acknowledged)
+    {
+        RedisResult result;
+        try
+        {
+            result = await RunAsync(SessionScripts.Sync, new
+            {
+                session = record.SessionKey,
+                log = record.LogKey,
+                sid = record.Session.Id.ToString(),
+                fence = record.Fence,
+                node = NodeId,
+                inSeq = (long)received,
+                acked = (long)acknowledged,
+            }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            WriteFailed(record, "sync", ex);
+            return false;
+        }
+
+        if (result.ToString() == SessionScripts.Fenced)
+        {
+            Drop(record, "a write was fenced: another node holds the session, or Redis lost it");
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task ForgetWhenReleasedAsync(SessionRecord record, Task release)
+    {
+        await release.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _releasing.TryRemove(record, out _);
+    }
+
+    private async Task ReleaseAsync(SessionRecord record)
+    {
+        var session = record.Session;
+        try
+        {
+            var (received, acknowledged) = record.FinalProgress();
+            var ttl = (long)_server.Options.Sessions.DetachedTimeToLive.TotalMilliseconds;
+            Task<RedisResult> call;
+            lock (record.Gate)
+            {
+                // Under the gate: every append issued before is ahead of the release on the connection.
+                call = RunAsync(SessionScripts.Release, new
+                {
+                    session = record.SessionKey,
+                    log = record.LogKey,
+                    tombstone = record.TombstoneKey,
+                    sidKey = record.SidKey,
+                    sid = session.Id.ToString(),
+                    fence = record.Fence,
+                    node = NodeId,
+                    inSeq = (long)received,
+                    acked = (long)acknowledged,
+                    ttl,
+                    tombstoneTtl = TombstoneTimeToLive(),
+                });
+            }
+
+            var result = await call.ConfigureAwait(false);
+            if (result.ToString() == SessionScripts.Fenced)
+            {
+                _metrics.Fenced.Add(1);
+                SessionStoreLog.Fenced(_logger, session.Id.ToString(), record.StoreClientId, "released after another node took it");
+            }
+            else
+            {
+                _metrics.Released.Add(1);
+                SessionStoreLog.Released(_logger, session.Id.ToString(), record.StoreClientId);
+            }
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            // Left owned by this node without an expiry: a resume anywhere claims it all the same.
+            Failed("release", ex);
+            SessionStoreLog.WriteFailed(_logger, session.Id.ToString(), record.StoreClientId, "release", ex.Message);
+        }
+        finally
+        {
+            ForgetHere(session, "the client left; the session waits in Redis");
+            record.MarkReleased();
+        }
+    }
+
+    private async Task<bool> TrySubscribeAsync()
+    {
+        try
+        {
+            await _node.Redis.GetSubscriber().SubscribeAsync(Keys.SessionNotices(NodeId), (_, message) => OnTaken(message.ToString())).ConfigureAwait(false);
+            return true;
+        }
+        catch (RedisException ex)
+        {
+            SessionStoreLog.SubscribeFailed(_logger, ex.Message);
+            return false;
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _ = ResubscribeAsync();
+
+    private async Task ResubscribeAsync()
+    {
+        if (await TrySubscribeAsync().ConfigureAwait(false))
+        {
+            _node.Redis.ConnectionRestored -= OnConnectionRestored;
+        }
+    }
+
+    /// <summary>Another node took <paramref name="sessionId"/>: close its connection here and drop it without writing.</summary>
+    private void OnTaken(string sessionId)
+    {
+        SessionId id;
+        try
+        {
+            id = SessionId.Parse(sessionId);
+        }
+        catch (FormatException)
+        {
+            return;
+        }
+
+        if (_server.Sessions.TryGet(id, out var session) && session.Core.Persistence is SessionRecord record)
+        {
+            Drop(record, "another node resumed it");
+        }
+    }
+
+    /// <summary>The session is not this node's any more: close its connection with REPLACED and drop it, writing nothing.</summary>
+    private void Drop(SessionRecord record, string why)
+    {
+        if (!record.TryLeave(RecordState.Dropped))
+        {
+            return;
+        }
+
+        var session = record.Session;
+        _metrics.Fenced.Add(1);
+        SessionStoreLog.Fenced(_logger, session.Id.ToString(), record.StoreClientId, why);
+        var connection = session.Connection;
+        ForgetHere(session, why);
+        connection?.BeginClose(new DisconnectInfo(DisconnectReason.Replaced, CloseCode.Replaced, why), CloseCode.Replaced, "session taken over by another node", 0, immediate: true);
+        record.MarkReleased();
+    }
+
+    /// <summary>Writes to an owned session failed: close its connection (the client resumes, here or elsewhere).</summary>
+    private void WriteFailed(SessionRecord record, string operation, Exception ex)
+    {
+        Failed(operation, ex);
+        SessionStoreLog.WriteFailed(_logger, record.Session.Id.ToString(), record.StoreClientId, operation, ex.Message);
+        if (record.Session.Connection is { } connection)
+        {
+            const string Reason = "the session store (Redis) is unavailable";
+            connection.BeginClose(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.ServerBusy, Reason), CloseCode.ServerBusy, Reason, _server.NextRetryAfterMs(), immediate: true);
+        }
+    }
+
+    private void ForgetHere(TetherSession session, string why)
+    {
+        session.Core.MarkLost(SessionLostReason.Superseded, session.ClientId, null, why, keepPayloads: false, out _);
+        _server.Sessions.Forget(session);
+        session.Retire();
+    }
+
+    private void Failed(string operation, Exception ex)
+    {
+        _ = ex;
+        _metrics.Failures.Add(1, new KeyValuePair<string, object?>("operation", operation));
+    }
+
+    private long TombstoneTimeToLive() =>
+        (long)(_server.Options.Sessions.DetachedTimeToLive + TombstoneExtra).TotalMilliseconds;
+
+    private static SessionClaim ParseTombstone(SessionId id, string cid, string tombstone)
+    {
+        // sid|reason|count: a tombstone of an earlier session of the same client id says nothing about this one.
+        var parts = tombstone.Split('|');
+        if (parts.Length != 3 || parts[0] != id.ToString() || !Enum.TryParse<SessionLostReason>(parts[1], out var reason))
+        {
+            return SessionClaim.Unknown with { Id = id, StoreClientId = cid };
+        }
+
+        return new SessionClaim(SessionClaimOutcome.Lost)
+        {
+            Id = id,
+            StoreClientId = cid,
+            LostReason = reason,
+            LostMessages = long.TryParse(parts[2], CultureInfo.InvariantCulture, out var lost) ? lost : -1,
+        };
+    }
+
+    private Task<RedisResult> RunAsync(LuaScript script, object parameters) =>
+        script.EvaluateAsync(_node.Database, parameters).WaitAsync(Timeout, _node.Time);
+
+    private static bool IsRedisFailure(Exception ex) =>
+        ex is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException;
+}

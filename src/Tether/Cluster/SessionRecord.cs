@@ -1,0 +1,178 @@
+using StackExchange.Redis;
+using Tether.Server;
+using Tether.Sessions;
+
+namespace Tether.Cluster;
+
+/// <summary>
+/// A session this node owns in Redis: its keys and fence, the appends of its reliable messages (issued in sequence
+/// order under <see cref="Gate"/>, so the stream's ids only grow) and the coalesced write-behind of what the client
+/// sent (in) and acknowledged (acked): at most one write in flight, the newest values win.
+/// </summary>
+internal sealed class SessionRecord : ISessionPersistence
+{
+    private readonly RedisSessionStore _store;
+    private readonly Lock _writeBehind = new();
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ulong _inTarget;
+    private ulong _inWritten;
+    private ulong _ackTarget;
+    private ulong _ackWritten;
+    private bool _flushing;
+    private int _state;
+
+    public SessionRecord(RedisSessionStore store, TetherSession session, string storeClientId, long fence, ulong received, ulong acknowledged)
+    {
+        _store = store;
+        Session = session;
+        StoreClientId = storeClientId;
+        Fence = fence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _inTarget = _inWritten = received;
+        _ackTarget = _ackWritten = acknowledged;
+        var keys = store.Keys;
+        SessionKey = keys.Session(storeClientId);
+        LogKey = keys.SessionLog(storeClientId);
+        TombstoneKey = keys.SessionTombstone(storeClientId);
+        SidKey = keys.SessionOwnerClient(session.Id.ToString());
+    }
+
+    public TetherSession Session { get; }
+
+    public string StoreClientId { get; }
+
+    public string Fence { get; }
+
+    public RedisKey SessionKey { get; }
+
+    public RedisKey LogKey { get; }
+
+    public RedisKey TombstoneKey { get; }
+
+    public RedisKey SidKey { get; }
+
+    /// <summary>Held while a message is numbered and its append issued: appends reach Redis in sequence order.</summary>
+    public Lock Gate { get; } = new();
+
+    /// <summary>True while the node owns the session (not released, dropped or broken).</summary>
+    public bool IsActive => Volatile.Read(ref _state) == (int)RecordState.Active;
+
+    /// <summary>Completes when a release (the client left) has been written, or given up.</summary>
+    public Task Released => _released.Task;
+
+    public void OnReceived(ulong lastReceived)
+    {
+        lock (_writeBehind)
+        {
+            if (lastReceived <= _inTarget)
+            {
+                return;
+            }
+
+            _inTarget = lastReceived;
+        }
+
+        ScheduleFlush();
+    }
+
+    public void OnAcknowledged(ulong acknowledged)
+    {
+        lock (_writeBehind)
+        {
+            if (acknowledged <= _ackTarget)
+            {
+                return;
+            }
+
+            _ackTarget = acknowledged;
+        }
+
+        ScheduleFlush();
+    }
+
+    /// <summary>Issues the append of message <paramref name="sequence"/> (the caller holds <see cref="Gate"/>); completes once Redis has it.</summary>
+    public Task Append(ulong sequence, ReadOnlySpan<byte> payload) =>
+        IsActive
+            ? _store.AppendAsync(this, sequence, payload.ToArray())
+            : Task.FromException(new TetherException($"{Session} is no longer held by this node; the message was not accepted"));
+
+    /// <summary>Moves to <paramref name="next"/> from Active; false if it had left Active already.</summary>
+    public bool TryLeave(RecordState next) => Interlocked.CompareExchange(ref _state, (int)next, (int)RecordState.Active) == (int)RecordState.Active;
+
+    public void MarkReleased() => _released.TrySetResult();
+
+    /// <summary>The values a release writes (the final ones: the session is detached).</summary>
+    public (ulong Received, ulong Acknowledged) FinalProgress()
+    {
+        lock (_writeBehind)
+        {
+            return (Math.Max(_inTarget, Session.Core.LastReceived), Math.Max(_ackTarget, Session.Core.LastAcknowledged));
+        }
+    }
+
+    private void ScheduleFlush()
+    {
+        lock (_writeBehind)
+        {
+            if (_flushing)
+            {
+                return;
+            }
+
+            _flushing = true;
+        }
+
+        // Off the caller's thread: the session calls in under its lock, and the flush takes the link's send lock.
+        ThreadPool.UnsafeQueueUserWorkItem(static record => _ = record.FlushAsync(), this, preferLocal: false);
+    }
+
+    private async Task FlushAsync()
+    {
+        while (true)
+        {
+            ulong received;
+            ulong acknowledged;
+            bool receivedAdvanced;
+            lock (_writeBehind)
+            {
+                if (!IsActive || (_inTarget == _inWritten && _ackTarget == _ackWritten))
+                {
+                    _flushing = false;
+                    return;
+                }
+
+                received = _inTarget;
+                acknowledged = _ackTarget;
+                receivedAdvanced = received > _inWritten;
+            }
+
+            if (!await _store.SyncAsync(this, received, acknowledged).ConfigureAwait(false))
+            {
+                lock (_writeBehind)
+                {
+                    _flushing = false;
+                }
+
+                return;
+            }
+
+            lock (_writeBehind)
+            {
+                _inWritten = received;
+                _ackWritten = acknowledged;
+            }
+
+            if (receivedAdvanced && Session.Core.OnInboundPersisted(received) && Session.Connection is { IsPlain: false } connection)
+            {
+                connection.Link.FlushAck(force: true, 0);
+            }
+        }
+    }
+}
+
+/// <summary>Where a <see cref="SessionRecord"/> is in its life on this node.</summary>
+internal enum RecordState
+{
+    Active,
+    Releasing,
+    Dropped,
+}

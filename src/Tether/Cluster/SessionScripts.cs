@@ -1,0 +1,119 @@
+using StackExchange.Redis;
+
+namespace Tether.Cluster;
+
+/// <summary>
+/// The Lua scripts that change a session's keys (all under one client's hash tag, so each runs in one slot and
+/// atomically). Every script a node runs for a session it owns checks the caller's session id, fence and ownership
+/// first and answers <c>FENCED</c> on a mismatch: a node whose session was claimed elsewhere (or whose Redis lost the
+/// record) can never write for it again.
+/// </summary>
+internal static class SessionScripts
+{
+    public const string Fenced = "FENCED";
+
+    private const string CheckOwner = """
+        local h = redis.call('HMGET', @session, 'sid', 'fence', 'owner')
+        if h[1] ~= @sid or h[2] ~= @fence or h[3] ~= @node then return 'FENCED' end
+        """;
+
+    /// <summary>A new session: fence = the previous one's + 1 (so its old owner is fenced), owner = this node, empty log.</summary>
+    public static readonly LuaScript Create = LuaScript.Prepare("""
+        local fence = tonumber(redis.call('HGET', @session, 'fence') or '0') + 1
+        redis.call('DEL', @session, @log, @tombstone)
+        redis.call('HSET', @session, 'sid', @sid, 'owner', @node, 'fence', fence, 'out', 0, 'acked', 0, 'in', 0, 'created', @now)
+        redis.call('SET', @sidKey, @cid)
+        return fence
+        """);
+
+    /// <summary>A reliable message: XADD it with id seq-0 and advance out.</summary>
+    public static readonly LuaScript Append = LuaScript.Prepare(CheckOwner + """
+
+        redis.call('XADD', @log, @id, 'p', @payload)
+        redis.call('HSET', @session, 'out', @seq)
+        return 'OK'
+        """);
+
+    /// <summary>Write-behind of the receive position (in) and the client's ack (acked, and trim the log up to it).</summary>
+    public static readonly LuaScript Sync = LuaScript.Prepare(CheckOwner + """
+
+        local cur = redis.call('HMGET', @session, 'in', 'acked')
+        local inSeq = math.max(tonumber(cur[1]), tonumber(@inSeq))
+        local acked = math.max(tonumber(cur[2]), tonumber(@acked))
+        redis.call('HSET', @session, 'in', inSeq, 'acked', acked)
+        redis.call('XTRIM', @log, 'MINID', acked + 1)
+        return 'OK'
+        """);
+
+    /// <summary>
+    /// The client left: final in/acked, owner = "", every key expires after the detached time to live, and a tombstone
+    /// (living longer) tells a late resume EXPIRED with the count still unacknowledged.
+    /// </summary>
+    public static readonly LuaScript Release = LuaScript.Prepare(CheckOwner + """
+
+        local cur = redis.call('HMGET', @session, 'in', 'acked', 'out')
+        local inSeq = math.max(tonumber(cur[1]), tonumber(@inSeq))
+        local acked = math.max(tonumber(cur[2]), tonumber(@acked))
+        redis.call('HSET', @session, 'in', inSeq, 'acked', acked, 'owner', '')
+        redis.call('XTRIM', @log, 'MINID', acked + 1)
+        redis.call('PEXPIRE', @session, @ttl)
+        redis.call('PEXPIRE', @log, @ttl)
+        redis.call('PEXPIRE', @sidKey, @tombstoneTtl)
+        redis.call('SET', @tombstone, @sid .. '|Expired|' .. (tonumber(cur[3]) - acked), 'PX', @tombstoneTtl)
+        return 'OK'
+        """);
+
+    /// <summary>
+    /// Resume: take the session (fence + 1, owner = this node; out = max(out, the client's last received)), tell its
+    /// previous owner if another node holds it, and return its state and unacknowledged messages. Without a record:
+    /// the tombstone, or UNKNOWN.
+    /// </summary>
+    public static readonly LuaScript Claim = LuaScript.Prepare("""
+        local h = redis.call('HMGET', @session, 'sid', 'owner', 'fence', 'out', 'acked', 'in')
+        if h[1] ~= @sid then
+          local t = redis.call('GET', @tombstone)
+          if t then return {'LOST', t} end
+          return {'UNKNOWN'}
+        end
+        local fence = tonumber(h[3]) + 1
+        local out = math.max(tonumber(h[4]), tonumber(@peer))
+        redis.call('HSET', @session, 'owner', @node, 'fence', fence, 'out', out)
+        redis.call('PERSIST', @session)
+        redis.call('PERSIST', @log)
+        redis.call('PERSIST', @sidKey)
+        redis.call('DEL', @tombstone)
+        if h[2] ~= '' and h[2] ~= @node then
+          redis.call('PUBLISH', @prefix .. ':node:{' .. h[2] .. '}:' .. 'sessions', @sid)
+        end
+        local entries = redis.call('XRANGE', @log, (tonumber(h[5]) + 1) .. '-0', '+')
+        return {'OK', tostring(fence), h[4], h[5], h[6], h[2], entries}
+        """);
+
+    /// <summary>The session is lost for good (a gap on resume): delete it and leave a tombstone with the reason.</summary>
+    public static readonly LuaScript Lose = LuaScript.Prepare(CheckOwner + """
+
+        redis.call('DEL', @session, @log)
+        redis.call('SET', @tombstone, @sid .. '|' .. @reason .. '|' .. @lost, 'PX', @tombstoneTtl)
+        redis.call('PEXPIRE', @sidKey, @tombstoneTtl)
+        return 'OK'
+        """);
+
+    /// <summary>
+    /// A reliable message to a client connected nowhere: appended as out + 1 only while no node owns the session.
+    /// Returns the sequence number, NONE (no session) or OWNED (a node holds it: send through that node).
+    /// </summary>
+    public static readonly LuaScript AppendDetached = LuaScript.Prepare("""
+        local h = redis.call('HMGET', @session, 'sid', 'owner', 'out', 'acked')
+        if not h[1] then return 'NONE' end
+        if h[2] ~= '' then return 'OWNED' end
+        local seq = tonumber(h[3]) + 1
+        redis.call('XADD', @log, seq .. '-0', 'p', @payload)
+        redis.call('HSET', @session, 'out', seq)
+        local ttl = redis.call('PTTL', @session)
+        if ttl > 0 then redis.call('PEXPIRE', @log, ttl) end
+        if redis.call('EXISTS', @tombstone) == 1 then
+          redis.call('SET', @tombstone, h[1] .. '|Expired|' .. (seq - tonumber(h[4])), 'KEEPTTL')
+        end
+        return seq
+        """);
+}
