@@ -40,8 +40,16 @@ internal static class ServeRun
                     wrotePortFile = true;
                 }
 
+                var cluster = string.Empty;
+                if (options.ScaleOut is { } scaleOut)
+                {
+                    var redis = RedisConfiguration.DescribeEndPoints(scaleOut.Redis);
+                    ServeLog.ClusterNode(loggerFactory.CreateLogger(ServeLog.Category), scaleOut.NodeName!, redis, scaleOut.KeyPrefix);
+                    cluster = $", cluster node {scaleOut.NodeName} on Redis {redis}";
+                }
+
                 await Console.Error.WriteLineAsync(
-                    $"tether: listening on {ServeCommand.DescribeListeners(server.LocalEndPoints, options.Listeners)} as {options.ServerId} (Ctrl-C to stop)").ConfigureAwait(false);
+                    $"tether: listening on {ServeCommand.DescribeListeners(server.LocalEndPoints, options.Listeners)} as {options.ServerId}{cluster} (Ctrl-C to stop)").ConfigureAwait(false);
                 await signal.WhenStopping().ConfigureAwait(false);
 
                 await Console.Error.WriteLineAsync(
