@@ -45,7 +45,9 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
             {
                 // A key prefix of its own: what an earlier run left in a shared Redis cannot be taken for this run's.
                 var keyPrefix = $"tether-soak-{Random.Shared.Next():x8}";
-                cluster = await SoakCluster.StartAsync(options.Cluster!.Value, options.Redis!, keyPrefix, progress, stop).ConfigureAwait(false);
+                // Not cut short by Ctrl-C (each node has a start timeout): a stop meanwhile ends the run before traffic,
+                // with its summary, like a stop while the clients connect.
+                cluster = await SoakCluster.StartAsync(options.Cluster!.Value, options.Redis!, keyPrefix, progress, CancellationToken.None).ConfigureAwait(false);
                 var scaleOut = new Tether.Cluster.ScaleOutOptions { Redis = options.Redis!, NodeName = "soak-pusher", KeyPrefix = keyPrefix };
                 host = await SoakServerHost.StartAsync(new SoakServerHandler(streams, counters), time, scaleOut).ConfigureAwait(false);
                 target = cluster.EndPoints[0];
