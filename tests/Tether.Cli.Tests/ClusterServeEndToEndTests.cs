@@ -43,6 +43,21 @@ public sealed class ClusterServeEndToEndTests
         Assert.Equal(0, await nodes.Processes[0].WaitForExitAsync());
     }
 
+    [Fact]
+    public async Task A_server_told_to_stop_on_stdin_end_stops_gracefully_when_its_parent_closes_the_pipe()
+    {
+        // What a soak's node does when the soak dies without killing it.
+        var portFile = Path.Combine(Path.GetTempPath(), $"tether-cli-test-{Guid.NewGuid():N}.port");
+        await using var server = CliProcess.Start("serve", "--listen", "127.0.0.1:0", "--port-file", portFile, "--stop-on-stdin-end", "--drain", "0");
+        await server.WaitForStderrAsync(line => line.StartsWith("tether: listening on", StringComparison.Ordinal));
+
+        server.Stdin.Close();
+
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.Equal("tether: stopped", server.StderrLines[^1]);
+        Assert.False(File.Exists(portFile));
+    }
+
     private static async Task AssertEchoesAsync(int port)
     {
         await using var client = CliProcess.Start("connect", $"127.0.0.1:{port}", "--json");
@@ -81,5 +96,20 @@ public sealed class ClusterSoakProcessTests
         Assert.True(root.GetProperty("up").GetProperty("delivered").GetInt64() > 0, soak.Describe());
         Assert.Equal("cluster", root.GetProperty("mode").GetString());
         Assert.Empty(ClusterNodes.ProcessesWith(nodeArgument));
+    }
+
+    [RedisFact]
+    public async Task The_nodes_of_a_cluster_soak_killed_with_sigkill_stop_by_themselves()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var nodeArgument = $"serve --redis {redis.Configuration} ";
+        await using var soak = CliProcess.Start("soak", "--cluster", "2", "--redis", redis.Configuration, "--clients", "2", "--duration", "5m");
+        await soak.WaitForStderrAsync(line => line.StartsWith("tether: soak: 2 clients for 5m against a cluster of 2 nodes", StringComparison.Ordinal));
+        Assert.Equal(2, ClusterNodes.ProcessesWith(nodeArgument).Count);
+
+        soak.Signal(9);
+
+        // No finally block runs in a process killed so: the nodes see their stdin end and stop.
+        await Eventually.WaitUntilAsync(() => ClusterNodes.ProcessesWith(nodeArgument).Count == 0, "the nodes to stop");
     }
 }

@@ -181,6 +181,11 @@ internal sealed class ServeCommand : Command
         HelpName = "prefix",
     };
 
+    private readonly Option<bool> _stopOnStdinEnd = new("--stop-on-stdin-end")
+    {
+        Description = "Stop gracefully, as on SIGTERM, when stdin ends: for a parent process that starts the server through a pipe and may die without stopping it (tether soak --cluster starts its nodes so).",
+    };
+
     public ServeCommand()
         : base("serve", "Run a Tether server that echoes every message back to its sender. It listens for the Tether "
             + "protocol, and with --listen FRAMING@HOST:PORT also for plain TCP programs that send lines, length-prefixed "
@@ -213,6 +218,7 @@ internal sealed class ServeCommand : Command
         Options.Add(_redis);
         Options.Add(_nodeName);
         Options.Add(_redisPrefix);
+        Options.Add(_stopOnStdinEnd);
         SetAction((result, _) => RunAsync(result));
     }
 
@@ -388,7 +394,8 @@ internal sealed class ServeCommand : Command
         result.GetValue(_app) ?? ServeApp.Echo,
         result.GetValue(_portFile),
         result.GetValue(_logLevel) ?? LogLevel.Information,
-        result.GetValue(_jsonLog));
+        result.GetValue(_jsonLog),
+        result.GetValue(_stopOnStdinEnd));
 
     /// <summary>
     /// The bound endpoints with their framings, e.g. <c>127.0.0.1:7447 (tether), 127.0.0.1:7448 (lines)</c>. The server

@@ -12,9 +12,14 @@ namespace Tether.Cli.Serving;
 /// </summary>
 internal static class ServeRun
 {
-    public static async Task<int> RunAsync(TetherServerOptions options, ServeApp app, string? portFile, LogLevel logLevel, bool jsonLog)
+    public static async Task<int> RunAsync(TetherServerOptions options, ServeApp app, string? portFile, LogLevel logLevel, bool jsonLog, bool stopOnStdinEnd = false)
     {
         using var signal = new ShutdownSignal();
+        if (stopOnStdinEnd)
+        {
+            StdinWatch.Start(signal);
+        }
+
         var failedToStart = false;
         using var loggerFactory = ServerLogging.Create(logLevel, jsonLog, () => Volatile.Read(ref failedToStart));
         var server = CreateServer(options, app, loggerFactory);

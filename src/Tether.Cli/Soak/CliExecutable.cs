@@ -36,6 +36,31 @@ internal static class CliExecutable
         return start;
     }
 
+    /// <summary>
+    /// The same start, in a session of its own where <c>setsid</c> exists (Linux), so that a Ctrl-C in the terminal
+    /// reaches only the soak, which ends the run and kills the nodes itself, and not the nodes too, which would start a
+    /// graceful stop of their own while the run settles. (The child is not a process group leader, so setsid runs the
+    /// program in place: the process id stays that of the node.)
+    /// </summary>
+    public static ProcessStartInfo InOwnSession(ProcessStartInfo start)
+    {
+        if (!OperatingSystem.IsLinux() || SetSid is not { } setsid)
+        {
+            return start;
+        }
+
+        var wrapped = new ProcessStartInfo(setsid);
+        wrapped.ArgumentList.Add(start.FileName);
+        foreach (var argument in start.ArgumentList)
+        {
+            wrapped.ArgumentList.Add(argument);
+        }
+
+        return wrapped;
+    }
+
+    private static string? SetSid { get; } = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
     // The apphost is named after the assembly (Tether.Cli) or, installed as a tool, after the command (tether).
     private static bool IsCliHost(string processName, string cliAssembly) =>
         string.Equals(processName, Path.GetFileNameWithoutExtension(cliAssembly), StringComparison.OrdinalIgnoreCase)

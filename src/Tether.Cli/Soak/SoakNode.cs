@@ -96,7 +96,7 @@ internal sealed class SoakNode : IAsyncDisposable
 
     private async Task StartProcessAsync(CancellationToken cancellationToken)
     {
-        var start = CliExecutable.StartInfo(
+        var start = CliExecutable.InOwnSession(CliExecutable.StartInfo(
         [
             "serve",
             "--redis", _redis,
@@ -108,7 +108,10 @@ internal sealed class SoakNode : IAsyncDisposable
             "--heartbeat", "1s",
             "--timeout", "3s",
             "--log-level", "warning",
-        ]);
+            // Should this process die without killing its nodes (SIGKILL), the end of their stdin stops them.
+            "--stop-on-stdin-end",
+            "--drain", "1s",
+        ]));
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.RedirectStandardInput = true;
