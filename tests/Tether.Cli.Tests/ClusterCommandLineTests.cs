@@ -175,6 +175,19 @@ public class ClusterCommandLineTests
         }
     }
 
+    [Fact]
+    public void The_human_summary_of_a_cluster_run_says_how_many_nodes_were_killed_and_why_it_failed()
+    {
+        using var output = new StringWriter();
+        SoakReportWriter.WriteHuman(output, Report(nodes: 3, sessionResets: 2, downSent: 0) with { NodeKills = 4 });
+
+        var text = output.ToString();
+        Assert.Contains("cluster: 3 node processes, 4 killed with SIGKILL and restarted", text, StringComparison.Ordinal);
+        Assert.Contains("sessions reset in a cluster run", text, StringComparison.Ordinal);
+        Assert.Contains("no push reached a client through the cluster", text, StringComparison.Ordinal);
+        Assert.Contains("result: FAILED", text, StringComparison.Ordinal);
+    }
+
     private static SoakReport Report(int nodes, long sessionResets, long downSent) => new()
     {
         Up = new StreamCounts(100, 100, 0, 0, 0, 0),
