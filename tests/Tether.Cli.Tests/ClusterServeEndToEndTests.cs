@@ -83,7 +83,11 @@ public sealed class ClusterSoakProcessTests
             "soak", "--cluster", "2", "--redis", redis.Configuration, "--kill-node-every", "1s", "--clients", "3", "--duration", "5m", "--json");
         await soak.WaitForStderrAsync(line => line.StartsWith("tether: soak: 3 clients for 5m against a cluster of 2 nodes (127.0.0.1:", StringComparison.Ordinal));
         Assert.Equal(2, ClusterNodes.ProcessesWith(nodeArgument).Count);
-        await soak.WaitForStderrAsync(line => line.StartsWith("tether: soak: killed node soak-", StringComparison.Ordinal));
+        var killed = await soak.WaitForStderrAsync(line => line.StartsWith("tether: soak: killed node soak-", StringComparison.Ordinal));
+        // e.g. "killed node soak-2 (127.0.0.1:41719) with SIGKILL; restarting it": back on the same port.
+        var node = killed.Split(' ')[4];
+        var endPoint = killed.Split(' ')[5].Trim('(', ')');
+        await soak.WaitForStderrAsync(line => line == $"tether: soak: node {node} is back on {endPoint}");
 
         soak.Signal(CliProcess.SigTerm);
 

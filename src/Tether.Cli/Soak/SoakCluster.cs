@@ -68,6 +68,7 @@ internal sealed class SoakCluster : IAsyncDisposable
             try
             {
                 await node.RestartAsync(CancellationToken.None).ConfigureAwait(false);
+                _progress.WriteLine($"tether: soak: node {node.Name} is back on {node.EndPoint}");
             }
             catch (Exception ex) when (ex is CliException or IOException or System.ComponentModel.Win32Exception)
             {
