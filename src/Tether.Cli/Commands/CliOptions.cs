@@ -113,6 +113,23 @@ internal static class CliOptions
         return option;
     }
 
+    /// <summary>--redis HOST:PORT (serve, soak); absent (null) when not given.</summary>
+    public static Option<string?> Redis(string description) => new("--redis")
+    {
+        Description = description,
+        HelpName = "host:port",
+        CustomParser = result =>
+        {
+            if (RedisConfiguration.TryParse(SingleToken(result), out var configuration, out var error))
+            {
+                return configuration;
+            }
+
+            result.AddError($"--redis: {error}");
+            return null;
+        },
+    };
+
     /// <summary>A log level by its short name; absent (null) when not given.</summary>
     public static Option<LogLevel?> LogLevelOption(string name, string description)
     {

@@ -7,6 +7,7 @@ using Tether.Cli.Auth;
 using Tether.Cli.Parsing;
 using Tether.Cli.Serving;
 using Tether.Cli.Tls;
+using Tether.Cluster;
 using Tether.Heartbeat;
 using Tether.Server;
 using Tether.Transport;
@@ -163,6 +164,28 @@ internal sealed class ServeCommand : Command
         HelpName = "path",
     };
 
+    private readonly Option<string?> _redis = CliOptions.Redis(
+        "Run as one node of a cluster sharing this Redis (HOST:PORT): pushes to a client id, broadcasts and reliable "
+        + "sessions reach clients on every node, so a client may fail over to any of them. A Redis that is down does not "
+        + "stop the server from starting; it reconnects in the background. [default: a single node, no Redis]");
+
+    private readonly Option<string> _nodeName = new("--node-name")
+    {
+        Description = "This node's name in the cluster (presence, logs); needs --redis. [default: the machine name and the process id]",
+        HelpName = "name",
+    };
+
+    private readonly Option<string> _redisPrefix = new("--redis-prefix")
+    {
+        Description = $"Prefix of every Redis key and channel, so that several clusters can share one Redis; needs --redis. [default: {new ScaleOutOptions().KeyPrefix}]",
+        HelpName = "prefix",
+    };
+
+    private readonly Option<bool> _stopOnStdinEnd = new("--stop-on-stdin-end")
+    {
+        Description = "Stop gracefully, as on SIGTERM, when stdin ends: for a parent process that starts the server through a pipe and may die without stopping it (tether soak --cluster starts its nodes so).",
+    };
+
     public ServeCommand()
         : base("serve", "Run a Tether server that echoes every message back to its sender. It listens for the Tether "
             + "protocol, and with --listen FRAMING@HOST:PORT also for plain TCP programs that send lines, length-prefixed "
@@ -192,6 +215,10 @@ internal sealed class ServeCommand : Command
         Options.Add(_maxByteRate);
         Options.Add(_maxConnectionRate);
         Options.Add(_portFile);
+        Options.Add(_redis);
+        Options.Add(_nodeName);
+        Options.Add(_redisPrefix);
+        Options.Add(_stopOnStdinEnd);
         SetAction((result, _) => RunAsync(result));
     }
 
@@ -234,8 +261,52 @@ internal sealed class ServeCommand : Command
             options.ServerId = serverId;
         }
 
+        options.ScaleOut = BuildScaleOut(result);
         Validate(options);
         return options;
+    }
+
+    /// <summary>
+    /// The cluster settings from --redis/--node-name/--redis-prefix, or null for a single node. The node name is settled
+    /// here (as the library would default it) so that the startup line can say which node this is.
+    /// </summary>
+    private ScaleOutOptions? BuildScaleOut(ParseResult result)
+    {
+        var nodeName = result.GetValue(_nodeName);
+        var prefix = result.GetValue(_redisPrefix);
+        if (result.GetValue(_redis) is not { } redis)
+        {
+            if (nodeName is not null || prefix is not null)
+            {
+                throw new CliException($"{(nodeName is not null ? "--node-name" : "--redis-prefix")} needs --redis (a node name or key prefix only means something in a cluster)");
+            }
+
+            return null;
+        }
+
+        var scaleOut = new ScaleOutOptions
+        {
+            Redis = redis,
+            NodeName = nodeName ?? $"{Environment.MachineName}-{Environment.ProcessId}",
+        };
+        if (prefix is not null)
+        {
+            scaleOut.KeyPrefix = prefix;
+        }
+
+        try
+        {
+            scaleOut.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            var option = ex.Message.Contains("node name", StringComparison.Ordinal) ? "--node-name"
+                : ex.Message.Contains("prefix", StringComparison.Ordinal) ? "--redis-prefix"
+                : "--redis";
+            throw new CliException($"{option}: {ex.Message}");
+        }
+
+        return scaleOut;
     }
 
     /// <summary>
@@ -323,7 +394,8 @@ internal sealed class ServeCommand : Command
         result.GetValue(_app) ?? ServeApp.Echo,
         result.GetValue(_portFile),
         result.GetValue(_logLevel) ?? LogLevel.Information,
-        result.GetValue(_jsonLog));
+        result.GetValue(_jsonLog),
+        result.GetValue(_stopOnStdinEnd));
 
     /// <summary>
     /// The bound endpoints with their framings, e.g. <c>127.0.0.1:7447 (tether), 127.0.0.1:7448 (lines)</c>. The server

@@ -64,6 +64,22 @@ internal sealed class SoakCommand : Command
             + "lost, duplicated, reordered, reportedLost), faults, resumes, sessionResets and more.",
     };
 
+    private readonly Option<int?> _cluster = CliOptions.OptionalInt(
+        "--cluster",
+        "Soak a cluster instead: start this many tether serve --redis node processes on 127.0.0.1 (killed at the end, "
+        + "whatever happens). The clients have every node in their endpoint list and fail over between them; the nodes "
+        + "echo (the round trip is checked), and the soak's own node pushes to each client by id through Redis. No "
+        + "fault proxies: the faults are node kills (--kill-node-every). Any session reset fails the run: sessions must "
+        + "resume on another node (Redis is assumed up throughout). Needs --redis.",
+        min: 1);
+
+    private readonly Option<string?> _redis = CliOptions.Redis("The Redis of --cluster's nodes, HOST:PORT.");
+
+    private readonly Option<TimeSpan?> _killNodeEvery = CliOptions.Duration(
+        "--kill-node-every",
+        "With --cluster: every this long a random node is killed with SIGKILL (kill -9) and started again on the same "
+        + "port. [default: no kills]");
+
     public SoakCommand()
         : base("soak", "Soak test: clients exchange numbered messages with a server in both directions through fault-injecting "
             + "proxies (resets, black holes, delays, split writes), resuming their sessions across every fault; then every "
@@ -80,6 +96,9 @@ internal sealed class SoakCommand : Command
         Options.Add(_rate);
         Options.Add(_seed);
         Options.Add(_json);
+        Options.Add(_cluster);
+        Options.Add(_redis);
+        Options.Add(_killNodeEvery);
         SetAction((result, _) => RunAsync(result));
     }
 
@@ -95,13 +114,45 @@ internal sealed class SoakCommand : Command
             Rate = result.GetValue(_rate),
             Seed = result.GetValue(_seed),
             Json = result.GetValue(_json),
+            Cluster = result.GetValue(_cluster),
+            Redis = result.GetValue(_redis),
+            KillNodeEvery = result.GetValue(_killNodeEvery),
         };
         if (options.RestartServer && !options.InProcessServer)
         {
             throw new CliException("--restart-server restarts the in-process server, so it cannot be used with --target");
         }
 
+        CheckCluster(result, options);
         return options;
+    }
+
+    /// <summary>--cluster, --redis and --kill-node-every go together, and not with the options of the other modes.</summary>
+    private void CheckCluster(ParseResult result, SoakOptions options)
+    {
+        if (!options.IsCluster)
+        {
+            if (options.Redis is not null || options.KillNodeEvery is not null)
+            {
+                throw new CliException($"{(options.Redis is not null ? "--redis" : "--kill-node-every")} needs --cluster N (the number of node processes to start)");
+            }
+
+            return;
+        }
+
+        if (options.Redis is null)
+        {
+            throw new CliException("--cluster needs --redis HOST:PORT (the Redis its nodes share)");
+        }
+
+        var conflicting = options.Target is not null ? "--target"
+            : options.RestartServer ? "--restart-server"
+            : result.GetResult(_faultEvery) is { Implicit: false } ? "--fault-every"
+            : null;
+        if (conflicting is not null)
+        {
+            throw new CliException($"--cluster cannot be used with {conflicting} (a cluster run has no fault proxies and no in-process server to restart: its faults are node kills, --kill-node-every)");
+        }
     }
 
     /// <summary>Runs a soak and writes its summary; returns the exit code. The command's entry point, also for tests.</summary>

@@ -40,10 +40,18 @@ internal sealed class ShutdownSignal : IDisposable
         _aborting.Dispose();
     }
 
+    /// <summary>Counts as a signal (the first asks for a graceful stop), for stops that come another way, e.g. stdin's end.</summary>
+    public void Request() => OnSignal();
+
     private void OnSignal(PosixSignalContext context)
     {
         // Cancel = keep the process alive; the runtime would otherwise terminate it right after this handler.
         context.Cancel = true;
+        OnSignal();
+    }
+
+    private void OnSignal()
+    {
         var source = Interlocked.Increment(ref _signals) == 1 ? _stopping : _aborting;
         try
         {

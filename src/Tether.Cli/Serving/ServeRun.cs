@@ -12,9 +12,14 @@ namespace Tether.Cli.Serving;
 /// </summary>
 internal static class ServeRun
 {
-    public static async Task<int> RunAsync(TetherServerOptions options, ServeApp app, string? portFile, LogLevel logLevel, bool jsonLog)
+    public static async Task<int> RunAsync(TetherServerOptions options, ServeApp app, string? portFile, LogLevel logLevel, bool jsonLog, bool stopOnStdinEnd = false)
     {
         using var signal = new ShutdownSignal();
+        if (stopOnStdinEnd)
+        {
+            StdinWatch.Start(signal);
+        }
+
         var failedToStart = false;
         using var loggerFactory = ServerLogging.Create(logLevel, jsonLog, () => Volatile.Read(ref failedToStart));
         var server = CreateServer(options, app, loggerFactory);
@@ -40,8 +45,16 @@ internal static class ServeRun
                     wrotePortFile = true;
                 }
 
+                var cluster = string.Empty;
+                if (options.ScaleOut is { } scaleOut)
+                {
+                    var redis = RedisConfiguration.DescribeEndPoints(scaleOut.Redis);
+                    ServeLog.ClusterNode(loggerFactory.CreateLogger(ServeLog.Category), scaleOut.NodeName!, redis, scaleOut.KeyPrefix);
+                    cluster = $", cluster node {scaleOut.NodeName} on Redis {redis}";
+                }
+
                 await Console.Error.WriteLineAsync(
-                    $"tether: listening on {ServeCommand.DescribeListeners(server.LocalEndPoints, options.Listeners)} as {options.ServerId} (Ctrl-C to stop)").ConfigureAwait(false);
+                    $"tether: listening on {ServeCommand.DescribeListeners(server.LocalEndPoints, options.Listeners)} as {options.ServerId}{cluster} (Ctrl-C to stop)").ConfigureAwait(false);
                 await signal.WhenStopping().ConfigureAwait(false);
 
                 await Console.Error.WriteLineAsync(

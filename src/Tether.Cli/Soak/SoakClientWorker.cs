@@ -7,7 +7,8 @@ namespace Tether.Cli.Soak;
 
 /// <summary>
 /// One soak client and its private path to the server: a <see cref="TcpFaultProxy"/> (so that a fault hits this
-/// client alone) and a <see cref="TetherClient"/> with a session, a short heartbeat and fast reconnects. It sends
+/// client alone; none in a cluster run, where the faults are node kills and the client fails over between the nodes)
+/// and a <see cref="TetherClient"/> with a session, a short heartbeat and fast reconnects. It sends
 /// numbered messages upstream, pushes numbered messages downstream from the in-process server, and reports session
 /// resumes and losses to the stream checkers.
 /// </summary>
@@ -18,7 +19,7 @@ internal sealed class SoakClientWorker : IAsyncDisposable
     private readonly SoakStreams _streams;
     private readonly TimeProvider _time;
 
-    private SoakClientWorker(int index, TcpFaultProxy proxy, SoakStreams streams, SoakCounters counters, bool echo, TimeProvider time)
+    private SoakClientWorker(int index, TcpFaultProxy? proxy, IEnumerable<EndPoint> endPoints, SoakStreams streams, SoakCounters counters, SoakTraffic traffic, TimeProvider time)
     {
         _index = index;
         _clientId = streams.ClientId(index);
@@ -35,8 +36,12 @@ internal sealed class SoakClientWorker : IAsyncDisposable
             CloseLinger = TimeSpan.FromMilliseconds(500),
             Reconnect = new ReconnectOptions { BaseDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromSeconds(1) },
         };
-        options.EndPoints.Add(proxy.EndPoint);
-        Client = new TetherClient(options, new SoakClientHandler(index, streams, counters, echo), timeProvider: time);
+        foreach (var endPoint in endPoints)
+        {
+            options.EndPoints.Add(endPoint);
+        }
+
+        Client = new TetherClient(options, new SoakClientHandler(index, streams, counters, traffic), timeProvider: time);
         Client.SessionResumed += (_, _) => counters.Resumed();
         Client.SessionLost += (_, e) =>
         {
@@ -44,7 +49,7 @@ internal sealed class SoakClientWorker : IAsyncDisposable
             // before the gap it explains. Upstream, what may be lost is what the client sent unacknowledged;
             // downstream, what the server says it lost (unknown after a restart); an echo loses either.
             var info = e.Info;
-            var up = echo ? info.UnacknowledgedSent + info.PeerReportedLost : info.UnacknowledgedSent;
+            var up = traffic.Echo ? info.UnacknowledgedSent + info.PeerReportedLost : info.UnacknowledgedSent;
             Up.ResetReported(up);
             Down.ResetReported(info.PeerReportedLost);
             counters.ClientReportedLost(info.SessionId);
@@ -53,7 +58,8 @@ internal sealed class SoakClientWorker : IAsyncDisposable
 
     public TetherClient Client { get; }
 
-    public TcpFaultProxy Proxy { get; }
+    /// <summary>This client's fault proxy; null in a cluster run.</summary>
+    public TcpFaultProxy? Proxy { get; }
 
     private StreamChecker Up => _streams.Up[_index];
 
@@ -63,7 +69,17 @@ internal sealed class SoakClientWorker : IAsyncDisposable
     public static SoakClientWorker Create(int index, EndPoint server, SoakStreams streams, SoakCounters counters, bool echo, TimeProvider time)
     {
         var proxy = TcpFaultProxy.Start(server, new FaultProxyOptions { ConnectTimeout = TimeSpan.FromSeconds(2) });
-        return new SoakClientWorker(index, proxy, streams, counters, echo, time);
+        return new SoakClientWorker(index, proxy, [proxy.EndPoint], streams, counters, echo ? SoakTraffic.EchoOnly : SoakTraffic.InProcess, time);
+    }
+
+    /// <summary>
+    /// A client of a cluster run: no proxy, every node in its endpoint list, starting from node
+    /// <paramref name="index"/> modulo their number, so that the clients spread over the nodes and fail over in turn.
+    /// </summary>
+    public static SoakClientWorker CreateForCluster(int index, IReadOnlyList<EndPoint> nodes, SoakStreams streams, SoakCounters counters, TimeProvider time)
+    {
+        var rotated = Enumerable.Range(0, nodes.Count).Select(i => nodes[(index + i) % nodes.Count]);
+        return new SoakClientWorker(index, proxy: null, rotated, streams, counters, SoakTraffic.Cluster, time);
     }
 
     public Task ConnectAsync(CancellationToken cancellationToken) => Client.ConnectAsync(cancellationToken);
@@ -180,6 +196,9 @@ internal sealed class SoakClientWorker : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Client.DisposeAsync().ConfigureAwait(false);
-        await Proxy.DisposeAsync().ConfigureAwait(false);
+        if (Proxy is not null)
+        {
+            await Proxy.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

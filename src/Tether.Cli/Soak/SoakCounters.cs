@@ -13,6 +13,7 @@ internal sealed class SoakCounters
     private long _clientResets;
     private long _serverResets;
     private long _restarts;
+    private long _nodeKills;
     private long _corrupt;
 
     public long Faults => Enumerable.Range(0, _faults.Length).Sum(i => Interlocked.Read(ref _faults[i]));
@@ -26,6 +27,9 @@ internal sealed class SoakCounters
     public long ServerResets => Interlocked.Read(ref _serverResets);
 
     public long Restarts => Interlocked.Read(ref _restarts);
+
+    /// <summary>Cluster nodes killed with SIGKILL (--kill-node-every).</summary>
+    public long NodeKills => Interlocked.Read(ref _nodeKills);
 
     /// <summary>Messages that were not well-formed soak messages for their receiver: damaged or misrouted.</summary>
     public long Corrupt => Interlocked.Read(ref _corrupt);
@@ -41,6 +45,8 @@ internal sealed class SoakCounters
     public void Resumed() => Interlocked.Increment(ref _resumes);
 
     public void Restarted() => Interlocked.Increment(ref _restarts);
+
+    public void NodeKilled() => Interlocked.Increment(ref _nodeKills);
 
     public void CorruptMessage() => Interlocked.Increment(ref _corrupt);
 

@@ -9,6 +9,9 @@ namespace Tether.Cli.Soak;
 /// Runs a soak: starts the server (unless there is a target), one proxy and one client per soak client, the traffic
 /// in both directions, the fault schedules and the server restarts; after the run, stops the traffic, heals every
 /// path, lets the links settle, and tallies every stream. Everything it starts, it stops, whatever happens.
+/// A cluster run (--cluster N) starts N echo node processes sharing a Redis instead, and the in-process server joins
+/// the cluster as a node no client connects to: the clients (no proxies) have every node in their endpoint list, the
+/// round trip is checked on the echo, the pushes reach the clients through Redis, and the faults are node kills.
 /// </summary>
 internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeProvider time)
 {
@@ -33,11 +36,23 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
         var counters = new SoakCounters();
         var workers = new List<SoakClientWorker>(options.Clients);
         SoakServerHost? host = null;
+        SoakCluster? cluster = null;
         var started = time.GetTimestamp();
         try
         {
             EndPoint target;
-            if (options.InProcessServer)
+            if (options.IsCluster)
+            {
+                // A key prefix of its own: what an earlier run left in a shared Redis cannot be taken for this run's.
+                var keyPrefix = $"tether-soak-{Random.Shared.Next():x8}";
+                // Not cut short by Ctrl-C (each node has a start timeout): a stop meanwhile ends the run before traffic,
+                // with its summary, like a stop while the clients connect.
+                cluster = await SoakCluster.StartAsync(options.Cluster!.Value, options.Redis!, keyPrefix, progress, CancellationToken.None).ConfigureAwait(false);
+                var scaleOut = new Tether.Cluster.ScaleOutOptions { Redis = options.Redis!, NodeName = "soak-pusher", KeyPrefix = keyPrefix };
+                host = await SoakServerHost.StartAsync(new SoakServerHandler(streams, counters), time, scaleOut).ConfigureAwait(false);
+                target = cluster.EndPoints[0];
+            }
+            else if (options.InProcessServer)
             {
                 host = await SoakServerHost.StartAsync(new SoakServerHandler(streams, counters), time).ConfigureAwait(false);
                 target = host.EndPoint;
@@ -49,10 +64,12 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
 
             for (var i = 0; i < options.Clients; i++)
             {
-                workers.Add(SoakClientWorker.Create(i, target, streams, counters, echo: host is null, time));
+                workers.Add(cluster is not null
+                    ? SoakClientWorker.CreateForCluster(i, cluster.EndPoints, streams, counters, time)
+                    : SoakClientWorker.Create(i, target, streams, counters, echo: host is null, time));
             }
 
-            progress.WriteLine(string.Create(
+            progress.WriteLine(cluster is not null ? DescribeClusterRun(cluster, seed) : string.Create(
                 CultureInfo.InvariantCulture,
                 $"tether: soak: {options.Clients} clients for {DurationParser.Format(options.Duration)} against {(host is null ? EndPointDisplay.Format(target) : $"an in-process server on {host.EndPoint}")}, "
                 + $"a fault every ~{DurationParser.Format(options.FaultEvery)} per client{(options.RestartServer ? $", a server restart every {DurationParser.Format(options.RestartEvery)}" : string.Empty)}, seed {seed}"));
@@ -60,11 +77,12 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
             if (await ConnectAllAsync(workers, target, stop).ConfigureAwait(false))
             {
                 started = time.GetTimestamp();
-                await RunTrafficAsync(workers, host, streams, counters, random, stop).ConfigureAwait(false);
+                await RunTrafficAsync(workers, host, cluster, streams, counters, random, stop).ConfigureAwait(false);
             }
 
             var elapsed = time.GetElapsedTime(started);
-            var (settled, nudged) = await SettleAsync(workers, host, counters, abort).ConfigureAwait(false);
+            // In a cluster the pushing node holds no client's session: each client alone says whether it is settled.
+            var (settled, nudged) = await SettleAsync(workers, cluster is null ? host : null, counters, abort).ConfigureAwait(false);
             return new SoakReport
             {
                 Up = StreamCounts.Sum(streams.Up.Select(s => s.Finish())),
@@ -73,9 +91,12 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
                 FaultsByKind = counters.FaultsByKind,
                 Resumes = counters.Resumes,
                 SessionResets = counters.ClientResets,
-                ServerSessionResets = host is null ? null : counters.ServerResets,
-                UnreportedByServer = host is null ? null : counters.LostWithoutServerReport,
+                // In a cluster the sessions live on the nodes, whose handlers are not the soak's.
+                ServerSessionResets = host is null || cluster is not null ? null : counters.ServerResets,
+                UnreportedByServer = host is null || cluster is not null ? null : counters.LostWithoutServerReport,
                 Restarts = counters.Restarts,
+                Nodes = cluster?.Count ?? 0,
+                NodeKills = counters.NodeKills,
                 Corrupt = counters.Corrupt,
                 Settled = settled,
                 SettleResets = nudged,
@@ -93,8 +114,18 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
             {
                 await host.DisposeAsync().ConfigureAwait(false);
             }
+
+            if (cluster is not null)
+            {
+                await cluster.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
+
+    private string DescribeClusterRun(SoakCluster cluster, int seed) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"tether: soak: {options.Clients} clients for {DurationParser.Format(options.Duration)} against a cluster of {cluster.Count} nodes ({string.Join(", ", cluster.EndPoints)}) on Redis {RedisConfiguration.DescribeEndPoints(options.Redis!)}, "
+        + $"{(options.KillNodeEvery is { } every ? $"a node killed with SIGKILL every {DurationParser.Format(every)}" : "no node kills")}, seed {seed}");
 
     /// <summary>Connects every client; false if the run was stopped meanwhile. A client that cannot connect in time fails the run.</summary>
     private static async Task<bool> ConnectAllAsync(List<SoakClientWorker> workers, EndPoint target, CancellationToken stop)
@@ -119,7 +150,7 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
         }
     }
 
-    private async Task RunTrafficAsync(List<SoakClientWorker> workers, SoakServerHost? host, SoakStreams streams, SoakCounters counters, Random random, CancellationToken stop)
+    private async Task RunTrafficAsync(List<SoakClientWorker> workers, SoakServerHost? host, SoakCluster? cluster, SoakStreams streams, SoakCounters counters, Random random, CancellationToken stop)
     {
         using var timeUp = new CancellationTokenSource(options.Duration, time);
         using var running = CancellationTokenSource.CreateLinkedTokenSource(stop, timeUp.Token);
@@ -134,9 +165,17 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
                 traffic.Add(worker.PushAsync(() => host.Current, period, running.Token));
             }
 
-            // Each path its own generator, drawn from the run's seed: the schedule is reproducible.
-            var scheduler = new FaultScheduler(new ProxyFaultTarget(worker.Proxy), options.FaultEvery, new Random(random.Next()), time, counters);
-            faults.Add(scheduler.RunAsync(running.Token));
+            if (worker.Proxy is not null)
+            {
+                // Each path its own generator, drawn from the run's seed: the schedule is reproducible.
+                var scheduler = new FaultScheduler(new ProxyFaultTarget(worker.Proxy), options.FaultEvery, new Random(random.Next()), time, counters);
+                faults.Add(scheduler.RunAsync(running.Token));
+            }
+        }
+
+        if (cluster is not null && options.KillNodeEvery is { } killEvery)
+        {
+            faults.Add(cluster.RunKillsAsync(killEvery, new Random(random.Next()), counters, time, running.Token));
         }
 
         var restarts = options.RestartServer && host is not null ? host.RunRestartsAsync(options.RestartEvery, counters, running.Token) : Task.CompletedTask;
@@ -180,9 +219,10 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
 
             if (elapsed >= StallGrace)
             {
-                foreach (var worker in workers.Where(w => w.IsStalled(server) && nudged.Add(w)))
+                // Only proxied paths have black holes to recover from (a cluster run has none).
+                foreach (var worker in workers.Where(w => w.Proxy is not null && w.IsStalled(server) && nudged.Add(w)))
                 {
-                    worker.Proxy.ResetAll();
+                    worker.Proxy!.ResetAll();
                 }
             }
 

@@ -37,5 +37,16 @@ internal sealed record SoakOptions
     /// </summary>
     public TimeSpan RestartEvery => FaultEvery * 3 <= Duration ? FaultEvery * 3 : Duration / 2;
 
+    /// <summary>How many node processes a cluster run starts (--cluster); null for a single in-process server.</summary>
+    public int? Cluster { get; init; }
+
+    /// <summary>The Redis the cluster's nodes share (--redis); set exactly when <see cref="Cluster"/> is.</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>How often a random node is killed with SIGKILL and restarted (--kill-node-every); null for never.</summary>
+    public TimeSpan? KillNodeEvery { get; init; }
+
     public bool InProcessServer => Target is null;
+
+    public bool IsCluster => Cluster is not null;
 }

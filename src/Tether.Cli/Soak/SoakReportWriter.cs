@@ -22,6 +22,20 @@ internal static class SoakReportWriter
         output.WriteLine(string.Create(c, $"faults injected: {report.Faults}{(kinds.Length > 0 ? $" ({kinds})" : string.Empty)}"));
         var server = report.ServerSessionResets is { } serverResets ? string.Create(c, $", by the server {serverResets}") : string.Empty;
         output.WriteLine(string.Create(c, $"resumes: {report.Resumes}, session resets reported: {report.SessionResets} to clients{server}, server restarts: {report.Restarts}"));
+        if (report.Nodes > 0)
+        {
+            output.WriteLine(string.Create(c, $"cluster: {report.Nodes} node processes, {report.NodeKills} killed with SIGKILL and restarted ('up' is checked on the nodes' echo, 'down' are pushes through Redis)"));
+            if (report.SessionResets > 0)
+            {
+                output.WriteLine("sessions reset in a cluster run: a client whose node died must resume its session on another node");
+            }
+
+            if (report.Down.Sent == 0)
+            {
+                output.WriteLine("no push reached a client through the cluster: 'down' tested nothing");
+            }
+        }
+
         if (report.SettleResets > 0)
         {
             output.WriteLine(string.Create(c, $"paths reset while settling, to resend what a black hole swallowed from a live connection: {report.SettleResets}"));
@@ -63,13 +77,15 @@ internal static class SoakReportWriter
             WriteNullable(json, "serverSessionResets", report.ServerSessionResets);
             WriteNullable(json, "unreportedByServer", report.UnreportedByServer);
             json.WriteNumber("restarts", report.Restarts);
+            json.WriteNumber("nodes", report.Nodes);
+            json.WriteNumber("nodeKills", report.NodeKills);
             json.WriteNumber("corrupt", report.Corrupt);
             json.WriteBoolean("settled", report.Settled);
             json.WriteNumber("settleResets", report.SettleResets);
             json.WriteNumber("clients", report.Clients);
             json.WriteNumber("elapsedMs", (long)report.Elapsed.TotalMilliseconds);
             json.WriteNumber("seed", report.Seed);
-            json.WriteString("mode", report.Echo ? "echo" : "in-process");
+            json.WriteString("mode", report.Nodes > 0 ? "cluster" : report.Echo ? "echo" : "in-process");
             json.WriteStartObject("faultsByKind");
             foreach (var (kind, count) in report.FaultsByKind)
             {

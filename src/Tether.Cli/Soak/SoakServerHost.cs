@@ -1,4 +1,5 @@
 using System.Net;
+using Tether.Cluster;
 using Tether.Heartbeat;
 using Tether.Server;
 
@@ -16,12 +17,14 @@ internal sealed class SoakServerHost : IAsyncDisposable
     private static readonly TimeSpan RebindPause = TimeSpan.FromMilliseconds(100);
 
     private readonly TetherServerHandler _handler;
+    private readonly ScaleOutOptions? _scaleOut;
     private readonly TimeProvider _time;
     private volatile TetherServer? _current;
 
-    private SoakServerHost(TetherServerHandler handler, TimeProvider time, TetherServer server)
+    private SoakServerHost(TetherServerHandler handler, ScaleOutOptions? scaleOut, TimeProvider time, TetherServer server)
     {
         _handler = handler;
+        _scaleOut = scaleOut;
         _time = time;
         _current = server;
         EndPoint = server.LocalEndPoints[0];
@@ -33,9 +36,13 @@ internal sealed class SoakServerHost : IAsyncDisposable
     /// <summary>The running server; null between the end of one and the start of the next.</summary>
     public TetherServer? Current => _current;
 
-    public static async Task<SoakServerHost> StartAsync(TetherServerHandler handler, TimeProvider time)
+    /// <summary>
+    /// Starts the server; with <paramref name="scaleOut"/> it is a node of the cluster (one no client connects to: its
+    /// pushes reach the clients through Redis, on whichever node they are).
+    /// </summary>
+    public static async Task<SoakServerHost> StartAsync(TetherServerHandler handler, TimeProvider time, ScaleOutOptions? scaleOut = null)
     {
-        var server = Create(new IPEndPoint(IPAddress.Loopback, 0), handler, time);
+        var server = Create(new IPEndPoint(IPAddress.Loopback, 0), handler, scaleOut, time);
         try
         {
             await server.StartAsync().ConfigureAwait(false);
@@ -46,7 +53,7 @@ internal sealed class SoakServerHost : IAsyncDisposable
             throw;
         }
 
-        return new SoakServerHost(handler, time, server);
+        return new SoakServerHost(handler, scaleOut, time, server);
     }
 
     /// <summary>Restarts the server every <paramref name="every"/> until <paramref name="stop"/>; a restart under way is completed.</summary>
@@ -76,7 +83,7 @@ internal sealed class SoakServerHost : IAsyncDisposable
         }
     }
 
-    private static TetherServer Create(IPEndPoint endPoint, TetherServerHandler handler, TimeProvider time)
+    private static TetherServer Create(IPEndPoint endPoint, TetherServerHandler handler, ScaleOutOptions? scaleOut, TimeProvider time)
     {
         var options = new TetherServerOptions
         {
@@ -89,6 +96,7 @@ internal sealed class SoakServerHost : IAsyncDisposable
             GoAwayRetryJitter = TimeSpan.FromMilliseconds(500),
             CloseLinger = TimeSpan.FromMilliseconds(500),
             ServerId = "soak",
+            ScaleOut = scaleOut,
         };
         options.EndPoints.Add(endPoint);
         return new TetherServer(options, handler, timeProvider: time);
@@ -108,7 +116,7 @@ internal sealed class SoakServerHost : IAsyncDisposable
         var started = _time.GetTimestamp();
         while (true)
         {
-            var server = Create(EndPoint, _handler, _time);
+            var server = Create(EndPoint, _handler, _scaleOut, _time);
             try
             {
                 await server.StartAsync().ConfigureAwait(false);

@@ -15,8 +15,8 @@ public class SoakReportWriterTests
         using var document = JsonDocument.Parse(line);
         var root = document.RootElement;
         Assert.Equal(
-            ["up", "down", "faults", "resumes", "sessionResets", "serverSessionResets", "unreportedByServer", "restarts", "corrupt",
-             "settled", "settleResets", "clients", "elapsedMs", "seed", "mode", "faultsByKind", "passed"],
+            ["up", "down", "faults", "resumes", "sessionResets", "serverSessionResets", "unreportedByServer", "restarts", "nodes",
+             "nodeKills", "corrupt", "settled", "settleResets", "clients", "elapsedMs", "seed", "mode", "faultsByKind", "passed"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(
             """{"sent":1000,"delivered":990,"lost":0,"duplicated":0,"reordered":0,"reportedLost":10}""",
@@ -30,6 +30,8 @@ public class SoakReportWriterTests
         Assert.Equal(6, root.GetProperty("serverSessionResets").GetInt64());
         Assert.Equal(0, root.GetProperty("unreportedByServer").GetInt64());
         Assert.Equal(1, root.GetProperty("restarts").GetInt64());
+        Assert.Equal(0, root.GetProperty("nodes").GetInt32());
+        Assert.Equal(0, root.GetProperty("nodeKills").GetInt64());
         Assert.Equal(30_000, root.GetProperty("elapsedMs").GetInt64());
         Assert.Equal("in-process", root.GetProperty("mode").GetString());
         Assert.Equal(8, root.GetProperty("faultsByKind").GetProperty("blackhole").GetInt64());
