@@ -6,18 +6,21 @@ using System.Text;
 namespace Tether.TestSupport;
 
 /// <summary>
-/// A real <c>redis-server</c> (Debian's package) as a child process on a free loopback port, with no persistence:
-/// stopping it loses its data, so <see cref="RestartAsync"/> brings back an empty Redis on the same port. Disposing
-/// stops it. Tests that need it use <see cref="RedisFactAttribute"/>, which skips where <c>redis-server</c> is missing.
+/// A real <c>redis-server</c> (Debian's package) as a child process on a free loopback port. By default it has no
+/// persistence: stopping it loses its data, so <see cref="RestartAsync"/> brings back an empty Redis on the same port.
+/// A persistent one writes every command to an append-only file (fsync always) in its own directory, so it comes back
+/// with its data, as a production Redis does after a crash. Disposing stops it. Tests that need it use <see cref="RedisFactAttribute"/>, which skips where <c>redis-server</c> is missing.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    private readonly string? _dataDirectory;
     private ChildProcess? _process;
 
-    private RedisServer(int port)
+    private RedisServer(int port, string? dataDirectory)
     {
         Port = port;
+        _dataDirectory = dataDirectory;
     }
 
     /// <summary>The loopback port it listens on (kept across restarts).</summary>
@@ -33,7 +36,8 @@ public sealed class RedisServer : IAsyncDisposable
     public static string? Executable { get; } = FindExecutable();
 
     /// <summary>Starts a Redis on a free loopback port and waits until it answers PING.</summary>
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="persistent">Keep the data across a stop and start (an append-only file, fsync always).</param>
+    public static async Task<RedisServer> StartAsync(bool persistent = false)
     {
         if (Executable is null)
         {
@@ -42,7 +46,7 @@ public sealed class RedisServer : IAsyncDisposable
 
         for (var attempt = 1; ; attempt++)
         {
-            var server = new RedisServer(FreePort());
+            var server = new RedisServer(FreePort(), persistent ? Directory.CreateTempSubdirectory("tether-redis-").FullName : null);
             try
             {
                 await server.StartProcessAsync().ConfigureAwait(false);
@@ -99,7 +103,14 @@ public sealed class RedisServer : IAsyncDisposable
         return Encoding.ASCII.GetString(buffer, 0, length).TrimEnd();
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        if (_dataDirectory is not null)
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
 
     private async Task StartProcessAsync()
     {
@@ -107,8 +118,8 @@ public sealed class RedisServer : IAsyncDisposable
         foreach (var argument in new[]
         {
             "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-            "--save", string.Empty, "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no",
-            "--dir", Path.GetTempPath(), "--logfile", string.Empty,
+            "--save", string.Empty, "--appendonly", _dataDirectory is null ? "no" : "yes", "--appendfsync", "always",
+            "--daemonize", "no", "--protected-mode", "no", "--dir", _dataDirectory ?? Path.GetTempPath(), "--logfile", string.Empty,
         })
         {
             info.ArgumentList.Add(argument);

@@ -25,6 +25,7 @@ internal sealed class RedisSessionStore : SessionStore
     private readonly ILogger _logger;
     private readonly SessionStoreMetrics _metrics;
     private readonly ConcurrentDictionary<SessionRecord, Task> _releasing = new();
+    private readonly ConcurrentDictionary<SessionRecord, byte> _unsynced = new();
     private volatile bool _killed;
 
     public RedisSessionStore(TetherServer server, ClusterNode node)
@@ -43,8 +44,12 @@ internal sealed class RedisSessionStore : SessionStore
 
     private TimeSpan Timeout => _node.Options.OperationTimeout;
 
+    /// <summary>False while Redis is unreachable: a message is then refused before it is numbered.</summary>
+    public bool IsAvailable => _node.Redis.IsConnected;
+
     public override async Task StartAsync()
     {
+        _node.Redis.ConnectionRestored += OnSyncPossibleAgain;
         if (!await TrySubscribeAsync().ConfigureAwait(false))
         {
             // Redis is away at start: subscribe once it is back (takeovers are detected by fencing meanwhile).
@@ -322,7 +327,17 @@ internal sealed class RedisSessionStore : SessionStore
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            WriteFailed(record, "sync", ex);
+            // Nothing is lost by waiting: the client keeps what the server has not acknowledged. The connection stays;
+            // the write is retried once Redis is back.
+            Failed("sync", ex);
+            SessionStoreLog.WriteFailed(_logger, record.Session.Id.ToString(), record.StoreClientId, "sync", ex.Message);
+            _unsynced.TryAdd(record, 0);
+            if (_node.Redis.IsConnected)
+            {
+                // A timeout, not an outage: no reconnect event will come, so retry now.
+                RetryUnsynced();
+            }
+
             return false;
         }
 
@@ -408,6 +423,19 @@ internal sealed class RedisSessionStore : SessionStore
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _ = ResubscribeAsync();
+
+    private void OnSyncPossibleAgain(object? sender, ConnectionFailedEventArgs e) => RetryUnsynced();
+
+    private void RetryUnsynced()
+    {
+        foreach (var record in _unsynced.Keys)
+        {
+            if (_unsynced.TryRemove(record, out _))
+            {
+                record.RetrySync();
+            }
+        }
+    }
 
     private async Task ResubscribeAsync()
     {

@@ -89,6 +89,12 @@ internal sealed class SessionRecord : ISessionPersistence
         ScheduleFlush();
     }
 
+    /// <summary>False while the store cannot take a message: it is refused before it is numbered, and the connection stays.</summary>
+    public bool CanAppend => _store.IsAvailable;
+
+    /// <summary>A write of in/acked failed and Redis is usable again: write the newest values.</summary>
+    public void RetrySync() => ScheduleFlush();
+
     /// <summary>Issues the append of message <paramref name="sequence"/> (the caller holds <see cref="Gate"/>); completes once Redis has it.</summary>
     public Task Append(ulong sequence, ReadOnlySpan<byte> payload) =>
         IsActive

@@ -117,7 +117,7 @@ public sealed class TetherSession : IWheelEntry
         {
             case SendResult.Queued:
                 Observe(stored);
-                return true;
+                return !stored.IsFaulted;
             case SendResult.Full:
                 var accepted = Overflowed(message, out _, out stored);
                 Observe(stored);
@@ -265,6 +265,14 @@ public sealed class TetherSession : IWheelEntry
         {
             stored = Task.CompletedTask;
             return SessionCarrier.TrySend(Core, ref _carrier, message, overLimit, out sequence);
+        }
+
+        if (!record.CanAppend)
+        {
+            // Refused before it is numbered: nothing to undo, and the connection goes on.
+            sequence = 0;
+            stored = Task.FromException(new TetherException($"scale-out: Redis unavailable; the message was not accepted into {this}"));
+            return SendResult.Queued;
         }
 
         lock (record.Gate)

@@ -17,6 +17,7 @@ public sealed class ClusterFaultTests
         using var metrics = new MetricRecorder(a.Server.Metrics.Meter, "operation");
         using var events = new MetricRecorder(a.Server.Metrics.Meter, "event");
         await using var onA = await ConnectAsync(a, "on-a");
+        await using var plainA = await ConnectAsync(a, "plain-a", session: false);
         await using var onB = await ConnectAsync(b, "on-b");
         await UntilLocatedAsync(a, "on-b", "b");
 
@@ -32,11 +33,15 @@ public sealed class ClusterFaultTests
         await Assert.ThrowsAsync<TetherException>(() => a.Server.LocateClientAsync("on-b"));
         Assert.True(metrics.Sum("tether.cluster.redis_unavailable", "send") >= 1);
 
-        // Local traffic and heartbeats go on: a local push works and the clients stay connected over several heartbeats.
-        Assert.True(await a.Server.SendToClientAsync("on-a", "local"u8.ToArray()));
-        Assert.Equal("local", await onA.NextAsync());
+        // A reliable message cannot be stored, so it is refused at once, even for a local session; the connection stays.
+        var reliable = await Assert.ThrowsAsync<TetherException>(async () => await a.Server.SendToClientAsync("on-a", "not stored"u8.ToArray()));
+        Assert.StartsWith("scale-out: Redis unavailable", reliable.Message, StringComparison.Ordinal);
+
+        // Local traffic without a session goes on: a local push and a local broadcast reach the sessionless client.
+        Assert.True(await a.Server.SendToClientAsync("plain-a", "local"u8.ToArray()));
+        Assert.Equal("local", await plainA.NextAsync());
         Assert.Equal(1, a.Server.Broadcast("local broadcast"u8));
-        Assert.Equal("local broadcast", await onA.NextAsync());
+        Assert.Equal("local broadcast", await plainA.NextAsync());
 
         await redis.StartAgainAsync();
 
@@ -45,6 +50,7 @@ public sealed class ClusterFaultTests
         await UntilLocatedAsync(b, "on-a", "a");
         await UntilAsync(async () => (await a.Server.GetNodesAsync()).Count == 2, "both nodes announced again");
         Assert.Equal(ClientState.Connected, onA.Client.State);
+        Assert.Equal(ClientState.Connected, plainA.Client.State);
         Assert.Equal(ClientState.Connected, onB.Client.State);
         Assert.False(a.Handler.TryGetDisconnected(out _));
         Assert.False(b.Handler.TryGetDisconnected(out _));

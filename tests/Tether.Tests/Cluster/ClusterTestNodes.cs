@@ -32,10 +32,11 @@ internal static class ClusterTestNodes
             handler: new RecordingHandler { Echo = false });
     }
 
-    public static async Task<ReadingClient> ConnectAsync(ServerFixture node, string? clientId)
+    public static async Task<ReadingClient> ConnectAsync(ServerFixture node, string? clientId, bool session = true)
     {
         var options = ClientFactory.Options(node.EndPoint);
         options.ClientId = clientId;
+        options.Sessions.Enabled = session;
         var client = new ReadingClient(new TetherClient(options));
         await client.Client.ConnectAsync();
         return client;

@@ -237,22 +237,22 @@ public sealed class SessionFailoverTests
     }
 
     [RedisFact]
-    public async Task A_send_that_redis_does_not_confirm_throws_and_closes_the_connection_with_server_busy()
+    public async Task A_send_while_redis_is_down_is_refused_at_once_and_the_connection_stays()
     {
         await using var redis = await RedisServer.StartAsync();
         await using var a = await NodeAsync(redis, "a");
-        using var metrics = new MetricRecorder(a.Server.Metrics.Meter, "operation");
         var (peer, _) = await RawPeer.HandshakeAsync(a.EndPoint, new HelloFrame { RequestSession = true, ClientId = "down" });
         await using var owned = peer;
         var connection = await a.Handler.NextConnectedAsync();
         await redis.StopAsync();
+        await Eventually.WaitUntilAsync(() => !a.Server.Cluster!.Redis.IsConnected);
 
-        var error = await Assert.ThrowsAsync<TetherException>(() => connection.SendAsync("unconfirmed"u8.ToArray()).AsTask());
+        var error = await Assert.ThrowsAsync<TetherException>(() => connection.SendAsync("not stored"u8.ToArray()).AsTask());
 
-        Assert.Contains("Redis did not confirm", error.Message, StringComparison.Ordinal);
-        var (_, info) = await a.Handler.NextDisconnectedAsync();
-        Assert.Equal(CloseCode.ServerBusy, info.Code);
-        Assert.Equal(1, metrics.Sum("tether.cluster.store.failures", "append"));
+        Assert.StartsWith("scale-out: Redis unavailable", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0UL, connection.Session!.LastSentSequence);
+        Assert.Equal(Tether.Server.ConnectionState.Open, connection.State);
+        Assert.False(a.Handler.TryGetDisconnected(out _));
     }
 
     [RedisFact]
