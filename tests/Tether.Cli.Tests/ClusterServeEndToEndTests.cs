@@ -30,7 +30,7 @@ public sealed class ClusterServeEndToEndTests
     }
 
     [RedisFact]
-    public async Task A_node_starts_and_serves_echo_while_redis_is_down()
+    public async Task A_node_starts_while_redis_is_down_serves_sessionless_echo_and_refuses_sessions_with_a_retry_after()
     {
         await using var redis = await RedisServer.StartAsync();
         await redis.StopAsync();
@@ -38,7 +38,16 @@ public sealed class ClusterServeEndToEndTests
 
         var port = await nodes.StartAsync(redis.Configuration, "n1");
 
-        await AssertEchoesAsync(port);
+        // Without a session nothing needs Redis.
+        await AssertEchoesAsync(port, "--no-session");
+
+        // A session that cannot be stored is never handed out: SERVER_BUSY, and the client tries again later.
+        await using (var withSession = CliProcess.Start("connect", $"127.0.0.1:{port}", "--json"))
+        {
+            var retry = await withSession.WaitForStdoutAsync(line => Event(line) == "reconnecting");
+            Assert.Contains("SERVER_BUSY", retry, StringComparison.Ordinal);
+        }
+
         nodes.Processes[0].Signal(CliProcess.SigTerm);
         Assert.Equal(0, await nodes.Processes[0].WaitForExitAsync());
     }
@@ -58,9 +67,9 @@ public sealed class ClusterServeEndToEndTests
         Assert.False(File.Exists(portFile));
     }
 
-    private static async Task AssertEchoesAsync(int port)
+    private static async Task AssertEchoesAsync(int port, params string[] extra)
     {
-        await using var client = CliProcess.Start("connect", $"127.0.0.1:{port}", "--json");
+        await using var client = CliProcess.Start(["connect", $"127.0.0.1:{port}", "--json", .. extra]);
         await client.WaitForStdoutAsync(line => Event(line) == "connected");
         await client.Stdin.WriteLineAsync("through a cluster node");
         var message = Parse(await client.WaitForStdoutAsync(line => Event(line) == "message"));
