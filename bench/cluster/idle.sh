@@ -69,6 +69,10 @@ for _ in $(seq 600); do
   held=0
   for i in $(seq "$nodes"); do held=$((held + $(ls "/proc/${node_pid[$i]}/fd" | wc -l))); done
   [ "$held" -ge "$want" ] && break
+  # A holder that gave up (refused connections) ends early: measure what is held rather than wait for it.
+  alive=0
+  for h in "${holders[@]}"; do kill -0 "$h" 2>/dev/null && alive=$((alive + 1)); done
+  [ "$alive" -lt "${#holders[@]}" ] && break
   sleep 1
 done
 sleep "$settle"
