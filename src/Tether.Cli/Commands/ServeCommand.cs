@@ -1,3 +1,5 @@
+// Over 350 lines: the declaration of every `tether serve` option with its help text, in the order --help lists them;
+// parsing and validation of the values live in Parsing/ and in the library's options.
 using System.CommandLine;
 using System.Net;
 using System.Net.Security;

@@ -1,3 +1,5 @@
+// Over 350 lines: the node's one inbox dispatcher (push, replace, group notices, probes) with the publish side of each
+// kind, kept together so that a message kind and its handler cannot drift apart.
 using System.Text;
 using StackExchange.Redis;
 using Tether.Protocol;

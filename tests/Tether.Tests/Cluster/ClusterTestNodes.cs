@@ -16,7 +16,7 @@ internal static class ClusterTestNodes
             NodeName = name,
             KeyPrefix = "t",
             AnnounceInterval = TimeSpan.FromMilliseconds(200),
-            NodeTimeToLive = TimeSpan.FromSeconds(1),
+            NodeTimeToLive = TimeSpan.FromSeconds(3),
             ProbeInterval = TimeSpan.FromMilliseconds(300),
 
             // Generous for a shared test machine; the fail-fast path is asserted in seconds.
