@@ -59,7 +59,7 @@ public sealed class ClusterEndToEndTests
         }
     }
 
-    [RedisFact(Skip = "pending (issue 17): a push by client id to a session on another node is at most once; it must be stored in the session before SendToClientAsync returns true")]
+    [RedisFact]
     public async Task A_client_whose_node_is_killed_resumes_on_another_and_receives_every_number_once_in_order()
     {
         const int Count = 300;
@@ -108,7 +108,7 @@ public sealed class ClusterEndToEndTests
         Assert.Equal(Enumerable.Range(1, Count), received);
     }
 
-    [RedisFact(Skip = "pending (issue 17): a cluster soak with node kills still ends with session resets and pushes lost at a kill")]
+    [RedisFact]
     public async Task A_cluster_soak_with_a_node_killed_every_seven_seconds_loses_duplicates_reorders_and_resets_nothing()
     {
         await using var redis = await RedisServer.StartAsync();
@@ -192,7 +192,8 @@ public sealed class ClusterEndToEndTests
     {
         var options = new TetherServerOptions
         {
-            ScaleOut = new ScaleOutOptions { Redis = redis, NodeName = "pusher" },
+            // Patient with a busy machine's Redis: a timed-out push may or may not have got through, so the test cannot retry it.
+            ScaleOut = new ScaleOutOptions { Redis = redis, NodeName = "pusher", OperationTimeout = TimeSpan.FromSeconds(1) },
         };
         options.EndPoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
         var server = new TetherServer(options, new Quiet());

@@ -183,6 +183,11 @@ internal sealed class ServeCommand : Command
         HelpName = "prefix",
     };
 
+    private readonly Option<TimeSpan?> _redisTimeout = CliOptions.Duration(
+        "--redis-timeout",
+        "How long a cross-node push, broadcast or reliable message may wait for Redis before it fails with an error; needs --redis.",
+        new ScaleOutOptions().OperationTimeout);
+
     private readonly Option<bool> _stopOnStdinEnd = new("--stop-on-stdin-end")
     {
         Description = "Stop gracefully, as on SIGTERM, when stdin ends: for a parent process that starts the server through a pipe and may die without stopping it (tether soak --cluster starts its nodes so).",
@@ -220,6 +225,7 @@ internal sealed class ServeCommand : Command
         Options.Add(_redis);
         Options.Add(_nodeName);
         Options.Add(_redisPrefix);
+        Options.Add(_redisTimeout);
         Options.Add(_stopOnStdinEnd);
         SetAction((result, _) => RunAsync(result));
     }
@@ -276,11 +282,13 @@ internal sealed class ServeCommand : Command
     {
         var nodeName = result.GetValue(_nodeName);
         var prefix = result.GetValue(_redisPrefix);
+        var timeout = result.GetValue(_redisTimeout);
         if (result.GetValue(_redis) is not { } redis)
         {
-            if (nodeName is not null || prefix is not null)
+            if (nodeName is not null || prefix is not null || timeout is not null)
             {
-                throw new CliException($"{(nodeName is not null ? "--node-name" : "--redis-prefix")} needs --redis (a node name or key prefix only means something in a cluster)");
+                var option = nodeName is not null ? "--node-name" : prefix is not null ? "--redis-prefix" : "--redis-timeout";
+                throw new CliException($"{option} needs --redis (it only means something in a cluster)");
             }
 
             return null;
@@ -296,6 +304,11 @@ internal sealed class ServeCommand : Command
             scaleOut.KeyPrefix = prefix;
         }
 
+        if (timeout is { } operationTimeout)
+        {
+            scaleOut.OperationTimeout = operationTimeout;
+        }
+
         try
         {
             scaleOut.Validate();
@@ -304,6 +317,7 @@ internal sealed class ServeCommand : Command
         {
             var option = ex.Message.Contains("node name", StringComparison.Ordinal) ? "--node-name"
                 : ex.Message.Contains("prefix", StringComparison.Ordinal) ? "--redis-prefix"
+                : ex.Message.Contains("timeout", StringComparison.Ordinal) ? "--redis-timeout"
                 : "--redis";
             throw new CliException($"{option}: {ex.Message}");
         }

@@ -48,7 +48,7 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
                 // Not cut short by Ctrl-C (each node has a start timeout): a stop meanwhile ends the run before traffic,
                 // with its summary, like a stop while the clients connect.
                 cluster = await SoakCluster.StartAsync(options.Cluster!.Value, options.Redis!, keyPrefix, progress, CancellationToken.None).ConfigureAwait(false);
-                var scaleOut = new Tether.Cluster.ScaleOutOptions { Redis = options.Redis!, NodeName = "soak-pusher", KeyPrefix = keyPrefix };
+                var scaleOut = new Tether.Cluster.ScaleOutOptions { Redis = options.Redis!, NodeName = "soak-pusher", KeyPrefix = keyPrefix, OperationTimeout = SoakNode.RedisTimeout, RemoteSendTimeout = TimeSpan.FromSeconds(10) };
                 host = await SoakServerHost.StartAsync(new SoakServerHandler(streams, counters), time, scaleOut).ConfigureAwait(false);
                 target = cluster.EndPoints[0];
             }

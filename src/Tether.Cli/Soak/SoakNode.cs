@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Tether.Cli.Parsing;
 
 namespace Tether.Cli.Soak;
 
@@ -15,6 +16,13 @@ internal sealed class SoakNode : IAsyncDisposable
     private const int KeptLines = 10;
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// The Redis operation timeout of the soak's nodes and pusher. A soak loads the machine it runs on: Redis then
+    /// answers late without being at fault, and an error for a message that may have got through would make the soak
+    /// send it again (a duplicate).
+    /// </summary>
+    public static TimeSpan RedisTimeout { get; } = TimeSpan.FromSeconds(2);
 
     // Rebinding the port of a node just killed can briefly fail.
     private static readonly TimeSpan RebindFor = TimeSpan.FromSeconds(5);
@@ -102,6 +110,7 @@ internal sealed class SoakNode : IAsyncDisposable
             "--redis", _redis,
             "--redis-prefix", _keyPrefix,
             "--node-name", Name,
+            "--redis-timeout", DurationParser.Format(RedisTimeout),
             "--listen", EndPoint.ToString(),
             "--port-file", _portFile,
             // The soak clients propose 1 s / 3 s heartbeats; the bounds must let the node accept them.

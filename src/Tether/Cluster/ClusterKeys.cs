@@ -40,6 +40,9 @@ internal sealed class ClusterKeys
     /// <summary>A reliable session's unacknowledged messages (stream, entry id = sequence number).</summary>
     public RedisKey SessionLog(string clientId) => $"{_prefix}:{{{clientId}}}:out";
 
+    /// <summary>The ids of the last pushes a session took from other nodes (a list, newest first, short-lived).</summary>
+    public RedisKey SessionPushes(string clientId) => $"{_prefix}:{{{clientId}}}:push";
+
     /// <summary>What became of a session that is gone (reason and lost count), for a late resume.</summary>
     public RedisKey SessionTombstone(string clientId) => $"{_prefix}:{{{clientId}}}:lost";
 

@@ -73,6 +73,16 @@ internal sealed partial class ClusterLog(ILogger logger, TimeProvider time)
 
     public void HandlerFailed(Exception exception) => LogHandlerFailed(Logger, exception);
 
+    public void RemotePushRetried(int attempts) => LogRemotePushRetried(Logger, attempts);
+
+    public void RemotePushGaveUp(string clientId, int attempts, double elapsedMs)
+    {
+        if (Allow())
+        {
+            LogRemotePushGaveUp(Logger, clientId, attempts, elapsedMs);
+        }
+    }
+
     private bool Allow()
     {
         if (!Logger.IsEnabled(LogLevel.Warning) || !_failures.TryAcquire(out var dropped))
@@ -138,4 +148,10 @@ internal sealed partial class ClusterLog(ILogger logger, TimeProvider time)
 
     [LoggerMessage(EventId = 116, Level = LogLevel.Warning, Message = "{Dropped} cluster failure lines suppressed")]
     private static partial void LogSuppressed(ILogger logger, long dropped);
+
+    [LoggerMessage(EventId = 117, Level = LogLevel.Debug, Message = "A push to another node's client got through after {Attempts} attempts")]
+    private static partial void LogRemotePushRetried(ILogger logger, int attempts);
+
+    [LoggerMessage(EventId = 118, Level = LogLevel.Warning, Message = "A push to {ClientId} was not accepted after {Attempts} attempts in {ElapsedMs:0} ms: its node did not answer and its session did not move")]
+    private static partial void LogRemotePushGaveUp(ILogger logger, string clientId, int attempts, double elapsedMs);
 }

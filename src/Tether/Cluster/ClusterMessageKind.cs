@@ -3,7 +3,10 @@ namespace Tether.Cluster;
 /// <summary>What a message between nodes asks for (the first byte of <see cref="ClusterMessage"/>'s encoding).</summary>
 internal enum ClusterMessageKind : byte
 {
-    /// <summary>To a node's inbox: deliver the payload to the connection of client id <c>Key</c>.</summary>
+    /// <summary>
+    /// To a node's inbox: deliver to client id <c>Key</c> (its session stores it first) and answer with
+    /// <see cref="PushReply"/>. Payload: the origin's request number (8 bytes, big-endian), then the message.
+    /// </summary>
     Push = 1,
 
     /// <summary>To a node's inbox: client id <c>Key</c> connected elsewhere; close this node's older connection of it.</summary>
@@ -23,4 +26,10 @@ internal enum ClusterMessageKind : byte
 
     /// <summary>To a node's inbox: client id <c>Key</c> left the group named in the payload.</summary>
     GroupLeft = 7,
+
+    /// <summary>
+    /// To the inbox of a <see cref="Push"/>'s origin: what became of it. Payload: the request number (8 bytes,
+    /// big-endian), the <see cref="PushOutcome"/> (1 byte), then a reason in UTF-8.
+    /// </summary>
+    PushReply = 8,
 }

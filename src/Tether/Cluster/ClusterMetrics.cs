@@ -17,6 +17,8 @@ internal sealed class ClusterMetrics
         SubscriptionRepairs = meter.CreateCounter<long>("tether.cluster.subscription_repairs", "{repair}", "Resubscriptions of every channel after a stall");
         MessagesRouted = meter.CreateCounter<long>("tether.cluster.messages_routed", "{message}", "Messages published to other nodes, by kind");
         MessagesReceived = meter.CreateCounter<long>("tether.cluster.messages_received", "{message}", "Messages received from other nodes, by kind");
+        RemotePushes = meter.CreateCounter<long>("tether.cluster.remote_pushes", "{message}", "Pushes to client ids on other nodes by outcome: stored (in the client's session), duplicate (a retry that had got through), delivered (no session), failed, timeout, unknown (connected nowhere)");
+        RemotePushRetries = meter.CreateCounter<long>("tether.cluster.remote_push_retries", "{attempt}", "Pushes tried again because the client's node did not answer or the client was moving between nodes");
         RemoteReplacements = meter.CreateCounter<long>("tether.cluster.remote_replacements", "{connection}", "Connections closed because their client id connected on another node");
     }
 
@@ -41,6 +43,10 @@ internal sealed class ClusterMetrics
     public Counter<long> MessagesReceived { get; }
 
     public Counter<long> RemoteReplacements { get; }
+
+    public Counter<long> RemotePushes { get; }
+
+    public Counter<long> RemotePushRetries { get; }
 
     public static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
 }

@@ -15,24 +15,10 @@ namespace Tether.Cluster;
 /// </summary>
 internal sealed class ClusterRouting : IAsyncDisposable
 {
-    // KEYS: the client's directory entry. ARGV: inbox name before and after the node id, the message, this node, the
-    // node announcement key before and after the node id. Returns the receivers, -1 when the client id is connected
-    // nowhere (or on a node whose announcement expired: a dead node), -2 when the entry names this node (stale: the
-    // local registry, asked first, does not have it).
-    private const string SendScript = """
-        local node = redis.call('HGET', KEYS[1], 'node')
-        if not node then return -1 end
-        if node == ARGV[4] then return -2 end
-        if redis.call('EXISTS', ARGV[5] .. node .. ARGV[6]) == 0 then return -1 end
-        return redis.call('PUBLISH', ARGV[1] .. node .. ARGV[2], ARGV[3])
-        """;
-
     private readonly TetherServer _server;
     private readonly ClusterNode _node;
     private readonly CancellationTokenSource _stopping = new();
     private readonly RedisChannel _inbox;
-    private readonly string _nodeKeyPrefix;
-    private readonly string _nodeKeySuffix;
     private Task _loops = Task.CompletedTask;
     private volatile bool _silenced;
     private long _lastProbeReceived;
@@ -58,10 +44,7 @@ internal sealed class ClusterRouting : IAsyncDisposable
         var at = sample.IndexOf(marker, StringComparison.Ordinal);
         InboxPrefix = sample[..at];
         InboxSuffix = sample[(at + marker.Length)..];
-        var nodeKey = node.Keys.Node(marker).ToString();
-        at = nodeKey.IndexOf(marker, StringComparison.Ordinal);
-        _nodeKeyPrefix = nodeKey[..at];
-        _nodeKeySuffix = nodeKey[(at + marker.Length)..];
+        Pushes = new RemotePushes(server, node, this);
     }
 
     public ClusterLog Log { get; }
@@ -77,6 +60,8 @@ internal sealed class ClusterRouting : IAsyncDisposable
     public ClusterSubscriptions Subscriptions { get; }
 
     public ClusterGroups Groups { get; }
+
+    public RemotePushes Pushes { get; }
 
     public string InboxPrefix { get; }
 
@@ -147,26 +132,6 @@ internal sealed class ClusterRouting : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Sends to a client id connected to another node: one script looks the id up and publishes to its node's inbox.
-    /// True when a node took it; false when the id is connected nowhere. Throws <see cref="TetherException"/> when Redis
-    /// is unavailable.
-    /// </summary>
-    public async ValueTask<bool> SendAsync(string clientId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
-    {
-        Calls.EnsureConnected("send");
-        var payload = ClusterMessage.Encode(ClusterMessageKind.Push, _node.Identity.Id, clientId, message.Span);
-        var result = await Calls.RunAsync("send", () => _node.Database.ScriptEvaluateAsync(SendScript, [_node.Keys.Connection(clientId)], [InboxPrefix, InboxSuffix, payload, _node.Identity.Id, _nodeKeyPrefix, _nodeKeySuffix]),
-            cancellationToken).ConfigureAwait(false);
-        if ((long)result > 0)
-        {
-            Metrics.MessagesRouted.Add(1, ClusterMetrics.Tag("kind", "push"));
-            return true;
-        }
-
-        return false;
-    }
-
     /// <summary>Publishes a message to another node's inbox without waiting; a failure is logged and counted.</summary>
     public void PublishToNode(string nodeId, ClusterMessage message) =>
         _ = PublishAsync(RedisChannel.Literal(InboxPrefix + nodeId + InboxSuffix), message.Encode(), message.Kind);
@@ -230,8 +195,10 @@ internal sealed class ClusterRouting : IAsyncDisposable
 
                 return;
             case ClusterMessageKind.Push:
-                Metrics.MessagesReceived.Add(1, ClusterMetrics.Tag("kind", "push"));
-                DeliverPush(message.Key, message.Payload.Span);
+                Pushes.OnPush(message);
+                return;
+            case ClusterMessageKind.PushReply:
+                Pushes.OnReply(message);
                 return;
             case ClusterMessageKind.Replace:
                 Metrics.MessagesReceived.Add(1, ClusterMetrics.Tag("kind", "replace"));
@@ -255,13 +222,6 @@ internal sealed class ClusterRouting : IAsyncDisposable
             _server.DeliverBroadcastLocally(message.Payload.Span);
         }
     }
-
-    /// <summary>
-    /// A push from another node, on the inbox's loop: never waits (the next message must not), so it goes as a
-    /// broadcast does: queued, or the slow-consumer policy.
-    /// </summary>
-    private void DeliverPush(string clientId, ReadOnlySpan<byte> message) =>
-        _server.DeliverToClients(message, [clientId]);
 
     /// <summary>
     /// Another node registered a connection of a client id this node held. The directory decides who is newer: the

@@ -27,6 +27,6 @@ internal sealed class InMemorySessionStore : SessionStore
     {
     }
 
-    public override ValueTask<bool> TrySendToDetachedAsync(string clientId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(false);
+    public override ValueTask<DetachedAppend> TrySendToDetachedAsync(string clientId, ReadOnlyMemory<byte> message, string pushId, string deadNode, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(DetachedAppend.NoSession);
 }

@@ -81,6 +81,28 @@ internal sealed partial class RedisSessionStore
         record.MarkReleased();
     }
 
+    /// <summary>
+    /// Redis lost the session's record (it restarted without its data): the session is over here, and its connection
+    /// closes with a retry-after so that the client resumes at once and is told of the reset (not REPLACED, which would
+    /// stop it).
+    /// </summary>
+    private void Vanished(SessionRecord record)
+    {
+        if (!record.TryLeave(RecordState.Dropped))
+        {
+            return;
+        }
+
+        const string Reason = "the session store (Redis) lost the session";
+        var session = record.Session;
+        _metrics.Vanished.Add(1);
+        SessionStoreLog.Vanished(_logger, session.Id.ToString(), record.StoreClientId);
+        var connection = session.Connection;
+        ForgetHere(session, Reason);
+        connection?.BeginClose(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.ServerBusy, Reason), CloseCode.ServerBusy, Reason, _server.NextRetryAfterMs(), immediate: true);
+        record.MarkReleased();
+    }
+
     /// <summary>Writes to an owned session failed: close its connection (the client resumes, here or elsewhere).</summary>
     private void WriteFailed(SessionRecord record, string operation, Exception ex)
     {

@@ -69,6 +69,7 @@ internal sealed partial class RedisSessionStore : SessionStore
                 session = Keys.Session(cid),
                 log = Keys.SessionLog(cid),
                 tombstone = Keys.SessionTombstone(cid),
+                pushes = Keys.SessionPushes(cid),
                 sidKey = Keys.SessionOwnerClient(sid),
                 sid,
                 node = NodeId,
@@ -108,6 +109,7 @@ internal sealed partial class RedisSessionStore : SessionStore
                 session = Keys.Session(cid),
                 log = Keys.SessionLog(cid),
                 tombstone = Keys.SessionTombstone(cid),
+                pushes = Keys.SessionPushes(cid),
                 sidKey = Keys.SessionOwnerClient(sid),
                 sid,
                 node = NodeId,
@@ -157,6 +159,7 @@ internal sealed partial class RedisSessionStore : SessionStore
             PreviousOwner = parts[5].ToString(),
             Held = held,
             Contiguous = contiguous,
+            RecentPushes = [.. ((RedisResult[])parts[7]!).Select(p => p.ToString())],
         };
         if (!contiguous)
         {
@@ -178,6 +181,7 @@ internal sealed partial class RedisSessionStore : SessionStore
                 session = Keys.Session(claim.StoreClientId),
                 log = Keys.SessionLog(claim.StoreClientId),
                 tombstone = Keys.SessionTombstone(claim.StoreClientId),
+                pushes = Keys.SessionPushes(claim.StoreClientId),
                 sidKey = Keys.SessionOwnerClient(sid),
                 sid,
                 fence = claim.Fence.ToString(CultureInfo.InvariantCulture),
@@ -197,11 +201,13 @@ internal sealed partial class RedisSessionStore : SessionStore
     public override void Adopt(TetherSession session, SessionClaim claim, ulong peerLastReceived)
     {
         var record = new SessionRecord(this, session, claim.StoreClientId, claim.Fence, claim.Received, claim.Acknowledged);
+        record.RememberPushes(claim.RecentPushes);
         session.Core.UsePersistence(record);
         if (peerLastReceived > claim.Out)
         {
-            // The client has more than Redis: frames left before their appends were confirmed. It has all of them,
-            // so nothing is held, and numbering goes on after what it has (the claim raised out to match).
+            // The client has more than Redis. Frames leave only once their appends are confirmed, so Redis lost
+            // confirmed writes (say, a failover to a replica that lagged). The client has all of them, so nothing is
+            // held, and numbering goes on after what it has (the claim raised out to match).
             session.Core.Restore(peerLastReceived, [], claim.Received);
             record.OnAcknowledged(peerLastReceived);
         }
@@ -209,6 +215,8 @@ internal sealed partial class RedisSessionStore : SessionStore
         {
             session.Core.Restore(claim.Acknowledged, claim.Held, claim.Received);
         }
+
+        record.MarkStoredThrough(session.Core.LastSent);
     }
 
     public override void OnDetached(TetherSession session)
@@ -223,7 +231,7 @@ internal sealed partial class RedisSessionStore : SessionStore
         _ = ForgetWhenReleasedAsync(record, release);
     }
 
-    public override async ValueTask<bool> TrySendToDetachedAsync(string clientId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    public override async ValueTask<DetachedAppend> TrySendToDetachedAsync(string clientId, ReadOnlyMemory<byte> message, string pushId, string deadNode, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(clientId);
         RedisResult result;
@@ -234,7 +242,11 @@ internal sealed partial class RedisSessionStore : SessionStore
                 session = Keys.Session(clientId),
                 log = Keys.SessionLog(clientId),
                 tombstone = Keys.SessionTombstone(clientId),
+                pushes = Keys.SessionPushes(clientId),
                 payload = message.ToArray(),
+                push = pushId,
+                dead = deadNode,
+                ttl = (long)_server.Options.Sessions.DetachedTimeToLive.TotalMilliseconds,
             }).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
@@ -243,13 +255,18 @@ internal sealed partial class RedisSessionStore : SessionStore
             throw new TetherException($"the message to {clientId} was not stored: Redis did not confirm it ({ex.Message})", ex);
         }
 
-        if (result.Resp2Type == ResultType.BulkString || result.Resp2Type == ResultType.SimpleString)
+        switch (result.Resp2Type == ResultType.Integer ? null : result.ToString())
         {
-            return false;
+            case null:
+                _metrics.Appends.Add(1);
+                return DetachedAppend.Appended;
+            case "DUP":
+                return DetachedAppend.Duplicate;
+            case "OWNED":
+                return DetachedAppend.Owned;
+            default:
+                return DetachedAppend.NoSession;
         }
-
-        _metrics.Appends.Add(1);
-        return true;
     }
 
     public override void Kill()
@@ -276,7 +293,7 @@ internal sealed partial class RedisSessionStore : SessionStore
     }
 
     /// <summary>Issues an append (the caller holds the record's gate, so appends leave in sequence order).</summary>
-    internal async Task AppendAsync(SessionRecord record, ulong sequence, byte[] payload)
+    internal async Task AppendAsync(SessionRecord record, ulong sequence, byte[] payload, string pushId)
     {
         RedisResult result;
         try
@@ -285,12 +302,14 @@ internal sealed partial class RedisSessionStore : SessionStore
             {
                 session = record.SessionKey,
                 log = record.LogKey,
+                pushes = Keys.SessionPushes(record.StoreClientId),
                 sid = record.Session.Id.ToString(),
                 fence = record.Fence,
                 node = NodeId,
                 id = sequence.ToString(CultureInfo.InvariantCulture) + "-0",
                 payload,
                 seq = (long)sequence,
+                push = pushId,
             }).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
@@ -299,13 +318,18 @@ internal sealed partial class RedisSessionStore : SessionStore
             throw new TetherException($"{record.Session}: Redis did not confirm the message ({ex.Message}); it may or may not reach the client", ex);
         }
 
-        if (result.ToString() == SessionScripts.Fenced)
+        switch (result.ToString())
         {
-            Drop(record, "a write was fenced: another node holds the session, or Redis lost it");
-            throw new TetherException($"{record.Session} is held by another node now; the message was not accepted");
+            case SessionScripts.Fenced:
+                Drop(record, "a write was fenced: another node holds the session");
+                throw new TetherException($"{record.Session} is held by another node now; the message was not accepted");
+            case SessionScripts.Gone:
+                Vanished(record);
+                throw new TetherException($"{record.Session} was lost with Redis's data; the message was not accepted");
         }
 
         _metrics.Appends.Add(1);
+        record.OnStored(sequence);
     }
 
     /// <summary>Writes in/acked; false when the record is no longer this node's to write (dropped or failed).</summary>
@@ -341,10 +365,14 @@ internal sealed partial class RedisSessionStore : SessionStore
             return false;
         }
 
-        if (result.ToString() == SessionScripts.Fenced)
+        switch (result.ToString())
         {
-            Drop(record, "a write was fenced: another node holds the session, or Redis lost it");
-            return false;
+            case SessionScripts.Fenced:
+                Drop(record, "a write was fenced: another node holds the session");
+                return false;
+            case SessionScripts.Gone:
+                Vanished(record);
+                return false;
         }
 
         return true;

@@ -25,6 +25,14 @@ public sealed class ScaleOutOptions
     /// </summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long a push to a client id on another node may take in all: when the node holding the client does not
+    /// answer (it died, or the client is moving between nodes), the push is tried again until its session is held by a
+    /// node that stores it, and fails with an error after this long. Retries never duplicate: the session remembers
+    /// each push's id. At most 30 s.
+    /// </summary>
+    public TimeSpan RemoteSendTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often a node announces itself (with its counts) in Redis.</summary>
     public TimeSpan AnnounceInterval { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -55,6 +63,11 @@ public sealed class ScaleOutOptions
         if (OperationTimeout <= TimeSpan.Zero || AnnounceInterval <= TimeSpan.Zero || ProbeInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("the scale-out operation timeout, announce interval and probe interval must be positive");
+        }
+
+        if (RemoteSendTimeout < OperationTimeout || RemoteSendTimeout > TimeSpan.FromSeconds(30))
+        {
+            throw new ArgumentException("the scale-out remote send timeout must be between the operation timeout and 30 s");
         }
 
         if (NodeTimeToLive <= AnnounceInterval * 2)

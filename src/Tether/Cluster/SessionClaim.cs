@@ -34,6 +34,9 @@ internal sealed record SessionClaim(SessionClaimOutcome Outcome)
     /// <summary>False when the stored messages do not run contiguously up to <see cref="Out"/> (Redis lost some).</summary>
     public bool Contiguous { get; init; } = true;
 
+    /// <summary>The ids of the last pushes the session took from other nodes (so that a retried one is not taken twice).</summary>
+    public IReadOnlyList<string> RecentPushes { get; init; } = [];
+
     public SessionLostReason LostReason { get; init; } = SessionLostReason.Unknown;
 
     /// <summary>Messages lost according to the tombstone, -1 when unknown.</summary>

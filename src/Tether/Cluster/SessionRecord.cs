@@ -20,6 +20,11 @@ internal sealed class SessionRecord : ISessionPersistence
     private ulong _ackWritten;
     private bool _flushing;
     private int _state;
+    private PushIds? _pushes;
+
+    // Write-ahead: the highest sequence number whose frame was handed to a link (or replayed on attach); frames after it
+    // wait for their appends. Under Gate.
+    private ulong _written;
 
     public SessionRecord(RedisSessionStore store, TetherSession session, string storeClientId, long fence, ulong received, ulong acknowledged)
     {
@@ -95,11 +100,64 @@ internal sealed class SessionRecord : ISessionPersistence
     /// <summary>A write of in/acked failed and Redis is usable again: write the newest values.</summary>
     public void RetrySync() => ScheduleFlush();
 
-    /// <summary>Issues the append of message <paramref name="sequence"/> (the caller holds <see cref="Gate"/>); completes once Redis has it.</summary>
-    public Task Append(ulong sequence, ReadOnlySpan<byte> payload) =>
+    /// <summary>
+    /// Issues the append of message <paramref name="sequence"/>, brought by push <paramref name="pushId"/> (empty for
+    /// none; the caller holds <see cref="Gate"/>); completes once Redis has it.
+    /// </summary>
+    public Task Append(ulong sequence, ReadOnlySpan<byte> payload, string pushId) =>
         IsActive
-            ? _store.AppendAsync(this, sequence, payload.ToArray())
+            ? _store.AppendAsync(this, sequence, payload.ToArray(), pushId)
             : Task.FromException(new TetherException($"{Session} is no longer held by this node; the message was not accepted"));
+
+    /// <summary>
+    /// Redis confirmed the append of message <paramref name="sequence"/> (and so of every earlier one: appends are
+    /// issued in order on one connection): its frame, and any earlier one still waiting, may now go to the client.
+    /// </summary>
+    public void OnStored(ulong sequence)
+    {
+        lock (Gate)
+        {
+            if (sequence <= _written)
+            {
+                return;
+            }
+
+            var after = _written;
+            _written = sequence;
+            Session.WriteStored(after, sequence);
+        }
+    }
+
+    /// <summary>Everything up to <paramref name="sequence"/> is in Redis (restored from it): replayed on attach, never held back.</summary>
+    public void MarkStoredThrough(ulong sequence)
+    {
+        lock (Gate)
+        {
+            _written = Math.Max(_written, sequence);
+        }
+    }
+
+    /// <summary>What an attach may replay (the caller holds <see cref="Gate"/>): the frames whose appends Redis confirmed.</summary>
+    public ulong StoredThrough => _written;
+
+    /// <summary>True when the session took push <paramref name="pushId"/> already (the caller holds <see cref="Gate"/>).</summary>
+    public bool HasPush(string pushId) => _pushes?.Contains(pushId) == true;
+
+    /// <summary>Records push <paramref name="pushId"/>, just numbered (the caller holds <see cref="Gate"/>).</summary>
+    public void AddPush(string pushId) => (_pushes ??= new PushIds()).Add(pushId);
+
+    /// <summary>The pushes the session took on its previous nodes (from the claim), before it takes any here.</summary>
+    public void RememberPushes(IReadOnlyList<string> pushIds)
+    {
+        // Oldest first, so that the newest stay when there are more than a ring holds.
+        for (var i = pushIds.Count - 1; i >= 0; i--)
+        {
+            if (!HasPush(pushIds[i]))
+            {
+                AddPush(pushIds[i]);
+            }
+        }
+    }
 
     /// <summary>Moves to <paramref name="next"/> from Active; false if it had left Active already.</summary>
     public bool TryLeave(RecordState next) => Interlocked.CompareExchange(ref _state, (int)next, (int)RecordState.Active) == (int)RecordState.Active;

@@ -5,32 +5,49 @@ namespace Tether.Cluster;
 /// <summary>
 /// The Lua scripts that change a session's keys (all under one client's hash tag, so each runs in one slot and
 /// atomically). Every script a node runs for a session it owns checks the caller's session id, fence and ownership
-/// first and answers <c>FENCED</c> on a mismatch: a node whose session was claimed elsewhere (or whose Redis lost the
-/// record) can never write for it again.
+/// first and answers <c>FENCED</c> on a mismatch (a node whose session was claimed elsewhere can never write for it
+/// again) and <c>GONE</c> when the record is missing (Redis lost it).
 /// </summary>
 internal static class SessionScripts
 {
     public const string Fenced = "FENCED";
 
+    /// <summary>The answer of a write for a session whose record is not in Redis at all: Redis lost its data.</summary>
+    public const string Gone = "GONE";
+
+    // A push id is remembered with the message it brought, in the same script: a retried push is then recognised
+    // wherever the session is (the new owner loads the list on claim), so a retry after a node's death never doubles.
+    // The last 32 ids, for 60 s: longer than a sender retries (ScaleOutOptions.RemoteSendTimeout is at most 30 s).
+    private const string RememberPush = """
+
+        if @push ~= '' then
+          redis.call('LPUSH', @pushes, @push)
+          redis.call('LTRIM', @pushes, 0, 31)
+          redis.call('PEXPIRE', @pushes, 60000)
+        end
+        """;
+
     private const string CheckOwner = """
         local h = redis.call('HMGET', @session, 'sid', 'fence', 'owner')
+        if not h[1] then return 'GONE' end
         if h[1] ~= @sid or h[2] ~= @fence or h[3] ~= @node then return 'FENCED' end
         """;
 
     /// <summary>A new session: fence = the previous one's + 1 (so its old owner is fenced), owner = this node, empty log.</summary>
     public static readonly LuaScript Create = LuaScript.Prepare("""
         local fence = tonumber(redis.call('HGET', @session, 'fence') or '0') + 1
-        redis.call('DEL', @session, @log, @tombstone)
+        redis.call('DEL', @session, @log, @tombstone, @pushes)
         redis.call('HSET', @session, 'sid', @sid, 'owner', @node, 'fence', fence, 'out', 0, 'acked', 0, 'in', 0, 'created', @now)
         redis.call('SET', @sidKey, @cid)
         return fence
         """);
 
-    /// <summary>A reliable message: XADD it with id seq-0 and advance out.</summary>
+    /// <summary>A reliable message: XADD it with id seq-0 and advance out (and remember its push id, if any).</summary>
     public static readonly LuaScript Append = LuaScript.Prepare(CheckOwner + """
 
         redis.call('XADD', @log, @id, 'p', @payload)
         redis.call('HSET', @session, 'out', @seq)
+        """ + RememberPush + "\n" + """
         return 'OK'
         """);
 
@@ -86,26 +103,35 @@ internal static class SessionScripts
           redis.call('PUBLISH', @prefix .. ':node:{' .. h[2] .. '}:' .. 'sessions', @sid)
         end
         local entries = redis.call('XRANGE', @log, (tonumber(h[5]) + 1) .. '-0', '+')
-        return {'OK', tostring(fence), h[4], h[5], h[6], h[2], entries}
+        local pushes = redis.call('LRANGE', @pushes, 0, -1)
+        return {'OK', tostring(fence), h[4], h[5], h[6], h[2], entries, pushes}
         """);
 
     /// <summary>The session is lost for good (a gap on resume): delete it and leave a tombstone with the reason.</summary>
     public static readonly LuaScript Lose = LuaScript.Prepare(CheckOwner + """
 
-        redis.call('DEL', @session, @log)
+        redis.call('DEL', @session, @log, @pushes)
         redis.call('SET', @tombstone, @sid .. '|' .. @reason .. '|' .. @lost, 'PX', @tombstoneTtl)
         redis.call('PEXPIRE', @sidKey, @tombstoneTtl)
         return 'OK'
         """);
 
     /// <summary>
-    /// A reliable message to a client connected nowhere: appended as out + 1 only while no node owns the session.
-    /// Returns the sequence number, NONE (no session) or OWNED (a node holds it: send through that node).
+    /// A reliable message to a client connected nowhere: appended as out + 1 while no node owns the session, or while
+    /// its owner is @dead (the sender found that node dead), which then loses it: fence + 1, owner = "", and the keys
+    /// expire as a detached session's do (its client resumes and claims it, or it goes). Returns the sequence number,
+    /// NONE (no session), DUP (the session has this push already) or OWNED (a live node holds it: send through it).
     /// </summary>
     public static readonly LuaScript AppendDetached = LuaScript.Prepare("""
-        local h = redis.call('HMGET', @session, 'sid', 'owner', 'out', 'acked')
+        local h = redis.call('HMGET', @session, 'sid', 'owner', 'out', 'acked', 'fence')
         if not h[1] then return 'NONE' end
-        if h[2] ~= '' then return 'OWNED' end
+        if @push ~= '' and redis.call('LPOS', @pushes, @push) then return 'DUP' end
+        if h[2] ~= '' then
+          if h[2] ~= @dead then return 'OWNED' end
+          redis.call('HSET', @session, 'owner', '', 'fence', tonumber(h[5]) + 1)
+          redis.call('PEXPIRE', @session, @ttl)
+          redis.call('PEXPIRE', @log, @ttl)
+        end
         local seq = tonumber(h[3]) + 1
         redis.call('XADD', @log, seq .. '-0', 'p', @payload)
         redis.call('HSET', @session, 'out', seq)
@@ -114,6 +140,7 @@ internal static class SessionScripts
         if redis.call('EXISTS', @tombstone) == 1 then
           redis.call('SET', @tombstone, h[1] .. '|Expired|' .. (seq - tonumber(h[4])), 'KEEPTTL')
         end
+        """ + RememberPush + "\n" + """
         return seq
         """);
 }

@@ -31,10 +31,12 @@ internal abstract class SessionStore : IAsyncDisposable
     public abstract void OnDetached(TetherSession session);
 
     /// <summary>
-    /// A reliable message to <paramref name="clientId"/>, whose session is held by no node: appended to it in the store
-    /// (delivered when the client resumes anywhere). False when it has no such session.
+    /// A reliable message to <paramref name="clientId"/>, whose session is held by no node (or by
+    /// <paramref name="deadNode"/>, which then loses it: fenced, and expiring as a detached session): appended to it in
+    /// the store (delivered when the client resumes anywhere), unless it has push <paramref name="pushId"/> already
+    /// (empty: no push id), another node holds it, or there is no such session.
     /// </summary>
-    public abstract ValueTask<bool> TrySendToDetachedAsync(string clientId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken);
+    public abstract ValueTask<DetachedAppend> TrySendToDetachedAsync(string clientId, ReadOnlyMemory<byte> message, string pushId, string deadNode, CancellationToken cancellationToken);
 
     /// <summary>For tests: forget every session at once and write nothing more, as if the process died.</summary>
     public virtual void Kill()

@@ -28,4 +28,7 @@ internal static partial class SessionStoreLog
 
     [LoggerMessage(EventId = 147, Level = LogLevel.Warning, Message = "The session notice channel could not be subscribed ({Error}); takeovers are still detected by fencing")]
     public static partial void SubscribeFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 148, Level = LogLevel.Warning, Message = "Session {SessionId} ({ClientId}) is no longer in Redis (it lost its data); its connection closes and the client's resume is a reported reset")]
+    public static partial void Vanished(ILogger logger, string sessionId, string clientId);
 }

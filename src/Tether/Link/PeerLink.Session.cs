@@ -95,6 +95,26 @@ internal sealed partial class PeerLink
     }
 
     /// <summary>
+    /// Writes the messages of <paramref name="session"/> numbered after <paramref name="after"/> up to
+    /// <paramref name="through"/> (a persistent session's, once the store has them), if this link still carries it.
+    /// </summary>
+    public void WriteStoredSessionFrames(ReliableSession session, ulong after, ulong through)
+    {
+        int written;
+        using (var scope = Transport.BeginSend())
+        {
+            if (!ReferenceEquals(session, _session) || !scope.CanSend || IsClosing)
+            {
+                return;
+            }
+
+            written = session.WriteStored(_sessionAttachment, after, through, scope.Writer);
+        }
+
+        OnSessionFramesWritten(0, written);
+    }
+
+    /// <summary>
     /// Input "ack timer" to the session this link carries: writes its pending ack if one is pending and (unless
     /// <paramref name="force"/>) its deadline has passed; returns the next deadline, or <see cref="long.MaxValue"/>.
     /// </summary>

@@ -45,9 +45,10 @@ internal static class SessionCarrier
     /// Attaches the session to <paramref name="link"/>: frees what the peer says it has (<paramref name="peerLastReceived"/>),
     /// lets <paramref name="writeHandshake"/> write the handshake frame (the server's WELCOME) first, with this side's
     /// receive position and <paramref name="state"/> (so that it need not be a closure), then queues every message the
-    /// peer lacks, in order. The caller has checked <paramref name="peerLastReceived"/>. Returns how many messages were resent.
+    /// peer lacks, in order (up to <paramref name="through"/>: with persistence, what the store has). The caller has
+    /// checked <paramref name="peerLastReceived"/>. Returns how many messages were resent.
     /// </summary>
-    public static int Attach<TState>(ReliableSession session, ref PeerLink? carrier, PeerLink link, ulong peerLastReceived, int peerMaxFrame, TState state, Action<IBufferWriter<byte>, ulong, TState>? writeHandshake)
+    public static int Attach<TState>(ReliableSession session, ref PeerLink? carrier, PeerLink link, ulong peerLastReceived, int peerMaxFrame, TState state, Action<IBufferWriter<byte>, ulong, TState>? writeHandshake, ulong through = ulong.MaxValue)
     {
         int resent;
         using (var scope = link.Transport.BeginSend())
@@ -63,7 +64,7 @@ internal static class SessionCarrier
             }
 
             writeHandshake?.Invoke(scope.Writer, lastReceived, state);
-            resent = session.Replay(attachment, scope.Writer);
+            resent = session.Replay(attachment, scope.Writer, through);
         }
 
         link.OnSessionFramesWritten(writeHandshake is null ? 0 : 1, resent);

@@ -155,9 +155,11 @@ public sealed partial class TetherServer : IAsyncDisposable
     /// <summary>
     /// Sends <paramref name="message"/> to <paramref name="clientId"/>: through its connection, or, while it is
     /// reconnecting, into its detached session (delivered on resume), or, in a cluster, through the node it is connected
-    /// to. False if the client id has none of these. In a cluster, a remote send is at most once: true means a node took
-    /// it; it throws <see cref="TetherException"/> when Redis is not connected or does not answer within
-    /// <see cref="ScaleOutOptions.OperationTimeout"/> (never true for a message no node took).
+    /// to. False if the client id has none of these. In a cluster, true means the message is stored in the client's
+    /// session in Redis (or, for a client without a session, queued on its connection), so that a node's death does
+    /// not lose it; it throws <see cref="TetherException"/> when Redis is not connected or does not answer within
+    /// <see cref="ScaleOutOptions.OperationTimeout"/>, and when no node took the message within
+    /// <see cref="ScaleOutOptions.RemoteSendTimeout"/> (never true for a message no node took).
     /// </summary>
     public async ValueTask<bool> SendToClientAsync(string clientId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
@@ -168,19 +170,14 @@ public sealed partial class TetherServer : IAsyncDisposable
             return true;
         }
 
-        if (Sessions.TryGetByClientId(clientId, out var session) && !session.IsLost)
+        if (Sessions.TryGetByClientId(clientId, out var session) && !session.IsLost && session.Core.Persistence is not Cluster.SessionRecord { IsActive: false })
         {
             await session.SendAsync(message, cancellationToken).ConfigureAwait(false);
             return true;
         }
 
-        if (Routing is not null && await Routing.SendAsync(clientId, message, cancellationToken).ConfigureAwait(false))
-        {
-            return true;
-        }
-
-        // Connected nowhere: a detached session in the cluster's store keeps it for the client's resume.
-        return await SessionStore.TrySendToDetachedAsync(clientId, message, cancellationToken).ConfigureAwait(false);
+        // Elsewhere in the cluster, or a session that waits in Redis (also one this node is handing back right now).
+        return Routing is not null && await Routing.Pushes.SendAsync(clientId, message, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

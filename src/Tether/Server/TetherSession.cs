@@ -84,9 +84,16 @@ public sealed class TetherSession : IWheelEntry
     /// </summary>
     public async Task SendAndWaitForAckAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        var sequence = await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
+        var sequence = await SendCoreAsync(message, pushId: null, cancellationToken).ConfigureAwait(false);
         await Core.WaitForAckAsync(sequence, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A push from another node (cluster mode): as <see cref="SendAsync"/>, once per <paramref name="pushId"/>. False
+    /// when the session took that push already (a retry of it), so nothing was sent.
+    /// </summary>
+    internal async ValueTask<bool> SendPushAsync(ReadOnlyMemory<byte> message, string pushId, CancellationToken cancellationToken) =>
+        await SendCoreAsync(message, pushId, cancellationToken).ConfigureAwait(false) != 0;
 
     /// <inheritdoc/>
     public override string ToString() => ClientId is null ? $"session {Id}" : $"session {Id} ({ClientId})";
@@ -113,13 +120,13 @@ public sealed class TetherSession : IWheelEntry
     /// <summary>A broadcast: never waits; a full buffer applies the policy at once.</summary>
     internal bool TrySendBroadcast(ReadOnlySpan<byte> message)
     {
-        switch (TrySendHere(message, overLimit: false, out _, out var stored))
+        switch (TrySendHere(message, overLimit: false, pushId: null, out _, out var stored))
         {
             case SendResult.Queued:
                 Observe(stored);
                 return !stored.IsFaulted;
             case SendResult.Full:
-                var accepted = Overflowed(message, out _, out stored);
+                var accepted = Overflowed(message, pushId: null, out _, out stored);
                 Observe(stored);
                 return accepted;
             default:
@@ -137,8 +144,23 @@ public sealed class TetherSession : IWheelEntry
     }
 
     /// <summary>Attaches the session to <paramref name="link"/> (see <see cref="SessionCarrier.Attach"/>).</summary>
-    internal int AttachLink<TState>(PeerLink link, ulong peerLastReceived, int peerMaxFrame, TState state, Action<System.Buffers.IBufferWriter<byte>, ulong, TState> writeHandshake) =>
-        SessionCarrier.Attach(Core, ref _carrier, link, peerLastReceived, peerMaxFrame, state, writeHandshake);
+    internal int AttachLink<TState>(PeerLink link, ulong peerLastReceived, int peerMaxFrame, TState state, Action<System.Buffers.IBufferWriter<byte>, ulong, TState> writeHandshake)
+    {
+        if (Core.Persistence is not Cluster.SessionRecord record)
+        {
+            return SessionCarrier.Attach(Core, ref _carrier, link, peerLastReceived, peerMaxFrame, state, writeHandshake);
+        }
+
+        // Replays only what Redis has; the rest follows as its appends are confirmed (SessionRecord.OnStored).
+        lock (record.Gate)
+        {
+            return SessionCarrier.Attach(Core, ref _carrier, link, peerLastReceived, peerMaxFrame, state, writeHandshake, record.StoredThrough);
+        }
+    }
+
+    /// <summary>Writes the stored messages after <paramref name="after"/> up to <paramref name="through"/> to the client, if it is connected.</summary>
+    internal void WriteStored(ulong after, ulong through) =>
+        Volatile.Read(ref _carrier)?.WriteStoredSessionFrames(Core, after, through);
 
     /// <summary>Detaches the session from <paramref name="link"/> if that is where it is.</summary>
     internal bool DetachLink(PeerLink link) => SessionCarrier.Detach(Core, ref _carrier, link);
@@ -183,16 +205,17 @@ public sealed class TetherSession : IWheelEntry
     }
 
     private async ValueTask AwaitSendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
-        await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
+        await SendCoreAsync(message, pushId: null, cancellationToken).ConfigureAwait(false);
 
-    private async ValueTask<ulong> SendCoreAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    /// <summary>Accepts the message and returns its sequence number; 0 when push <paramref name="pushId"/> was taken before.</summary>
+    private async ValueTask<ulong> SendCoreAsync(ReadOnlyMemory<byte> message, string? pushId, CancellationToken cancellationToken)
     {
         var options = _server.Options.Sessions;
         var time = _server.TimeProvider;
         long? waitUntil = null;
         while (true)
         {
-            switch (TrySendHere(message.Span, overLimit: false, out var sequence, out var stored))
+            switch (TrySendHere(message.Span, overLimit: false, pushId, out var sequence, out var stored))
             {
                 case SendResult.Queued:
                     await stored.ConfigureAwait(false);
@@ -220,7 +243,7 @@ public sealed class TetherSession : IWheelEntry
                 }
             }
 
-            if (Overflowed(message.Span, out sequence, out var storedOver))
+            if (Overflowed(message.Span, pushId, out sequence, out var storedOver))
             {
                 await storedOver.ConfigureAwait(false);
                 return sequence;
@@ -234,14 +257,14 @@ public sealed class TetherSession : IWheelEntry
     /// The message does not fit. Attached with policy Wait or Disconnect: keep it over the limit and close the slow
     /// connection (the client resumes and gets everything). Otherwise the session is lost with OVERFLOW.
     /// </summary>
-    private bool Overflowed(ReadOnlySpan<byte> message, out ulong sequence, out Task stored)
+    private bool Overflowed(ReadOnlySpan<byte> message, string? pushId, out ulong sequence, out Task stored)
     {
         sequence = 0;
         stored = Task.CompletedTask;
         var connection = Connection;
         if (connection is not null && _server.Options.Sessions.SlowConsumerPolicy != SlowConsumerPolicy.DropSession)
         {
-            var accepted = TrySendHere(message, overLimit: true, out sequence, out stored) == SendResult.Queued;
+            var accepted = TrySendHere(message, overLimit: true, pushId, out sequence, out stored) == SendResult.Queued;
             _server.CloseSlowConsumer(connection, UnacknowledgedBytes, _server.Options.Sessions.MaxUnacknowledgedBytes);
             return accepted;
         }
@@ -257,9 +280,10 @@ public sealed class TetherSession : IWheelEntry
 
     /// <summary>
     /// Sends in the session; in a cluster, also issues the message's append to Redis (<paramref name="stored"/>
-    /// completes when Redis has it), numbering and issuing under the record's gate so appends leave in order.
+    /// completes when Redis has it), numbering and issuing under the record's gate so appends leave in order. A push
+    /// the session took before (<paramref name="pushId"/>) is queued as sequence 0 and not sent again.
     /// </summary>
-    private SendResult TrySendHere(ReadOnlySpan<byte> message, bool overLimit, out ulong sequence, out Task stored)
+    private SendResult TrySendHere(ReadOnlySpan<byte> message, bool overLimit, string? pushId, out ulong sequence, out Task stored)
     {
         if (Core.Persistence is not Cluster.SessionRecord record)
         {
@@ -277,8 +301,34 @@ public sealed class TetherSession : IWheelEntry
 
         lock (record.Gate)
         {
-            var result = SessionCarrier.TrySend(Core, ref _carrier, message, overLimit, out sequence);
-            stored = result == SendResult.Queued ? record.Append(sequence, message) : Task.CompletedTask;
+            if (pushId is not null && record.HasPush(pushId))
+            {
+                sequence = 0;
+                stored = Task.CompletedTask;
+                return SendResult.Queued;
+            }
+
+            // Numbered now, written to the client once Redis has it (write-ahead): a client never holds a message that
+            // a node's death could take from the store.
+            var result = Core.TryNumber(message, overLimit, out sequence) switch
+            {
+                SessionSendResult.Accepted => SendResult.Queued,
+                SessionSendResult.Full => SendResult.Full,
+                SessionSendResult.TooLarge => SendResult.TooLarge,
+                _ => SendResult.Closed,
+            };
+            if (result != SendResult.Queued)
+            {
+                stored = Task.CompletedTask;
+                return result;
+            }
+
+            if (pushId is not null)
+            {
+                record.AddPush(pushId);
+            }
+
+            stored = record.Append(sequence, message, pushId ?? string.Empty);
             return result;
         }
     }

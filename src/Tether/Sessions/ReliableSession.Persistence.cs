@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Tether.Sessions;
 
 // Persistence: a session whose progress is stored beyond this process (cluster mode) reports to it and acknowledges
@@ -33,6 +35,63 @@ internal sealed partial class ReliableSession
             }
 
             _inbound.Restore(lastReceived);
+        }
+    }
+
+    /// <summary>
+    /// Accepts <paramref name="payload"/> into the replay buffer without writing it to any link: with persistence the
+    /// frame leaves only once the store has it (<see cref="WriteStored"/>), so a peer never holds a message the store
+    /// lacks. Same outcomes as <see cref="TrySend"/>, except that it never answers Moved.
+    /// </summary>
+    public SessionSendResult TryNumber(ReadOnlySpan<byte> payload, bool overLimit, out ulong sequence)
+    {
+        sequence = 0;
+        lock (SyncRoot)
+        {
+            if (_lost is not null)
+            {
+                return SessionSendResult.Lost;
+            }
+
+            if (payload.Length + 16 > _peerMaxFrame)
+            {
+                return SessionSendResult.TooLarge;
+            }
+
+            if (!overLimit && _outbound.Count > 0 && _outbound.Bytes + payload.Length > _settings.MaxUnacknowledgedBytes)
+            {
+                return SessionSendResult.Full;
+            }
+
+            sequence = _outbound.Append(payload);
+            return SessionSendResult.Accepted;
+        }
+    }
+
+    /// <summary>
+    /// Writes the messages numbered after <paramref name="after"/> up to <paramref name="through"/> that the peer has
+    /// not acknowledged, on <paramref name="attachment"/> (nothing if the session left it). Returns how many.
+    /// </summary>
+    public int WriteStored(int attachment, ulong after, ulong through, IBufferWriter<byte> output)
+    {
+        lock (SyncRoot)
+        {
+            if (attachment != _attachment || attachment == Detached)
+            {
+                return 0;
+            }
+
+            var written = 0;
+            foreach (var entry in _outbound)
+            {
+                if (entry.Sequence > after && entry.Sequence <= through)
+                {
+                    WriteData(output, entry.Sequence, entry.First, entry.Second);
+                    written++;
+                }
+            }
+
+            return written;
         }
     }
 

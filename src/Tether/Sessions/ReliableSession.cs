@@ -219,8 +219,11 @@ internal sealed partial class ReliableSession
         }
     }
 
-    /// <summary>Writes every message held, oldest first, as DATA to <paramref name="output"/>; returns how many.</summary>
-    public int Replay(int attachment, IBufferWriter<byte> output)
+    /// <summary>
+    /// Writes every message held (up to <paramref name="through"/>: with persistence, what the store has), oldest first,
+    /// as DATA to <paramref name="output"/>; returns how many.
+    /// </summary>
+    public int Replay(int attachment, IBufferWriter<byte> output, ulong through = ulong.MaxValue)
     {
         lock (SyncRoot)
         {
@@ -232,6 +235,11 @@ internal sealed partial class ReliableSession
             var resent = 0;
             foreach (var entry in _outbound)
             {
+                if (entry.Sequence > through)
+                {
+                    break;
+                }
+
                 WriteData(output, entry.Sequence, entry.First, entry.Second);
                 resent++;
             }

@@ -64,7 +64,10 @@ public sealed class PresenceTests
             b.Server.Routing!.SimulateCrashForTests();
             await UntilAsync(async () => (await a.Server.GetNodesAsync()).Count == 1, "the silent node gone");
             Assert.Null(await a.Server.LocateClientAsync("on-b"));
-            Assert.False(await a.Server.SendToClientAsync("on-b", "nobody there"u8.ToArray()));
+
+            // Its session is the dead node's no longer: a push goes into it in Redis, for the client's resume elsewhere.
+            Assert.True(await a.Server.SendToClientAsync("on-b", "for the resume"u8.ToArray()));
+            Assert.StartsWith("$0", await redis.CommandAsync("HGET t:{on-b}:sess owner"), StringComparison.Ordinal);
 
             // The janitor (one node at a time) removes what the dead node left.
             await UntilAsync(async () => await redis.CommandAsync("EXISTS t:{on-b}:conn") == ":0", "the dead node's entry cleaned");

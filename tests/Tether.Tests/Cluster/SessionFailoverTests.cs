@@ -36,7 +36,7 @@ public sealed class SessionFailoverTests
         await WaitForFieldAsync(redis, "c1", "in", "3");
         await a.DisposeAsync();
         await WaitForFieldAsync(redis, "c1", "owner", string.Empty);
-        Assert.True(await b.Server.SessionStore.TrySendToDetachedAsync("c1", "down3"u8.ToArray(), CancellationToken.None), "sent during the outage");
+        Assert.True(await b.Server.SendToClientAsync("c1", "down3"u8.ToArray()), "sent during the outage");
         proxyB.RefuseNewConnections(false);
 
         Assert.Equal(sessionId, (await resumed.Task.WaitAsync(Timeouts.Event)).SessionId);
@@ -205,9 +205,9 @@ public sealed class SessionFailoverTests
         proxy.ResetAll();
         await a.Handler.NextDisconnectedAsync();
         await WaitForFieldAsync(redis, "e", "owner", string.Empty);
-        Assert.True(await a.Server.SessionStore.TrySendToDetachedAsync("e", "while away"u8.ToArray(), CancellationToken.None));
+        Assert.True(await a.Server.SendToClientAsync("e", "while away"u8.ToArray()));
         await WaitForFieldAsync(redis, "e", "sid", null);
-        Assert.False(await a.Server.SessionStore.TrySendToDetachedAsync("e", "too late"u8.ToArray(), CancellationToken.None));
+        Assert.False(await a.Server.SendToClientAsync("e", "too late"u8.ToArray()));
         proxy.RefuseNewConnections(false);
 
         var lost = await clientLost.Task.WaitAsync(Timeouts.Event);
