@@ -32,11 +32,23 @@ public class ClusterCommandLineTests
 
         Assert.Equal($"{Environment.MachineName}-{Environment.ProcessId}", scaleOut.NodeName);
         Assert.Equal("tether", scaleOut.KeyPrefix);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), scaleOut.OperationTimeout);
+    }
+
+    [Fact]
+    public void Serve_redis_timeout_sets_the_operation_timeout_and_leaves_pushes_time_to_retry()
+    {
+        var scaleOut = Serve("--redis", "localhost:6379", "--redis-timeout", "4s").ScaleOut!;
+
+        Assert.Equal(TimeSpan.FromSeconds(4), scaleOut.OperationTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(12), scaleOut.RemoteSendTimeout);
     }
 
     [Theory]
     [InlineData("--node-name needs --redis", "--node-name", "n1")]
     [InlineData("--redis-prefix needs --redis", "--redis-prefix", "x")]
+    [InlineData("--redis-timeout needs --redis", "--redis-timeout", "1s")]
+    [InlineData("--redis-timeout: the scale-out operation timeout must be at most 30 s", "--redis", "127.0.0.1:6390", "--redis-timeout", "40s")]
     [InlineData("--redis-prefix: the scale-out key prefix must be a non-empty string without braces", "--redis", "127.0.0.1:6390", "--redis-prefix", "{x}")]
     [InlineData("--node-name: the node name must be 1 to 200 characters", "--redis", "127.0.0.1:6390", "--node-name", " ")]
     public void Serve_cluster_usage_errors_are_one_line_naming_the_option(string expected, params string[] args)
@@ -103,7 +115,6 @@ public class ClusterCommandLineTests
     }
 
     [Theory]
-    [InlineData("--cluster needs --redis", "--cluster", "3")]
     [InlineData("--redis needs --cluster", "--redis", "127.0.0.1:6390")]
     [InlineData("--kill-node-every needs --cluster", "--kill-node-every", "5s")]
     [InlineData("--cluster cannot be used with --target", "--cluster", "3", "--redis", "127.0.0.1:6390", "--target", "127.0.0.1:7447")]

@@ -109,6 +109,46 @@ public sealed class ClusterEndToEndTests
     }
 
     [RedisFact]
+    public async Task A_client_whose_node_is_killed_while_another_node_broadcasts_a_numbered_stream_resumes_with_every_number_once_in_order()
+    {
+        const int Count = 200;
+        await using var redis = await RedisServer.StartAsync();
+        await using var nodes = new ClusterNodes();
+        var ports = new List<int>();
+        for (var i = 1; i <= 3; i++)
+        {
+            ports.Add(await nodes.StartAsync(redis.Configuration, $"n{i}", extra: ["--app", "broadcast"]));
+        }
+
+        await using var receiver = CliProcess.Start(
+            ["connect", .. ports.Select(p => $"127.0.0.1:{p}"), "--json", "--backoff-max", "200ms"]);
+        var connected = Parse(await receiver.WaitForStdoutAsync(line => Event(line) == "connected"));
+        Assert.Equal($"127.0.0.1:{ports[0]}", connected.GetProperty("endpoint").GetString());
+        await using var sender = CliProcess.Start("connect", $"127.0.0.1:{ports[1]}", "--json");
+        await sender.WaitForStdoutAsync(line => Event(line) == "connected");
+
+        // The stream goes through the second node's broadcast; the first node dies a third of the way in.
+        for (var n = 1; n <= Count; n++)
+        {
+            if (n == Count / 3)
+            {
+                nodes.Processes[0].Signal(SigKill);
+            }
+
+            await sender.Stdin.WriteLineAsync(n.ToString(CultureInfo.InvariantCulture));
+            await Task.Delay(TimeSpan.FromMilliseconds(5));
+        }
+
+        await receiver.WaitForStdoutAsync(line => Event(line) == "message" && Parse(line).GetProperty("data").GetString() == Count.ToString(CultureInfo.InvariantCulture));
+        Assert.Contains(receiver.StdoutLines, line => Event(line) == "resumed");
+        Assert.DoesNotContain(receiver.StdoutLines, line => Event(line) == "session-lost");
+        var received = receiver.StdoutLines.Where(line => Event(line) == "message")
+            .Select(line => int.Parse(Parse(line).GetProperty("data").GetString()!, CultureInfo.InvariantCulture))
+            .ToList();
+        Assert.Equal(Enumerable.Range(1, Count), received);
+    }
+
+    [RedisFact]
     public async Task A_cluster_soak_with_a_node_killed_every_seven_seconds_loses_duplicates_reorders_and_resets_nothing()
     {
         await using var redis = await RedisServer.StartAsync();

@@ -306,7 +306,10 @@ internal sealed class ServeCommand : Command
 
         if (timeout is { } operationTimeout)
         {
+            // A push may wait for a dead node's answer and retry: give it a few operations' time, within the bound.
             scaleOut.OperationTimeout = operationTimeout;
+            var remote = TimeSpan.FromTicks(Math.Min(operationTimeout.Ticks * 3, TimeSpan.FromSeconds(30).Ticks));
+            scaleOut.RemoteSendTimeout = remote > scaleOut.RemoteSendTimeout ? remote : scaleOut.RemoteSendTimeout;
         }
 
         try

@@ -70,7 +70,7 @@ internal sealed class SoakCommand : Command
         + "whatever happens). The clients have every node in their endpoint list and fail over between them; the nodes "
         + "echo (the round trip is checked), and the soak's own node pushes to each client by id through Redis. No "
         + "fault proxies: the faults are node kills (--kill-node-every). Any session reset fails the run: sessions must "
-        + "resume on another node (Redis is assumed up throughout). Needs --redis.",
+        + "resume on another node (Redis is assumed up throughout). Without --redis, a private redis-server (from the PATH) is started for the run.",
         min: 1);
 
     private readonly Option<string?> _redis = CliOptions.Redis("The Redis of --cluster's nodes, HOST:PORT.");
@@ -138,11 +138,6 @@ internal sealed class SoakCommand : Command
             }
 
             return;
-        }
-
-        if (options.Redis is null)
-        {
-            throw new CliException("--cluster needs --redis HOST:PORT (the Redis its nodes share)");
         }
 
         var conflicting = options.Target is not null ? "--target"

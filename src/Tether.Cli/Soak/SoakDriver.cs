@@ -37,6 +37,7 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
         var workers = new List<SoakClientWorker>(options.Clients);
         SoakServerHost? host = null;
         SoakCluster? cluster = null;
+        PrivateRedis? privateRedis = null;
         var started = time.GetTimestamp();
         try
         {
@@ -45,10 +46,17 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
             {
                 // A key prefix of its own: what an earlier run left in a shared Redis cannot be taken for this run's.
                 var keyPrefix = $"tether-soak-{Random.Shared.Next():x8}";
+                if (options.Redis is null)
+                {
+                    privateRedis = await PrivateRedis.StartAsync(CancellationToken.None).ConfigureAwait(false);
+                    progress.WriteLine($"tether: soak: started a private redis-server on {privateRedis.Configuration}");
+                }
+
+                var redis = options.Redis ?? privateRedis!.Configuration;
                 // Not cut short by Ctrl-C (each node has a start timeout): a stop meanwhile ends the run before traffic,
                 // with its summary, like a stop while the clients connect.
-                cluster = await SoakCluster.StartAsync(options.Cluster!.Value, options.Redis!, keyPrefix, progress, CancellationToken.None).ConfigureAwait(false);
-                var scaleOut = new Tether.Cluster.ScaleOutOptions { Redis = options.Redis!, NodeName = "soak-pusher", KeyPrefix = keyPrefix, OperationTimeout = SoakNode.RedisTimeout, RemoteSendTimeout = TimeSpan.FromSeconds(10) };
+                cluster = await SoakCluster.StartAsync(options.Cluster!.Value, redis, keyPrefix, progress, CancellationToken.None).ConfigureAwait(false);
+                var scaleOut = new Tether.Cluster.ScaleOutOptions { Redis = redis, NodeName = "soak-pusher", KeyPrefix = keyPrefix, OperationTimeout = SoakNode.RedisTimeout, RemoteSendTimeout = TimeSpan.FromSeconds(10) };
                 host = await SoakServerHost.StartAsync(new SoakServerHandler(streams, counters), time, scaleOut).ConfigureAwait(false);
                 target = cluster.EndPoints[0];
             }
@@ -69,7 +77,7 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
                     : SoakClientWorker.Create(i, target, streams, counters, echo: host is null, time));
             }
 
-            progress.WriteLine(cluster is not null ? DescribeClusterRun(cluster, seed) : string.Create(
+            progress.WriteLine(cluster is not null ? DescribeClusterRun(cluster, options.Redis ?? privateRedis!.Configuration, seed) : string.Create(
                 CultureInfo.InvariantCulture,
                 $"tether: soak: {options.Clients} clients for {DurationParser.Format(options.Duration)} against {(host is null ? EndPointDisplay.Format(target) : $"an in-process server on {host.EndPoint}")}, "
                 + $"a fault every ~{DurationParser.Format(options.FaultEvery)} per client{(options.RestartServer ? $", a server restart every {DurationParser.Format(options.RestartEvery)}" : string.Empty)}, seed {seed}"));
@@ -119,12 +127,17 @@ internal sealed class SoakDriver(SoakOptions options, TextWriter progress, TimeP
             {
                 await cluster.DisposeAsync().ConfigureAwait(false);
             }
+
+            if (privateRedis is not null)
+            {
+                await privateRedis.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
-    private string DescribeClusterRun(SoakCluster cluster, int seed) => string.Create(
+    private string DescribeClusterRun(SoakCluster cluster, string redis, int seed) => string.Create(
         CultureInfo.InvariantCulture,
-        $"tether: soak: {options.Clients} clients for {DurationParser.Format(options.Duration)} against a cluster of {cluster.Count} nodes ({string.Join(", ", cluster.EndPoints)}) on Redis {RedisConfiguration.DescribeEndPoints(options.Redis!)}, "
+        $"tether: soak: {options.Clients} clients for {DurationParser.Format(options.Duration)} against a cluster of {cluster.Count} nodes ({string.Join(", ", cluster.EndPoints)}) on Redis {RedisConfiguration.DescribeEndPoints(redis)}, "
         + $"{(options.KillNodeEvery is { } every ? $"a node killed with SIGKILL every {DurationParser.Format(every)}" : "no node kills")}, seed {seed}");
 
     /// <summary>Connects every client; false if the run was stopped meanwhile. A client that cannot connect in time fails the run.</summary>

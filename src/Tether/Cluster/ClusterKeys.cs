@@ -55,6 +55,12 @@ internal sealed class ClusterKeys
     /// <summary>A node's inbox: pushes to its clients, replacements, takeovers, probes.</summary>
     public RedisChannel NodeInbox(string nodeId) => RedisChannel.Literal($"{_prefix}:node:{{{nodeId}}}:inbox");
 
+    /// <summary>The cluster's broadcasts, in order (a stream kept for the sessions' detached time to live).</summary>
+    public RedisKey BroadcastLog => $"{_prefix}:{{bcast}}:log";
+
+    /// <summary>The id of the last entry of <see cref="BroadcastLog"/> (what a broadcast names as the one before it).</summary>
+    public RedisKey BroadcastLast => $"{_prefix}:{{bcast}}:last";
+
     /// <summary>Messages to every client of every node.</summary>
     public RedisChannel Broadcast => RedisChannel.Literal($"{_prefix}:broadcast");
 

@@ -73,6 +73,8 @@ internal sealed partial class ClusterLog(ILogger logger, TimeProvider time)
 
     public void HandlerFailed(Exception exception) => LogHandlerFailed(Logger, exception);
 
+    public void BroadcastCatchUpFailed(string session, string reason) => LogBroadcastCatchUpFailed(Logger, session, reason);
+
     public void RemotePushRetried(int attempts) => LogRemotePushRetried(Logger, attempts);
 
     public void RemotePushGaveUp(string clientId, int attempts, double elapsedMs)
@@ -154,4 +156,7 @@ internal sealed partial class ClusterLog(ILogger logger, TimeProvider time)
 
     [LoggerMessage(EventId = 118, Level = LogLevel.Warning, Message = "A push to {ClientId} was not accepted after {Attempts} attempts in {ElapsedMs:0} ms: its node did not answer and its session did not move")]
     private static partial void LogRemotePushGaveUp(ILogger logger, string clientId, int attempts, double elapsedMs);
+
+    [LoggerMessage(EventId = 119, Level = LogLevel.Warning, Message = "{Session} could not catch up on the broadcasts it missed ({Reason}); its connection closes with a retry-after")]
+    private static partial void LogBroadcastCatchUpFailed(ILogger logger, string session, string reason);
 }

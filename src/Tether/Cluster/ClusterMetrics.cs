@@ -19,6 +19,9 @@ internal sealed class ClusterMetrics
         MessagesReceived = meter.CreateCounter<long>("tether.cluster.messages_received", "{message}", "Messages received from other nodes, by kind");
         RemotePushes = meter.CreateCounter<long>("tether.cluster.remote_pushes", "{message}", "Pushes to client ids on other nodes by outcome: stored (in the client's session), duplicate (a retry that had got through), delivered (no session), failed, timeout, unknown (connected nowhere)");
         RemotePushRetries = meter.CreateCounter<long>("tether.cluster.remote_push_retries", "{attempt}", "Pushes tried again because the client's node did not answer or the client was moving between nodes");
+        BroadcastGapsFilled = meter.CreateCounter<long>("tether.cluster.broadcast_gaps_filled", "{gap}", "Broadcasts the subscription lost and the node read back from the broadcast log");
+        BroadcastsCaughtUp = meter.CreateCounter<long>("tether.cluster.broadcasts_caught_up", "{message}", "Broadcasts given to sessions that resumed here after missing them on another node");
+        BroadcastCatchUpFailures = meter.CreateCounter<long>("tether.cluster.broadcast_catch_up_failures", "{session}", "Sessions whose catch-up on missed broadcasts could not be read from Redis (their connection closes with a retry-after)");
         RemoteReplacements = meter.CreateCounter<long>("tether.cluster.remote_replacements", "{connection}", "Connections closed because their client id connected on another node");
     }
 
@@ -45,6 +48,12 @@ internal sealed class ClusterMetrics
     public Counter<long> RemoteReplacements { get; }
 
     public Counter<long> RemotePushes { get; }
+
+    public Counter<long> BroadcastGapsFilled { get; }
+
+    public Counter<long> BroadcastsCaughtUp { get; }
+
+    public Counter<long> BroadcastCatchUpFailures { get; }
 
     public Counter<long> RemotePushRetries { get; }
 

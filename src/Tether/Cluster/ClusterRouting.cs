@@ -45,6 +45,7 @@ internal sealed class ClusterRouting : IAsyncDisposable
         InboxPrefix = sample[..at];
         InboxSuffix = sample[(at + marker.Length)..];
         Pushes = new RemotePushes(server, node, this);
+        Feed = new ClusterBroadcastFeed(server, node, this);
     }
 
     public ClusterLog Log { get; }
@@ -62,6 +63,8 @@ internal sealed class ClusterRouting : IAsyncDisposable
     public ClusterGroups Groups { get; }
 
     public RemotePushes Pushes { get; }
+
+    public ClusterBroadcastFeed Feed { get; }
 
     public string InboxPrefix { get; }
 
@@ -81,6 +84,7 @@ internal sealed class ClusterRouting : IAsyncDisposable
         redis.ConnectionRestored += OnConnectionRestored;
         Log.Started(_node.Identity, _node.Options.Redis);
         _lastProbeReceived = _node.Time.GetTimestamp();
+        await Feed.StartAsync().ConfigureAwait(false);
         try
         {
             await SubscribeChannelsAsync().ConfigureAwait(false);
@@ -105,6 +109,7 @@ internal sealed class ClusterRouting : IAsyncDisposable
         _node.Redis.ConnectionFailed -= OnConnectionFailed;
         _node.Redis.ConnectionRestored -= OnConnectionRestored;
         await Presence.WithdrawAsync().ConfigureAwait(false);
+        await Feed.DisposeAsync().ConfigureAwait(false);
         try
         {
             await Subscriptions.UnsubscribeAllAsync().WaitAsync(_node.Options.OperationTimeout * 10, _node.Time).ConfigureAwait(false);
@@ -136,25 +141,15 @@ internal sealed class ClusterRouting : IAsyncDisposable
     public void PublishToNode(string nodeId, ClusterMessage message) =>
         _ = PublishAsync(RedisChannel.Literal(InboxPrefix + nodeId + InboxSuffix), message.Encode(), message.Kind);
 
-    /// <summary>Publishes a broadcast for the other nodes without waiting; a failure is logged and counted.</summary>
-    public void PublishBroadcast(ReadOnlySpan<byte> message)
-    {
-        if (!_node.Redis.IsConnected)
-        {
-            PublishFailed(ClusterMessageKind.Broadcast, "not connected");
-            return;
-        }
+    /// <summary>Publishes a broadcast for every node (this one too) without waiting; a failure is logged and counted.</summary>
+    public void PublishBroadcast(ReadOnlySpan<byte> message) => _ = PublishBroadcastInBackgroundAsync(message.ToArray());
 
-        _ = PublishAsync(_node.Keys.Broadcast, ClusterMessage.Encode(ClusterMessageKind.Broadcast, _node.Identity.Id, string.Empty, message), ClusterMessageKind.Broadcast);
-    }
+    /// <summary>A broadcast while Redis is not connected: only this node's connections get it (logged and counted).</summary>
+    public void PublishBroadcastRefused() => PublishFailed(ClusterMessageKind.Broadcast, "not connected");
 
-    /// <summary>Publishes a broadcast for the other nodes and waits for Redis to take it (fail fast).</summary>
-    public async Task PublishBroadcastAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
-    {
-        var payload = ClusterMessage.Encode(ClusterMessageKind.Broadcast, _node.Identity.Id, string.Empty, message.Span);
-        await Calls.RunAsync("broadcast", () => _node.Redis.GetSubscriber().PublishAsync(_node.Keys.Broadcast, payload), cancellationToken).ConfigureAwait(false);
-        Metrics.MessagesRouted.Add(1, ClusterMetrics.Tag("kind", "broadcast"));
-    }
+    /// <summary>Publishes a broadcast for every node (this one too) and waits for Redis to take it (fail fast).</summary>
+    public Task PublishBroadcastAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
+        Feed.PublishAsync(message, cancellationToken);
 
     /// <summary>Fault hook for tests: the current subscriptions silently drop what they receive, as a stalled one would.</summary>
     internal void SimulateStalledSubscription() => Subscriptions.SimulateStall();
@@ -216,10 +211,21 @@ internal sealed class ClusterRouting : IAsyncDisposable
 
     private void OnBroadcast(ClusterMessage message)
     {
-        if (message.Kind == ClusterMessageKind.Broadcast && message.Origin != _node.Identity.Id)
+        if (message.Kind == ClusterMessageKind.Broadcast)
         {
-            Metrics.MessagesReceived.Add(1, ClusterMetrics.Tag("kind", "broadcast"));
-            _server.DeliverBroadcastLocally(message.Payload.Span);
+            Feed.OnBroadcast(message);
+        }
+    }
+
+    private async Task PublishBroadcastInBackgroundAsync(byte[] message)
+    {
+        try
+        {
+            await Feed.PublishAsync(message, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TetherException ex)
+        {
+            PublishFailed(ClusterMessageKind.Broadcast, ex.Message);
         }
     }
 

@@ -9,6 +9,8 @@ namespace Tether.Cluster;
 /// </summary>
 internal sealed class RedisCalls(ClusterNode node, ClusterLog log, ClusterMetrics metrics)
 {
+    public bool IsConnected => node.Redis.IsConnected;
+
     /// <summary>Throws the fail-fast error at once when the multiplexer has no connection.</summary>
     public void EnsureConnected(string operation)
     {

@@ -44,6 +44,9 @@ internal sealed partial class RedisSessionStore : SessionStore
 
     private TimeSpan Timeout => _node.Options.OperationTimeout;
 
+    // Where this node is in the cluster's broadcast log: a new session starts there.
+    private ulong BroadcastCursor => _server.Routing?.Feed.Cursor ?? 0;
+
     /// <summary>False while Redis is unreachable: a message is then refused before it is numbered.</summary>
     public bool IsAvailable => _node.Redis.IsConnected;
 
@@ -75,6 +78,7 @@ internal sealed partial class RedisSessionStore : SessionStore
                 node = NodeId,
                 now = _node.Time.GetUtcNow().ToUnixTimeMilliseconds(),
                 cid,
+                bpos = BroadcastLogId.Format(BroadcastCursor),
             }).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
@@ -86,6 +90,7 @@ internal sealed partial class RedisSessionStore : SessionStore
         }
 
         var record = new SessionRecord(this, session, cid, (long)result, 0, 0);
+        record.BeginCatchUp(BroadcastCursor);
         session.Core.UsePersistence(record);
         _metrics.Created.Add(1);
     }
@@ -160,6 +165,7 @@ internal sealed partial class RedisSessionStore : SessionStore
             Held = held,
             Contiguous = contiguous,
             RecentPushes = [.. ((RedisResult[])parts[7]!).Select(p => p.ToString())],
+            BroadcastCursor = BroadcastLogId.Parse(parts[8].ToString()),
         };
         if (!contiguous)
         {
@@ -202,6 +208,7 @@ internal sealed partial class RedisSessionStore : SessionStore
     {
         var record = new SessionRecord(this, session, claim.StoreClientId, claim.Fence, claim.Received, claim.Acknowledged);
         record.RememberPushes(claim.RecentPushes);
+        record.BeginCatchUp(claim.BroadcastCursor);
         session.Core.UsePersistence(record);
         if (peerLastReceived > claim.Out)
         {
@@ -293,7 +300,7 @@ internal sealed partial class RedisSessionStore : SessionStore
     }
 
     /// <summary>Issues an append (the caller holds the record's gate, so appends leave in sequence order).</summary>
-    internal async Task AppendAsync(SessionRecord record, ulong sequence, byte[] payload, string pushId)
+    internal async Task AppendAsync(SessionRecord record, ulong sequence, byte[] payload, string pushId, string broadcastId)
     {
         RedisResult result;
         try
@@ -310,6 +317,7 @@ internal sealed partial class RedisSessionStore : SessionStore
                 payload,
                 seq = (long)sequence,
                 push = pushId,
+                bpos = broadcastId,
             }).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))

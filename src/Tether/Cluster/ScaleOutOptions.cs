@@ -65,6 +65,11 @@ public sealed class ScaleOutOptions
             throw new ArgumentException("the scale-out operation timeout, announce interval and probe interval must be positive");
         }
 
+        if (OperationTimeout > TimeSpan.FromSeconds(30))
+        {
+            throw new ArgumentException("the scale-out operation timeout must be at most 30 s");
+        }
+
         if (RemoteSendTimeout < OperationTimeout || RemoteSendTimeout > TimeSpan.FromSeconds(30))
         {
             throw new ArgumentException("the scale-out remote send timeout must be between the operation timeout and 30 s");

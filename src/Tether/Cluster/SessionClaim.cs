@@ -37,6 +37,9 @@ internal sealed record SessionClaim(SessionClaimOutcome Outcome)
     /// <summary>The ids of the last pushes the session took from other nodes (so that a retried one is not taken twice).</summary>
     public IReadOnlyList<string> RecentPushes { get; init; } = [];
 
+    /// <summary>The position in the cluster's broadcast log of the last broadcast the session took.</summary>
+    public ulong BroadcastCursor { get; init; }
+
     public SessionLostReason LostReason { get; init; } = SessionLostReason.Unknown;
 
     /// <summary>Messages lost according to the tombstone, -1 when unknown.</summary>

@@ -9,7 +9,7 @@ namespace Tether.Cluster;
 /// order under <see cref="Gate"/>, so the stream's ids only grow) and the coalesced write-behind of what the client
 /// sent (in) and acknowledged (acked): at most one write in flight, the newest values win.
 /// </summary>
-internal sealed class SessionRecord : ISessionPersistence
+internal sealed partial class SessionRecord : ISessionPersistence
 {
     private readonly RedisSessionStore _store;
     private readonly Lock _writeBehind = new();
@@ -102,11 +102,12 @@ internal sealed class SessionRecord : ISessionPersistence
 
     /// <summary>
     /// Issues the append of message <paramref name="sequence"/>, brought by push <paramref name="pushId"/> (empty for
-    /// none; the caller holds <see cref="Gate"/>); completes once Redis has it.
+    /// none) or cluster broadcast <paramref name="broadcastId"/> (0 for none; the caller holds <see cref="Gate"/>);
+    /// completes once Redis has it.
     /// </summary>
-    public Task Append(ulong sequence, ReadOnlySpan<byte> payload, string pushId) =>
+    public Task Append(ulong sequence, ReadOnlySpan<byte> payload, string pushId, ulong broadcastId) =>
         IsActive
-            ? _store.AppendAsync(this, sequence, payload.ToArray(), pushId)
+            ? _store.AppendAsync(this, sequence, payload.ToArray(), pushId, broadcastId == 0 ? string.Empty : BroadcastLogId.Format(broadcastId))
             : Task.FromException(new TetherException($"{Session} is no longer held by this node; the message was not accepted"));
 
     /// <summary>
@@ -198,7 +199,8 @@ internal sealed class SessionRecord : ISessionPersistence
             bool receivedAdvanced;
             lock (_writeBehind)
             {
-                if (!IsActive || (_inTarget == _inWritten && _ackTarget == _ackWritten))
+                // A receipt in flight covers the receive position it was issued for.
+                if (!IsActive || (_inTarget <= Math.Max(_inWritten, _inIssued) && _ackTarget == _ackWritten))
                 {
                     _flushing = false;
                     return;

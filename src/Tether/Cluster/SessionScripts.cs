@@ -33,20 +33,27 @@ internal static class SessionScripts
         if h[1] ~= @sid or h[2] ~= @fence or h[3] ~= @node then return 'FENCED' end
         """;
 
-    /// <summary>A new session: fence = the previous one's + 1 (so its old owner is fenced), owner = this node, empty log.</summary>
+    /// <summary>
+    /// A new session: fence = the previous one's + 1 (so its old owner is fenced), owner = this node, empty log, and
+    /// the broadcast log position it starts after.
+    /// </summary>
     public static readonly LuaScript Create = LuaScript.Prepare("""
         local fence = tonumber(redis.call('HGET', @session, 'fence') or '0') + 1
         redis.call('DEL', @session, @log, @tombstone, @pushes)
-        redis.call('HSET', @session, 'sid', @sid, 'owner', @node, 'fence', fence, 'out', 0, 'acked', 0, 'in', 0, 'created', @now)
+        redis.call('HSET', @session, 'sid', @sid, 'owner', @node, 'fence', fence, 'out', 0, 'acked', 0, 'in', 0, 'created', @now, 'bpos', @bpos)
         redis.call('SET', @sidKey, @cid)
         return fence
         """);
 
-    /// <summary>A reliable message: XADD it with id seq-0 and advance out (and remember its push id, if any).</summary>
+    /// <summary>
+    /// A reliable message: XADD it with id seq-0 and advance out (and remember its push id, if any; for a cluster
+    /// broadcast, its position in the broadcast log: what a new owner catches up from).
+    /// </summary>
     public static readonly LuaScript Append = LuaScript.Prepare(CheckOwner + """
 
         redis.call('XADD', @log, @id, 'p', @payload)
         redis.call('HSET', @session, 'out', @seq)
+        if @bpos ~= '' then redis.call('HSET', @session, 'bpos', @bpos) end
         """ + RememberPush + "\n" + """
         return 'OK'
         """);
@@ -86,7 +93,7 @@ internal static class SessionScripts
     /// the tombstone, or UNKNOWN.
     /// </summary>
     public static readonly LuaScript Claim = LuaScript.Prepare("""
-        local h = redis.call('HMGET', @session, 'sid', 'owner', 'fence', 'out', 'acked', 'in')
+        local h = redis.call('HMGET', @session, 'sid', 'owner', 'fence', 'out', 'acked', 'in', 'bpos')
         if h[1] ~= @sid then
           local t = redis.call('GET', @tombstone)
           if t then return {'LOST', t} end
@@ -104,7 +111,7 @@ internal static class SessionScripts
         end
         local entries = redis.call('XRANGE', @log, (tonumber(h[5]) + 1) .. '-0', '+')
         local pushes = redis.call('LRANGE', @pushes, 0, -1)
-        return {'OK', tostring(fence), h[4], h[5], h[6], h[2], entries, pushes}
+        return {'OK', tostring(fence), h[4], h[5], h[6], h[2], entries, pushes, h[7] or ''}
         """);
 
     /// <summary>The session is lost for good (a gap on resume): delete it and leave a tombstone with the reason.</summary>

@@ -27,6 +27,7 @@ internal sealed class BroadcastPass : IThreadPoolWorkItem, IDisposable
     private object?[] _sessions = [];
     private int _sessionStart;
     private int _sessionEnd;
+    private ulong _clusterId;
     private int _state;
     private Exception? _failure;
 
@@ -42,8 +43,9 @@ internal sealed class BroadcastPass : IThreadPoolWorkItem, IDisposable
     public int TooLarge { get; private set; }
 
     /// <summary>Sets what to send (a DATA frame in <paramref name="frame"/>, the message after its header) and to whom.</summary>
-    public void Prepare(byte[] frame, int headerLength, int messageLength, object?[] connections, Range connectionRange, object?[] sessions, Range sessionRange)
+    public void Prepare(byte[] frame, int headerLength, int messageLength, object?[] connections, Range connectionRange, object?[] sessions, Range sessionRange, ulong clusterId)
     {
+        _clusterId = clusterId;
         _frame = frame;
         _headerLength = headerLength;
         _messageLength = messageLength;
@@ -179,7 +181,7 @@ internal sealed class BroadcastPass : IThreadPoolWorkItem, IDisposable
             {
                 TooLarge++;
             }
-            else if (session.TrySendBroadcast(message))
+            else if (session.TrySendBroadcast(message, _clusterId))
             {
                 SessionsDelivered++;
             }

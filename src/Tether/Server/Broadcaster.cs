@@ -20,8 +20,11 @@ internal sealed class Broadcaster : IDisposable
     /// <summary>From this many connections and sessions on, a broadcast sends from two threads; tests lower it.</summary>
     public int ParallelThreshold { get; set; } = 2_048;
 
-    /// <summary>Returns how many connections and sessions took the message.</summary>
-    public int Send(ReadOnlySpan<byte> message)
+    /// <summary>
+    /// Returns how many connections and sessions took the message. <paramref name="clusterId"/> is the broadcast's
+    /// position in the cluster's broadcast log (0 outside a cluster): a session takes each position once.
+    /// </summary>
+    public int Send(ReadOnlySpan<byte> message, ulong clusterId = 0)
     {
         var connections = _server.Connections;
         var sessions = _server.Sessions;
@@ -41,7 +44,7 @@ internal sealed class Broadcaster : IDisposable
             var sessionSlots = sessions.Slots;
             if (helper is null)
             {
-                caller.Prepare(frame, headerLength, message.Length, connectionSlots, .., sessionSlots, ..);
+                caller.Prepare(frame, headerLength, message.Length, connectionSlots, .., sessionSlots, .., clusterId);
                 caller.Run();
             }
             else
@@ -50,9 +53,9 @@ internal sealed class Broadcaster : IDisposable
                 // by hash, so each half holds about half of them.
                 var connectionHalf = connectionSlots.Length / 2;
                 var sessionHalf = sessionSlots.Length / 2;
-                helper.Prepare(frame, headerLength, message.Length, connectionSlots, connectionHalf.., sessionSlots, sessionHalf..);
+                helper.Prepare(frame, headerLength, message.Length, connectionSlots, connectionHalf.., sessionSlots, sessionHalf.., clusterId);
                 helper.Start();
-                caller.Prepare(frame, headerLength, message.Length, connectionSlots, ..connectionHalf, sessionSlots, ..sessionHalf);
+                caller.Prepare(frame, headerLength, message.Length, connectionSlots, ..connectionHalf, sessionSlots, ..sessionHalf, clusterId);
                 try
                 {
                     caller.Run();
@@ -146,7 +149,7 @@ internal sealed class Broadcaster : IDisposable
                     {
                         tooLarge++;
                     }
-                    else if (target.TrySendBroadcast(message))
+                    else if (target.TrySendBroadcast(message, clusterId: 0))
                     {
                         delivered++;
                     }

@@ -121,6 +121,9 @@ internal static class SessionHandshake
             server.LoseSession(superseded, SessionLostReason.Superseded, $"client id {claim.ClientId} resumed session {session.Id}");
         }
 
+        // Registered first: broadcasts delivered from now on wait for the catch-up, which covers what came before.
+        server.Routing?.Feed.CatchUp(session);
+
         return new SessionPlan(session, Resumed: true, peerLastReceived, SessionResetReason.None, 0);
     }
 
@@ -132,6 +135,8 @@ internal static class SessionHandshake
         {
             server.LoseSession(superseded, SessionLostReason.Superseded, $"client id {connection.ClientId} started session {session.Id}");
         }
+
+        server.Routing?.Feed.CatchUp(session);
 
         return session;
     }

@@ -16,6 +16,11 @@ public sealed partial class TetherConnection
     /// </summary>
     ValueTask ILinkHandler.OnDataAsync(ReadOnlySequence<byte> payload)
     {
+        if (Session?.Core.Persistence is Cluster.SessionRecord record)
+        {
+            record.IssueReceipt(Session.Core.LastReceived);
+        }
+
         try
         {
             var handled = _server.Handler.OnMessageAsync(this, payload);

@@ -190,30 +190,45 @@ public sealed partial class TetherServer : IAsyncDisposable
     /// with more than one core) the work is split between the calling thread and one pool thread, since each copy is
     /// mostly the kernel's send. Returns how many connections and sessions the message was accepted for.
     /// </summary>
-    /// <remarks>In a cluster it is also published once, without waiting, for every other node to deliver to its own
-    /// connections (a failed publish is logged and counted); the count is this node's.</remarks>
+    /// <remarks>
+    /// In a cluster the message is appended to the cluster's broadcast log and published in one Redis call, without
+    /// waiting, and every node, this one included, delivers it when it comes back: all nodes deliver broadcasts in the
+    /// same order, and a session that resumes on another node gets the broadcasts it missed, once. The count is then
+    /// this node's connections at the call. While Redis is not connected, the message goes to this node's connections
+    /// only (sessions refuse it, as it cannot be stored), and the failure is logged and counted.
+    /// </remarks>
     public int Broadcast(ReadOnlySpan<byte> message)
     {
-        var delivered = _broadcaster.Send(message);
-        Routing?.PublishBroadcast(message);
-        return delivered;
+        if (Routing is null)
+        {
+            return _broadcaster.Send(message);
+        }
+
+        if (!Routing.Calls.IsConnected)
+        {
+            Routing.PublishBroadcastRefused();
+            return _broadcaster.Send(message);
+        }
+
+        Routing.PublishBroadcast(message);
+        return Connections.Count;
     }
 
     /// <summary>
-    /// As <see cref="Broadcast"/>, and in a cluster waits until Redis took the message for the other nodes: throws
-    /// <see cref="TetherException"/> when Redis is not connected (before anything is sent) or does not answer within
-    /// <see cref="ScaleOutOptions.OperationTimeout"/> (this node's connections have it then). Returns this node's count.
+    /// As <see cref="Broadcast"/>, and in a cluster waits until Redis took the message: throws
+    /// <see cref="TetherException"/> when Redis is not connected or does not answer within
+    /// <see cref="ScaleOutOptions.OperationTimeout"/> (then no node delivers it). Returns this node's count.
     /// </summary>
     public async Task<int> BroadcastAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        Routing?.Calls.EnsureConnected("broadcast");
-        var delivered = _broadcaster.Send(message.Span);
-        if (Routing is not null)
+        if (Routing is null)
         {
-            await Routing.PublishBroadcastAsync(message, cancellationToken).ConfigureAwait(false);
+            return _broadcaster.Send(message.Span);
         }
 
-        return delivered;
+        Routing.Calls.EnsureConnected("broadcast");
+        await Routing.PublishBroadcastAsync(message, cancellationToken).ConfigureAwait(false);
+        return Connections.Count;
     }
 
     /// <summary>
@@ -264,7 +279,8 @@ public sealed partial class TetherServer : IAsyncDisposable
     }
 
     /// <summary>Delivers a message to this node's connections and sessions only (a broadcast from another node).</summary>
-    internal int DeliverBroadcastLocally(ReadOnlySpan<byte> message) => _broadcaster.Send(message);
+    /// <summary>Delivers cluster broadcast <paramref name="id"/> (its position in the broadcast log) to this node's connections and sessions.</summary>
+    internal int DeliverClusterBroadcast(ReadOnlySpan<byte> message, ulong id) => _broadcaster.Send(message, id);
 
     /// <summary>Delivers a message, encoded once, to this node's connections (or sessions) of the given client ids.</summary>
     internal int DeliverToClients(ReadOnlySpan<byte> message, IReadOnlyList<string> clientIds) => _broadcaster.SendToClients(message, clientIds);

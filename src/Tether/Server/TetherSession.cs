@@ -117,16 +117,25 @@ public sealed class TetherSession : IWheelEntry
         return long.MaxValue;
     }
 
-    /// <summary>A broadcast: never waits; a full buffer applies the policy at once.</summary>
-    internal bool TrySendBroadcast(ReadOnlySpan<byte> message)
+    /// <summary>
+    /// A broadcast: never waits; a full buffer applies the policy at once. In a cluster, <paramref name="clusterId"/> is
+    /// its position in the broadcast log: a session takes each position once, in order, and not while it catches up on
+    /// what it missed on another node (see <see cref="Cluster.ClusterBroadcastFeed"/>).
+    /// </summary>
+    internal bool TrySendBroadcast(ReadOnlySpan<byte> message, ulong clusterId)
     {
-        switch (TrySendHere(message, overLimit: false, pushId: null, out _, out var stored))
+        if (clusterId != 0 && Core.Persistence is Cluster.SessionRecord record && !record.TakeBroadcast(clusterId))
+        {
+            return false;
+        }
+
+        switch (TrySendHere(message, overLimit: false, pushId: null, clusterId, out _, out var stored))
         {
             case SendResult.Queued:
                 Observe(stored);
                 return !stored.IsFaulted;
             case SendResult.Full:
-                var accepted = Overflowed(message, pushId: null, out _, out stored);
+                var accepted = Overflowed(message, pushId: null, clusterId, out _, out stored);
                 Observe(stored);
                 return accepted;
             default:
@@ -215,7 +224,7 @@ public sealed class TetherSession : IWheelEntry
         long? waitUntil = null;
         while (true)
         {
-            switch (TrySendHere(message.Span, overLimit: false, pushId, out var sequence, out var stored))
+            switch (TrySendHere(message.Span, overLimit: false, pushId, broadcastId: 0, out var sequence, out var stored))
             {
                 case SendResult.Queued:
                     await stored.ConfigureAwait(false);
@@ -243,7 +252,7 @@ public sealed class TetherSession : IWheelEntry
                 }
             }
 
-            if (Overflowed(message.Span, pushId, out sequence, out var storedOver))
+            if (Overflowed(message.Span, pushId, broadcastId: 0, out sequence, out var storedOver))
             {
                 await storedOver.ConfigureAwait(false);
                 return sequence;
@@ -257,14 +266,14 @@ public sealed class TetherSession : IWheelEntry
     /// The message does not fit. Attached with policy Wait or Disconnect: keep it over the limit and close the slow
     /// connection (the client resumes and gets everything). Otherwise the session is lost with OVERFLOW.
     /// </summary>
-    private bool Overflowed(ReadOnlySpan<byte> message, string? pushId, out ulong sequence, out Task stored)
+    private bool Overflowed(ReadOnlySpan<byte> message, string? pushId, ulong broadcastId, out ulong sequence, out Task stored)
     {
         sequence = 0;
         stored = Task.CompletedTask;
         var connection = Connection;
         if (connection is not null && _server.Options.Sessions.SlowConsumerPolicy != SlowConsumerPolicy.DropSession)
         {
-            var accepted = TrySendHere(message, overLimit: true, pushId, out sequence, out stored) == SendResult.Queued;
+            var accepted = TrySendHere(message, overLimit: true, pushId, broadcastId, out sequence, out stored) == SendResult.Queued;
             _server.CloseSlowConsumer(connection, UnacknowledgedBytes, _server.Options.Sessions.MaxUnacknowledgedBytes);
             return accepted;
         }
@@ -281,9 +290,10 @@ public sealed class TetherSession : IWheelEntry
     /// <summary>
     /// Sends in the session; in a cluster, also issues the message's append to Redis (<paramref name="stored"/>
     /// completes when Redis has it), numbering and issuing under the record's gate so appends leave in order. A push
-    /// the session took before (<paramref name="pushId"/>) is queued as sequence 0 and not sent again.
+    /// the session took before (<paramref name="pushId"/>) is queued as sequence 0 and not sent again; a cluster
+    /// broadcast's position (<paramref name="broadcastId"/>, else 0) is stored with it.
     /// </summary>
-    private SendResult TrySendHere(ReadOnlySpan<byte> message, bool overLimit, string? pushId, out ulong sequence, out Task stored)
+    private SendResult TrySendHere(ReadOnlySpan<byte> message, bool overLimit, string? pushId, ulong broadcastId, out ulong sequence, out Task stored)
     {
         if (Core.Persistence is not Cluster.SessionRecord record)
         {
@@ -328,7 +338,7 @@ public sealed class TetherSession : IWheelEntry
                 record.AddPush(pushId);
             }
 
-            stored = record.Append(sequence, message, pushId ?? string.Empty);
+            stored = record.Append(sequence, message, pushId ?? string.Empty, broadcastId);
             return result;
         }
     }

@@ -1,0 +1,56 @@
+namespace Tether.Cluster;
+
+// Receipts: the receive position of a message is written to Redis before the application sees the message. The write
+// is issued, not awaited, ahead of anything the handler then sends through this node: Redis runs one connection's
+// commands in order, so whatever the handler's message caused in Redis (an echo's append, a push) is never there
+// without the receipt. A node that dies before the receipt ran had not let anything out either (write-ahead), so the
+// client's resend is handled once, on the node it resumes on.
+internal sealed partial class SessionRecord
+{
+    private ulong _inIssued;
+
+    /// <summary>Message <paramref name="received"/> is about to be handed to the application: issue its receipt now.</summary>
+    public void IssueReceipt(ulong received)
+    {
+        ulong acknowledged;
+        lock (_writeBehind)
+        {
+            if (!IsActive || received <= Math.Max(_inIssued, _inWritten))
+            {
+                return;
+            }
+
+            _inIssued = received;
+            _inTarget = Math.Max(_inTarget, received);
+            acknowledged = _ackTarget;
+        }
+
+        _ = WriteReceiptAsync(received, acknowledged);
+    }
+
+    private async Task WriteReceiptAsync(ulong received, ulong acknowledged)
+    {
+        // Runs synchronously up to the script's dispatch: the receipt is queued on the Redis connection before this returns.
+        if (!await _store.SyncAsync(this, received, acknowledged).ConfigureAwait(false))
+        {
+            lock (_writeBehind)
+            {
+                // The write-behind retries it.
+                _inIssued = _inWritten;
+            }
+
+            return;
+        }
+
+        lock (_writeBehind)
+        {
+            _inWritten = Math.Max(_inWritten, received);
+            _ackWritten = Math.Max(_ackWritten, acknowledged);
+        }
+
+        if (Session.Core.OnInboundPersisted(received) && Session.Connection is { IsPlain: false } connection)
+        {
+            connection.Link.FlushAck(force: true, 0);
+        }
+    }
+}
