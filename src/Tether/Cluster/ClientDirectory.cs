@@ -116,17 +116,35 @@ internal sealed class ClientDirectory
     }
 
     /// <summary>Removes a dead node's entries (its clients set, then the set itself).</summary>
-    public async Task<long> ForgetNodeAsync(string nodeId)
+    public async Task<(long Clients, long Sessions)> ForgetNodeAsync(string nodeId)
     {
         var database = _node.Database;
         var keys = _node.Keys;
         var forgotten = 0L;
+        var ttl = (long)_server.Options.Sessions.DetachedTimeToLive.TotalMilliseconds;
+        var tombstoneTtl = (long)(_server.Options.Sessions.DetachedTimeToLive + RedisSessionStore.TombstoneExtra).TotalMilliseconds;
         var batch = new List<Task>(RewriteBatch);
+        var releases = new List<Task<RedisResult>>();
         await foreach (var member in database.SetScanAsync(keys.NodeClients(nodeId), pageSize: RewriteBatch).ConfigureAwait(false))
         {
-            batch.Add(database.ScriptEvaluateAsync(ForgetScript, [keys.Connection((string)member!)], [nodeId]));
+            var clientId = (string)member!;
+            batch.Add(database.ScriptEvaluateAsync(ForgetScript, [keys.Connection(clientId)], [nodeId]));
+
+            // Its sessions whose clients never came back would otherwise never expire.
+            var release = SessionScripts.Orphan.EvaluateAsync(database, new
+            {
+                session = keys.Session(clientId),
+                log = keys.SessionLog(clientId),
+                tombstone = keys.SessionTombstone(clientId),
+                dead = nodeId,
+                ttl,
+                tombstoneTtl,
+                prefix = keys.Prefix,
+            });
+            batch.Add(release);
+            releases.Add(release);
             forgotten++;
-            if (batch.Count == RewriteBatch)
+            if (batch.Count >= RewriteBatch)
             {
                 await Task.WhenAll(batch).ConfigureAwait(false);
                 batch.Clear();
@@ -135,7 +153,7 @@ internal sealed class ClientDirectory
 
         await Task.WhenAll(batch).ConfigureAwait(false);
         await database.KeyDeleteAsync(keys.NodeClients(nodeId)).ConfigureAwait(false);
-        return forgotten;
+        return (forgotten, releases.Count(r => (long)r.Result == 1));
     }
 
     private async Task RegisterAsync(TetherConnection connection)

@@ -61,7 +61,7 @@ internal sealed partial class ClusterLog(ILogger logger, TimeProvider time)
 
     public void RemoteReplaced(string clientId, long connectionId, string byNode) => LogRemoteReplaced(Logger, clientId, connectionId, byNode);
 
-    public void JanitorCleaned(string nodeId, long clients) => LogJanitorCleaned(Logger, nodeId, clients);
+    public void JanitorCleaned(string nodeId, long clients, long sessions) => LogJanitorCleaned(Logger, nodeId, clients, sessions);
 
     public void MalformedMessage(string channel)
     {
@@ -139,8 +139,8 @@ internal sealed partial class ClusterLog(ILogger logger, TimeProvider time)
     [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Client {ClientId}: connection #{ConnectionId} replaced by a connection on node {Node}")]
     private static partial void LogRemoteReplaced(ILogger logger, string clientId, long connectionId, string node);
 
-    [LoggerMessage(EventId = 113, Level = LogLevel.Information, Message = "Removed dead node {NodeId} and its {Clients} directory entries")]
-    private static partial void LogJanitorCleaned(ILogger logger, string nodeId, long clients);
+    [LoggerMessage(EventId = 113, Level = LogLevel.Information, Message = "Removed dead node {NodeId} and its {Clients} directory entries; released {Sessions} of its sessions to expire as detached ones")]
+    private static partial void LogJanitorCleaned(ILogger logger, string nodeId, long clients, long sessions);
 
     [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "Ignored a malformed message on {Channel}")]
     private static partial void LogMalformedMessage(ILogger logger, string channel);

@@ -223,9 +223,9 @@ internal sealed class NodePresence
                 continue;
             }
 
-            var forgotten = await _directory.ForgetNodeAsync(nodeId).ConfigureAwait(false);
+            var (clients, sessions) = await _directory.ForgetNodeAsync(nodeId).ConfigureAwait(false);
             await database.SortedSetRemoveAsync(keys.Nodes, nodeId).ConfigureAwait(false);
-            _log.JanitorCleaned(nodeId, forgotten);
+            _log.JanitorCleaned(nodeId, clients, sessions);
         }
     }
 }

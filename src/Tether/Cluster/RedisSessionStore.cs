@@ -17,8 +17,8 @@ internal sealed partial class RedisSessionStore : SessionStore
 {
     private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(2);
 
-    // How much longer than the session a tombstone lives: a client that resumes this late still hears EXPIRED.
-    private static readonly TimeSpan TombstoneExtra = TimeSpan.FromHours(1);
+    /// <summary>How much longer than the session a tombstone lives: a client that resumes this late still hears EXPIRED.</summary>
+    internal static readonly TimeSpan TombstoneExtra = TimeSpan.FromHours(1);
 
     private readonly TetherServer _server;
     private readonly ClusterNode _node;

@@ -124,6 +124,21 @@ internal static class SessionScripts
         """);
 
     /// <summary>
+    /// The janitor found node @dead gone: a session it still owns is released as a detached one would be (fence + 1,
+    /// owner = "", the keys and the sid expire, a tombstone for a late resume). Returns 1 when it did.
+    /// </summary>
+    public static readonly LuaScript Orphan = LuaScript.Prepare("""
+        local h = redis.call('HMGET', @session, 'sid', 'owner', 'fence', 'out', 'acked')
+        if not h[1] or h[2] ~= @dead then return 0 end
+        redis.call('HSET', @session, 'owner', '', 'fence', tonumber(h[3]) + 1)
+        redis.call('PEXPIRE', @session, @ttl)
+        redis.call('PEXPIRE', @log, @ttl)
+        redis.call('PEXPIRE', @prefix .. ':sid:' .. h[1], @tombstoneTtl)
+        redis.call('SET', @tombstone, h[1] .. '|Expired|' .. (tonumber(h[4]) - tonumber(h[5])), 'PX', @tombstoneTtl)
+        return 1
+        """);
+
+    /// <summary>
     /// A reliable message to a client connected nowhere: appended as out + 1 while no node owns the session, or while
     /// its owner is @dead (the sender found that node dead), which then loses it: fence + 1, owner = "", and the keys
     /// expire as a detached session's do (its client resumes and claims it, or it goes). Returns the sequence number,

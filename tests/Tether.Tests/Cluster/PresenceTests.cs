@@ -56,8 +56,10 @@ public sealed class PresenceTests
         await using var a = await StartNodeAsync(redis, "a");
         var b = await StartNodeAsync(redis, "b");
         await using (var client = await ConnectAsync(b, "on-b"))
+        await using (var quiet = await ConnectAsync(b, "quiet-b"))
         {
             await UntilLocatedAsync(a, "on-b", "b");
+            await UntilLocatedAsync(a, "quiet-b", "b");
             await UntilAsync(async () => (await a.Server.GetNodesAsync()).Count == 2, "two nodes");
 
             // Silenced rather than stopped: as a crashed node, it leaves its entries behind for the TTL and the janitor.
@@ -71,6 +73,11 @@ public sealed class PresenceTests
 
             // The janitor (one node at a time) removes what the dead node left.
             await UntilAsync(async () => await redis.CommandAsync("EXISTS t:{on-b}:conn") == ":0", "the dead node's entry cleaned");
+
+            // And releases the sessions it held, which would otherwise never expire.
+            Assert.StartsWith("$0", await redis.CommandAsync("HGET t:{quiet-b}:sess owner"), StringComparison.Ordinal);
+            var ttl = long.Parse((await redis.CommandAsync("PTTL t:{quiet-b}:sess")).TrimStart(':'), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(ttl, 1, (long)TimeSpan.FromMinutes(10).TotalMilliseconds);
         }
 
         await b.DisposeAsync();
