@@ -109,11 +109,13 @@ internal sealed class NodePresence
         var database = _node.Database;
         var index = await _calls.RunAsync("nodes", () => database.SortedSetRangeByRankWithScoresAsync(_node.Keys.Nodes), cancellationToken).ConfigureAwait(false);
         var hashes = await _calls.RunAsync("nodes", () => Task.WhenAll(index.Select(entry => database.HashGetAllAsync(_node.Keys.Node((string)entry.Element!)))), cancellationToken).ConfigureAwait(false);
+        var listening = await InboxesListenedToAsync([.. index.Select(entry => (string)entry.Element!)], cancellationToken).ConfigureAwait(false);
         var nodes = new List<ClusterNodeInfo>(index.Length);
         for (var i = 0; i < index.Length; i++)
         {
-            // An expired announcement is a dead node, whatever the index still says.
-            if (hashes[i].Length == 0)
+            // An expired announcement is a dead node, whatever the index still says; so is a node whose inbox has no
+            // subscriber (Redis dropped its connection: a process that died), long before its announcement expires.
+            if (hashes[i].Length == 0 || !listening[i])
             {
                 continue;
             }
@@ -140,7 +142,8 @@ internal sealed class NodePresence
             return null;
         }
 
-        if (!await _calls.RunAsync("locate", () => _node.Database.KeyExistsAsync(_node.Keys.Node(nodeId)), cancellationToken).ConfigureAwait(false))
+        if (!await _calls.RunAsync("locate", () => _node.Database.KeyExistsAsync(_node.Keys.Node(nodeId)), cancellationToken).ConfigureAwait(false)
+            || !(await InboxesListenedToAsync([nodeId], cancellationToken).ConfigureAwait(false))[0])
         {
             return null;
         }
@@ -150,6 +153,31 @@ internal sealed class NodePresence
             nodeId,
             long.TryParse(fields.GetValueOrDefault("conn"), out var connectionId) ? connectionId : 0,
             DateTimeOffset.FromUnixTimeMilliseconds(long.TryParse(fields.GetValueOrDefault("since"), out var since) ? since : 0));
+    }
+
+    /// <summary>Whether each node's inbox has a subscriber now (one PUBSUB NUMSUB): a live node always listens to its inbox.</summary>
+    private async Task<bool[]> InboxesListenedToAsync(string[] nodeIds, CancellationToken cancellationToken)
+    {
+        if (nodeIds.Length == 0)
+        {
+            return [];
+        }
+
+        var arguments = new object[nodeIds.Length + 1];
+        arguments[0] = "NUMSUB";
+        for (var i = 0; i < nodeIds.Length; i++)
+        {
+            arguments[i + 1] = _node.Keys.NodeInbox(nodeIds[i]).ToString();
+        }
+
+        var counts = (RedisResult[])(await _calls.RunAsync("nodes", () => _node.Database.ExecuteAsync("PUBSUB", arguments), cancellationToken).ConfigureAwait(false))!;
+        var listening = new bool[nodeIds.Length];
+        for (var i = 0; i < nodeIds.Length; i++)
+        {
+            listening[i] = (long)counts[(2 * i) + 1] > 0;
+        }
+
+        return listening;
     }
 
     /// <summary>The client ids of one live node, or of every live node, a page (one SSCAN) at a time.</summary>

@@ -299,13 +299,17 @@ internal sealed partial class RedisSessionStore : SessionStore
         await base.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Issues an append (the caller holds the record's gate, so appends leave in sequence order).</summary>
+    /// <summary>
+    /// Issues an append (the caller holds the record's gate, so appends leave in sequence order). The task completes
+    /// when Redis answered: a slow Redis delays the frame (write-ahead) but does not cost the client its connection;
+    /// only a failed or fenced append does. Callers that must fail fast bound it with <see cref="WaitForAppendAsync"/>.
+    /// </summary>
     internal async Task AppendAsync(SessionRecord record, ulong sequence, byte[] payload, string pushId, string broadcastId)
     {
         RedisResult result;
         try
         {
-            result = await RunAsync(SessionScripts.Append, new
+            result = await SessionScripts.Append.EvaluateAsync(_node.Database, new
             {
                 session = record.SessionKey,
                 log = record.LogKey,
@@ -338,6 +342,24 @@ internal sealed partial class RedisSessionStore : SessionStore
 
         _metrics.Appends.Add(1);
         record.OnStored(sequence);
+    }
+
+    /// <summary>
+    /// Waits for an append at most <see cref="ScaleOutOptions.OperationTimeout"/> (fail fast). On a timeout the append
+    /// goes on: the message reaches the client if Redis stores it, and the error says so.
+    /// </summary>
+    internal async Task WaitForAppendAsync(SessionRecord record, Task append)
+    {
+        try
+        {
+            await append.WaitAsync(Timeout, _node.Time).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            _ = append.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Failed("append", ex);
+            throw new TetherException($"{record.Session}: Redis did not confirm the message within {Timeout.TotalMilliseconds:0} ms; it reaches the client if Redis stores it", ex);
+        }
     }
 
     /// <summary>Writes in/acked; false when the record is no longer this node's to write (dropped or failed).</summary>

@@ -37,6 +37,9 @@ internal sealed class RemotePushes
     private readonly ClusterNode _node;
     private readonly ClusterRouting _routing;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<Reply>> _waiting = new();
+
+    // Pushes this node is storing now, by push id: a retry that comes meanwhile gets the first attempt's answer.
+    private readonly ConcurrentDictionary<string, Task<Reply>> _storing = new(StringComparer.Ordinal);
     private readonly RedisValue _nodeKeyPrefix;
     private readonly RedisValue _nodeKeySuffix;
     private long _lastRequest;
@@ -183,29 +186,46 @@ internal sealed class RemotePushes
     private async Task DeliverAndAnswerAsync(string origin, string clientId, long request, byte[] body)
     {
         var pushId = origin + "/" + request.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        PushOutcome outcome;
-        var reason = string.Empty;
+        // Called from the inbox's one loop (up to this method's first await), so the lookup and the add cannot race.
+        var retry = _storing.TryGetValue(pushId, out var storing);
+        if (!retry)
+        {
+            storing = StoreAsync(clientId, body, pushId);
+            _storing[pushId] = storing;
+        }
+
+        var answer = await storing!.ConfigureAwait(false);
+        if (!retry)
+        {
+            _storing.TryRemove(pushId, out _);
+        }
+        else if (answer.Outcome == PushOutcome.Stored)
+        {
+            answer = answer with { Outcome = PushOutcome.Duplicate };
+        }
+
+        var reply = new byte[RequestBytes + 1 + Encoding.UTF8.GetByteCount(answer.Reason)];
+        BinaryPrimitives.WriteInt64BigEndian(reply, request);
+        reply[RequestBytes] = (byte)answer.Outcome;
+        Encoding.UTF8.GetBytes(answer.Reason, reply.AsSpan(RequestBytes + 1));
+        _routing.PublishToNode(origin, new ClusterMessage(ClusterMessageKind.PushReply, _node.Identity.Id, clientId, reply));
+    }
+
+    private async Task<Reply> StoreAsync(string clientId, byte[] body, string pushId)
+    {
         try
         {
-            outcome = await DeliverAsync(clientId, body, pushId).ConfigureAwait(false);
+            return new Reply(await DeliverAsync(clientId, body, pushId).ConfigureAwait(false), string.Empty);
         }
         catch (TetherException ex)
         {
-            outcome = PushOutcome.Failed;
-            reason = ex.Message;
+            return new Reply(PushOutcome.Failed, ex.Message);
         }
         catch (ArgumentException ex)
         {
             // Larger than the client accepts.
-            outcome = PushOutcome.Failed;
-            reason = ex.Message;
+            return new Reply(PushOutcome.Failed, ex.Message);
         }
-
-        var reply = new byte[RequestBytes + 1 + Encoding.UTF8.GetByteCount(reason)];
-        BinaryPrimitives.WriteInt64BigEndian(reply, request);
-        reply[RequestBytes] = (byte)outcome;
-        Encoding.UTF8.GetBytes(reason, reply.AsSpan(RequestBytes + 1));
-        _routing.PublishToNode(origin, new ClusterMessage(ClusterMessageKind.PushReply, _node.Identity.Id, clientId, reply));
     }
 
     private async Task<PushOutcome> DeliverAsync(string clientId, byte[] body, string pushId)

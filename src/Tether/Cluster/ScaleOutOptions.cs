@@ -33,14 +33,17 @@ public sealed class ScaleOutOptions
     /// </summary>
     public TimeSpan RemoteSendTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often a node announces itself (with its counts) in Redis.</summary>
-    public TimeSpan AnnounceInterval { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// How often a node announces itself (with its counts) in Redis. A node that dies is gone from presence at once
+    /// (its inbox loses its subscriber); the announcement carries its counts and ends it after a network partition.
+    /// </summary>
+    public TimeSpan AnnounceInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a node's announcement lives: a node not heard of for this long is dead to the others.</summary>
-    public TimeSpan NodeTimeToLive { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan NodeTimeToLive { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often a node sends a probe through its own subscription to detect a silently stalled one.</summary>
-    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
     public void Validate()

@@ -9,6 +9,9 @@ internal sealed partial class SessionRecord
 {
     private ulong _inIssued;
 
+    /// <summary>An append as a sender waits for it: at most the operation timeout.</summary>
+    public Task WaitBounded(Task append) => append.IsCompleted ? append : _store.WaitForAppendAsync(this, append);
+
     /// <summary>Message <paramref name="received"/> is about to be handed to the application: issue its receipt now.</summary>
     public void IssueReceipt(ulong received)
     {

@@ -93,7 +93,7 @@ public sealed class TetherSession : IWheelEntry
     /// when the session took that push already (a retry of it), so nothing was sent.
     /// </summary>
     internal async ValueTask<bool> SendPushAsync(ReadOnlyMemory<byte> message, string pushId, CancellationToken cancellationToken) =>
-        await SendCoreAsync(message, pushId, cancellationToken).ConfigureAwait(false) != 0;
+        await SendCoreAsync(message, pushId, cancellationToken, failFast: false).ConfigureAwait(false) != 0;
 
     /// <inheritdoc/>
     public override string ToString() => ClientId is null ? $"session {Id}" : $"session {Id} ({ClientId})";
@@ -216,8 +216,11 @@ public sealed class TetherSession : IWheelEntry
     private async ValueTask AwaitSendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
         await SendCoreAsync(message, pushId: null, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Accepts the message and returns its sequence number; 0 when push <paramref name="pushId"/> was taken before.</summary>
-    private async ValueTask<ulong> SendCoreAsync(ReadOnlyMemory<byte> message, string? pushId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Accepts the message and returns its sequence number; 0 when push <paramref name="pushId"/> was taken before. In a
+    /// cluster it waits for Redis's answer at most the operation timeout (<paramref name="failFast"/>), or until it comes.
+    /// </summary>
+    private async ValueTask<ulong> SendCoreAsync(ReadOnlyMemory<byte> message, string? pushId, CancellationToken cancellationToken, bool failFast = true)
     {
         var options = _server.Options.Sessions;
         var time = _server.TimeProvider;
@@ -227,7 +230,7 @@ public sealed class TetherSession : IWheelEntry
             switch (TrySendHere(message.Span, overLimit: false, pushId, broadcastId: 0, out var sequence, out var stored))
             {
                 case SendResult.Queued:
-                    await stored.ConfigureAwait(false);
+                    await (failFast && Core.Persistence is Cluster.SessionRecord record ? record.WaitBounded(stored) : stored).ConfigureAwait(false);
                     return sequence;
                 case SendResult.TooLarge:
                     throw new ArgumentException($"a message of {message.Length} bytes exceeds the client's frame limit ({Core.MaxPayload} bytes of payload)", nameof(message));
@@ -254,7 +257,7 @@ public sealed class TetherSession : IWheelEntry
 
             if (Overflowed(message.Span, pushId, broadcastId: 0, out sequence, out var storedOver))
             {
-                await storedOver.ConfigureAwait(false);
+                await (failFast && Core.Persistence is Cluster.SessionRecord overRecord ? overRecord.WaitBounded(storedOver) : storedOver).ConfigureAwait(false);
                 return sequence;
             }
 

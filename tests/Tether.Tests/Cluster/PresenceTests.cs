@@ -1,3 +1,4 @@
+using Tether.Cluster;
 using static Tether.Tests.Cluster.ClusterTestNodes;
 
 namespace Tether.Tests.Cluster;
@@ -82,6 +83,34 @@ public sealed class PresenceTests
 
         await b.DisposeAsync();
         Assert.Equal("a", Assert.Single(await a.Server.GetNodesAsync()).Name);
+    }
+
+    [RedisFact]
+    public async Task A_killed_node_disappears_from_presence_long_before_its_announcement_expires()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        static void Slow(ScaleOutOptions o)
+        {
+            o.AnnounceInterval = TimeSpan.FromMinutes(1);
+            o.NodeTimeToLive = TimeSpan.FromMinutes(5);
+        }
+
+        await using var a = await StartNodeAsync(redis, "a", Slow);
+        var b = await StartNodeAsync(redis, "b", Slow);
+        await using (var client = await ConnectAsync(b, "on-killed"))
+        {
+            await UntilLocatedAsync(a, "on-killed", "b");
+            await UntilAsync(async () => (await a.Server.GetNodesAsync()).Count == 2, "two nodes");
+
+            // As kill -9: Redis drops the node's connections, and with them its inbox's subscription.
+            await b.Server.KillForTestingAsync();
+
+            await UntilAsync(async () => (await a.Server.GetNodesAsync()).Count == 1, "the killed node gone");
+            Assert.Null(await a.Server.LocateClientAsync("on-killed"));
+            Assert.Equal(":1", await redis.CommandAsync("EXISTS t:node:{" + b.Server.Cluster!.Identity.Id + "}"));
+        }
+
+        await b.DisposeAsync();
     }
 
     [RedisFact]
