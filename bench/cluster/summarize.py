@@ -51,8 +51,9 @@ def pusher(work):
 
 def latency(values, prefix=''):
     values = sorted(values)
-    return {prefix + 'p50Ms': ms(percentile(values, 50)), prefix + 'p99Ms': ms(percentile(values, 99)),
-            prefix + 'p999Ms': ms(percentile(values, 99.9)), prefix + 'maxMs': ms(values[-1] if values else None)}
+    name = (lambda n: prefix + n[0].upper() + n[1:]) if prefix else (lambda n: n)
+    return {name('p50Ms'): ms(percentile(values, 50)), name('p99Ms'): ms(percentile(values, 99)),
+            name('p999Ms'): ms(percentile(values, 99.9)), name('maxMs'): ms(values[-1] if values else None)}
 
 
 def delivery(push, results):
@@ -94,8 +95,10 @@ def main():
         to_ms = lambda t: (t - kill_ns) * 1000.0 / freq
         resumed = sorted(to_ms(t) for t in victim.get('resumedAt', []) if t)
         lost = [t for t in victim.get('lostAt', []) if t]
-        holding = victim.get('connected', 0)
-        figure.update(victimSessions=holding, disconnected=victim.get('disconnected'), resumed=len(resumed),
+        # The victim's sessions: its clients that lost their connection at the kill (a client that had connected
+        # elsewhere at the start, its home node being slow to answer, is not one of them).
+        holding = victim.get('disconnected', 0)
+        figure.update(victimClients=victim.get('connected'), victimSessions=holding, resumed=len(resumed),
                       sessionLost=len(lost), notBack=holding - len(resumed) - len(lost))
         for p in (50, 99, 100):
             need = math.ceil(p / 100.0 * holding)
