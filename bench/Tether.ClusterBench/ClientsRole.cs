@@ -71,6 +71,7 @@ internal static class ClientsRole
         }
 
         var connectMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var awayFromHome = AwayFromHome(clients, nodes[home - 1]);
         var managed = GC.GetTotalMemory(forceFullCollection: true);
         var rss = Environment.WorkingSet;
         tracker.Arm();
@@ -79,6 +80,7 @@ internal static class ClientsRole
             json.WriteNumber("connected", connected);
             json.WriteNumber("failed", failed);
             json.WriteNumber("connectMs", Math.Round(connectMs));
+            json.WriteNumber("awayFromHome", awayFromHome);
             json.WriteNumber("rssBytes", rss);
             json.WriteNumber("managedBytes", managed);
         });
@@ -101,6 +103,8 @@ internal static class ClientsRole
             json.WriteNumber("connected", connected);
             json.WriteNumber("failed", failed);
             json.WriteNumber("connectedAtEnd", connectedAtEnd);
+            json.WriteNumber("awayFromHome", awayFromHome);
+            json.WriteNumber("awayFromHomeAtEnd", AwayFromHome(clients, nodes[home - 1]));
             json.WriteNumber("rssBytes", rss);
             json.WriteNumber("managedBytes", managed);
             recorder.Write(json);
@@ -110,6 +114,10 @@ internal static class ClientsRole
         // The nodes are killed by the script right after; closing 19,000 sessions one by one would only add load.
         return connected > 0 ? 0 : 1;
     }
+
+    /// <summary>Connected clients whose connection is not to their home node (the first endpoint of their list).</summary>
+    private static int AwayFromHome(TetherClient[] clients, IPEndPoint home) =>
+        clients.Count(c => c?.State == ClientState.Connected && !home.Equals(c.ConnectedEndPoint));
 
     private static TetherClientOptions Options(IReadOnlyList<IPEndPoint> nodes, int home, int index, IPAddress? source)
     {

@@ -26,7 +26,7 @@ dotnet "$bench" pusher stream --redis "127.0.0.1:$redis_port" --nodes 1 --per-no
 pusher_pid=$!
 pids+=("$pusher_pid")
 for _ in $(seq 1200); do
-  grep -q '"event":"stream-started"' "$work/pusher.out" && break
+  grep -q '"event":"stream-started"' "$work/pusher.out" 2>/dev/null && break
   kill -0 "$pusher_pid" 2>/dev/null || { echo "pusher failed: $(tail -3 "$work/pusher.err")" >&2; exit 1; }
   sleep 0.1
 done
