@@ -4,17 +4,15 @@ namespace Tether.ClusterBench;
 
 /// <summary>
 /// What the clients of one load process received, shared by all of them (their handlers run concurrently): each push
-/// id seen (a bitmap, so a second copy is a duplicate), per client the last stream number (a lower one is a reorder or
+/// id seen (an <see cref="IdSet"/>, so a second copy is a duplicate), per client the last stream number (a lower one is a reorder or
 /// a repeat, a jump a gap), and each arrival's latency in microseconds (arrival − the pusher's stamp) for the
 /// orchestrating script to merge across processes into exact percentiles.
 /// </summary>
 internal sealed class ArrivalRecorder
 {
-    // Enough for 64 M message ids (8 MiB); the pusher's ids start at 0 and grow by one per send.
-    private const int MaxTrackedId = 64 * 1024 * 1024;
     private const int MaxSamples = 4 * 1024 * 1024;
 
-    private readonly long[] _seen = new long[MaxTrackedId / 64];
+    private readonly IdSet _seen = new();
     private readonly long[] _lastSequence;
     private readonly Lock _samplesLock = new();
     private readonly List<int> _pushMicros = [];
@@ -47,18 +45,14 @@ internal sealed class ArrivalRecorder
         }
 
         Interlocked.Increment(ref _pushes);
-        if (probe.Id is < 0 or >= MaxTrackedId)
+        if (probe.Id is < 0 or >= IdSet.Capacity)
         {
             Interlocked.Increment(ref _outOfRange);
         }
-        else
+        else if (!_seen.Add(probe.Id))
         {
-            var bit = 1L << (int)(probe.Id & 63);
-            if ((Interlocked.Or(ref _seen[probe.Id >> 6], bit) & bit) != 0)
-            {
-                Interlocked.Increment(ref _duplicates);
-                return;
-            }
+            Interlocked.Increment(ref _duplicates);
+            return;
         }
 
         if (probe.Sequence > 0)
@@ -103,6 +97,7 @@ internal sealed class ArrivalRecorder
         json.WriteNumber("streamLast", _lastSequence.Sum());
         json.WriteNumber("broadcastReceived", Interlocked.Read(ref _broadcasts));
         json.WriteNumber("malformed", Interlocked.Read(ref _malformed));
+        _seen.Write(json, "pushIds");
         lock (_samplesLock)
         {
             WriteArray(json, "pushMicros", _pushMicros);

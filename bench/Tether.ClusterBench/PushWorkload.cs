@@ -68,7 +68,7 @@ internal static class PushWorkload
             try
             {
                 var payload = new Probe(ProbeKind.Push, messageId, Stopwatch.GetTimestamp(), 0).ToArray();
-                await outcomes.SendAsync(server, clientId, payload, CancellationToken.None).ConfigureAwait(false);
+                await outcomes.SendAsync(server, clientId, messageId, payload, CancellationToken.None).ConfigureAwait(false);
             }
             finally
             {

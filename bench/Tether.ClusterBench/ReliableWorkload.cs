@@ -47,8 +47,9 @@ internal static class ReliableWorkload
             var random = new Random(loop);
             while (Stopwatch.GetTimestamp() < end && !settings.Stop.IsCancellationRequested)
             {
-                var payload = new Probe(ProbeKind.Push, Interlocked.Increment(ref nextId) - 1, Stopwatch.GetTimestamp(), 0).ToArray();
-                await outcomes.SendAsync(server, ids[random.Next(ids.Length)], payload, CancellationToken.None).ConfigureAwait(false);
+                var id = Interlocked.Increment(ref nextId) - 1;
+                var payload = new Probe(ProbeKind.Push, id, Stopwatch.GetTimestamp(), 0).ToArray();
+                await outcomes.SendAsync(server, ids[random.Next(ids.Length)], id, payload, CancellationToken.None).ConfigureAwait(false);
                 Output.Progress(string.Create(CultureInfo.InvariantCulture, $"pusher: {outcomes.Accepted} accepted"));
             }
         });

@@ -15,6 +15,8 @@ internal sealed class SendOutcomes
     private readonly Lock _lock = new();
     private readonly LatencyHistogram _calls = new();
     private readonly Dictionary<string, long> _errors = new(StringComparer.Ordinal);
+    private readonly IdSet _acceptedIds = new();
+    private readonly IdSet _failedIds = new();
     private long _sent;
     private long _accepted;
     private long _refused;
@@ -25,7 +27,7 @@ internal sealed class SendOutcomes
     public long Sent => Interlocked.Read(ref _sent);
 
     /// <summary>Sends one message and records how it went; true when it was accepted.</summary>
-    public async Task<bool> SendAsync(TetherServer server, string clientId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    public async Task<bool> SendAsync(TetherServer server, string clientId, long id, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _sent);
         var started = Stopwatch.GetTimestamp();
@@ -33,12 +35,18 @@ internal sealed class SendOutcomes
         {
             var accepted = await server.SendToClientAsync(clientId, message, cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref accepted ? ref _accepted : ref _refused);
+            if (accepted)
+            {
+                _acceptedIds.Add(id);
+            }
+
             RecordCall(started, null);
             return accepted;
         }
         catch (Exception ex) when (ex is TetherException or TimeoutException)
         {
             Interlocked.Increment(ref _failed);
+            _failedIds.Add(id);
             RecordCall(started, ex.Message);
             return false;
         }
@@ -68,5 +76,8 @@ internal sealed class SendOutcomes
             json.WritePercentiles(_calls, "call");
             json.WriteCounts("errors", _errors);
         }
+
+        _acceptedIds.Write(json, "acceptedIds");
+        _failedIds.Write(json, "failedIds");
     }
 }

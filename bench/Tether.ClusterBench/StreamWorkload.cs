@@ -44,8 +44,9 @@ internal static class StreamWorkload
             {
                 while (true)
                 {
-                    var payload = new Probe(ProbeKind.Push, Interlocked.Increment(ref nextId) - 1, Stopwatch.GetTimestamp(), sequence).ToArray();
-                    if (await outcomes.SendAsync(server, clientId, payload, CancellationToken.None).ConfigureAwait(false))
+                    var id = Interlocked.Increment(ref nextId) - 1;
+                    var payload = new Probe(ProbeKind.Push, id, Stopwatch.GetTimestamp(), sequence).ToArray();
+                    if (await outcomes.SendAsync(server, clientId, id, payload, CancellationToken.None).ConfigureAwait(false))
                     {
                         break;
                     }

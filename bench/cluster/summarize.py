@@ -4,6 +4,7 @@
 usage: summarize.py <push|reliable|broadcast|kill> WORKDIR [key=value ...]
 The key=value pairs (nodes, per_node, kill_ns, victim...) are copied into the figure.
 """
+import base64
 import glob
 import json
 import math
@@ -56,13 +57,22 @@ def latency(values, prefix=''):
             name('p999Ms'): ms(percentile(values, 99.9)), name('maxMs'): ms(values[-1] if values else None)}
 
 
+def ids(text):
+    """An IdSet's base64 bitmap as an int whose bit i is id i."""
+    return int.from_bytes(base64.b64decode(text or ''), 'little')
+
+
 def delivery(push, results):
-    received = sum(r['pushReceived'] for r in results)
-    duplicated = sum(r['pushDuplicates'] for r in results)
-    unique = received - duplicated - sum(r['pushOutOfRange'] for r in results)
+    received = 0
+    for r in results:
+        received |= ids(r.get('pushIds'))
+    accepted, failed = ids(push.get('acceptedIds')), ids(push.get('failedIds'))
+    # lost: accepted (SendToClientAsync returned true) but never arrived. A send that threw may or may not have
+    # been delivered: those that arrived are counted apart.
     return {'sent': push.get('sent'), 'accepted': push.get('accepted'), 'refused': push.get('refused'),
-            'failed': push.get('failed'), 'received': unique, 'lost': push.get('accepted', 0) - unique,
-            'duplicated': duplicated, 'errors': push.get('errors', {})}
+            'failed': push.get('failed'), 'received': received.bit_count(),
+            'lost': (accepted & ~received).bit_count(), 'failedButArrived': (failed & received).bit_count(),
+            'duplicated': sum(r['pushDuplicates'] for r in results), 'errors': push.get('errors', {})}
 
 
 def main():
