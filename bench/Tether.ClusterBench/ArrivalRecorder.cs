@@ -4,8 +4,8 @@ namespace Tether.ClusterBench;
 
 /// <summary>
 /// What the clients of one load process received, shared by all of them (their handlers run concurrently): each push
-/// id seen (an <see cref="IdSet"/>, so a second copy is a duplicate), per client the last stream number (a lower one is a reorder or
-/// a repeat, a jump a gap), and each arrival's latency in microseconds (arrival − the pusher's stamp) for the
+/// id seen (an <see cref="IdSet"/>, so a second copy is a duplicate), per client the last stream number (the same one again is a
+/// repeat, a lower one a reorder, a jump a gap), and each arrival's latency in microseconds (arrival − the pusher's stamp) for the
 /// orchestrating script to merge across processes into exact percentiles.
 /// </summary>
 internal sealed class ArrivalRecorder
@@ -21,6 +21,7 @@ internal sealed class ArrivalRecorder
     private long _duplicates;
     private long _outOfRange;
     private long _reordered;
+    private long _repeated;
     private long _gaps;
     private long _broadcasts;
     private long _malformed;
@@ -59,7 +60,13 @@ internal sealed class ArrivalRecorder
         {
             // One client's messages are handled one at a time, so its slot needs no interlock.
             var last = _lastSequence[client];
-            if (probe.Sequence <= last)
+            if (probe.Sequence == last)
+            {
+                // The same number under another id: the pusher tried again after a send that threw, and the first
+                // try had arrived after all.
+                Interlocked.Increment(ref _repeated);
+            }
+            else if (probe.Sequence < last)
             {
                 Interlocked.Increment(ref _reordered);
             }
@@ -93,6 +100,7 @@ internal sealed class ArrivalRecorder
         json.WriteNumber("pushDuplicates", Interlocked.Read(ref _duplicates));
         json.WriteNumber("pushOutOfRange", Interlocked.Read(ref _outOfRange));
         json.WriteNumber("streamReordered", Interlocked.Read(ref _reordered));
+        json.WriteNumber("streamRepeated", Interlocked.Read(ref _repeated));
         json.WriteNumber("streamGaps", Interlocked.Read(ref _gaps));
         json.WriteNumber("streamLast", _lastSequence.Sum());
         json.WriteNumber("broadcastReceived", Interlocked.Read(ref _broadcasts));

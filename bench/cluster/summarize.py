@@ -115,7 +115,8 @@ def main():
             figure[f'resumed{p}PctMs'] = round(resumed[need - 1], 1) if need and len(resumed) >= need else None
         stream = delivery(push, [victim] if victim else [])
         figure.update({'stream' + k[0].upper() + k[1:]: v for k, v in stream.items()})
-        figure.update(streamGaps=victim.get('streamGaps'), streamReordered=victim.get('streamReordered'),
+        figure.update(streamGaps=victim.get('streamGaps'), streamRepeated=victim.get('streamRepeated'),
+                      streamReordered=victim.get('streamReordered'),
                       streamRetries=push.get('retries'))
     print(json.dumps(figure))
 
