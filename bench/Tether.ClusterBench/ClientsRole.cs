@@ -21,7 +21,7 @@ internal static class ClientsRole
         var home = args.Int("--home", 1, 1, nodes.Count);
         var count = args.Int("--count", 1000, 1, 1_000_000);
         var source = args.Address("--source");
-        var concurrency = args.Int("--connect-concurrency", 128, 1, 10_000);
+        var concurrency = args.Int("--connect-concurrency", 32, 1, 10_000);
         args.ThrowOnUnknown();
 
         SessionTracker tracker = new(count);

@@ -9,7 +9,7 @@ namespace Tether.ClusterBench;
 internal static class Program
 {
     private const string Usage =
-        "usage: Tether.ClusterBench clients --nodes H:P,H:P... --home K --count N [--source 127.0.0.X] [--connect-concurrency 128]\n"
+        "usage: Tether.ClusterBench clients --nodes H:P,H:P... --home K --count N [--source 127.0.0.X] [--connect-concurrency 32]\n"
         + "       Tether.ClusterBench pusher <push|reliable|broadcast|stream> --redis H:P --nodes N --per-node C [workload options]";
 
     private static async Task<int> Main(string[] args)
