@@ -108,7 +108,17 @@ internal static class ClientsRole
             json.WriteNumber("rssBytes", rss);
             json.WriteNumber("managedBytes", managed);
             recorder.Write(json);
-            tracker.Write(json);
+            tracker.Write(json, i => ClientIds.Of(home, i));
+            json.WriteStartArray("notConnectedAtEndIds");
+            for (var i = 0; i < clients.Length; i++)
+            {
+                if (clients[i]?.State != ClientState.Connected)
+                {
+                    json.WriteStringValue(ClientIds.Of(home, i));
+                }
+            }
+
+            json.WriteEndArray();
         });
 
         // The nodes are killed by the script right after; closing 19,000 sessions one by one would only add load.

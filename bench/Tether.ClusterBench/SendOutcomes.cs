@@ -17,6 +17,7 @@ internal sealed class SendOutcomes
     private readonly Dictionary<string, long> _errors = new(StringComparer.Ordinal);
     private readonly IdSet _acceptedIds = new();
     private readonly IdSet _failedIds = new();
+    private readonly Dictionary<long, string> _acceptedTargets = [];
     private long _sent;
     private long _accepted;
     private long _refused;
@@ -38,6 +39,10 @@ internal sealed class SendOutcomes
             if (accepted)
             {
                 _acceptedIds.Add(id);
+                lock (_lock)
+                {
+                    _acceptedTargets[id] = clientId;
+                }
             }
 
             RecordCall(started, null);
@@ -79,5 +84,17 @@ internal sealed class SendOutcomes
 
         _acceptedIds.Write(json, "acceptedIds");
         _failedIds.Write(json, "failedIds");
+        // The client id of each accepted message, in ascending id order, so that a lost message can be traced to its
+        // client (still reconnecting at the end, or back with its session and the message missing).
+        json.WriteStartArray("acceptedTargets");
+        lock (_lock)
+        {
+            foreach (var (_, clientId) in _acceptedTargets.OrderBy(p => p.Key))
+            {
+                json.WriteStringValue(clientId);
+            }
+        }
+
+        json.WriteEndArray();
     }
 }

@@ -44,7 +44,7 @@ internal sealed class SessionTracker(int clients)
     /// <c>disconnected</c> (clients that lost their connection), and the timestamps of each one's resume and session
     /// loss (0: none), in the same order, plus the first disconnect.
     /// </summary>
-    public void Write(Utf8JsonWriter json)
+    public void Write(Utf8JsonWriter json, Func<int, string> clientId)
     {
         var disconnected = Enumerable.Range(0, _disconnectedAt.Length).Where(i => _disconnectedAt[i] != 0).ToArray();
         json.WriteNumber("frequency", Stopwatch.Frequency);
@@ -52,6 +52,13 @@ internal sealed class SessionTracker(int clients)
         json.WriteNumber("resumed", disconnected.Count(i => _resumedAt[i] != 0));
         json.WriteNumber("sessionLost", disconnected.Count(i => _lostAt[i] != 0));
         json.WriteNumber("firstDisconnectAt", disconnected.Length == 0 ? 0 : disconnected.Min(i => _disconnectedAt[i]));
+        json.WriteStartArray("disconnectedIds");
+        foreach (var i in disconnected)
+        {
+            json.WriteStringValue(clientId(i));
+        }
+
+        json.WriteEndArray();
         json.WriteStartArray("resumedAt");
         foreach (var i in disconnected)
         {

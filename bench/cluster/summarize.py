@@ -69,10 +69,29 @@ def delivery(push, results):
     accepted, failed = ids(push.get('acceptedIds')), ids(push.get('failedIds'))
     # lost: accepted (SendToClientAsync returned true) but never arrived. A send that threw may or may not have
     # been delivered: those that arrived are counted apart.
+    lost = accepted & ~received
     return {'sent': push.get('sent'), 'accepted': push.get('accepted'), 'refused': push.get('refused'),
             'failed': push.get('failed'), 'received': received.bit_count(),
-            'lost': (accepted & ~received).bit_count(), 'failedButArrived': (failed & received).bit_count(),
+            'lost': lost.bit_count(), **lost_to(lost, accepted, push, results),
+            'failedButArrived': (failed & received).bit_count(),
             'duplicated': sum(r['pushDuplicates'] for r in results), 'errors': push.get('errors', {})}
+
+
+def lost_to(lost, accepted, push, results):
+    """Where the lost messages were going: to clients still not connected at the end (the message may wait in their
+    session), or to clients connected at the end, with or without a disconnect during the run: a message lost
+    there is missing from a session that is back."""
+    targets = push.get('acceptedTargets')
+    if not lost or not targets:
+        return {}
+    ids = [i for i in range(accepted.bit_length()) if accepted >> i & 1]
+    by_id = dict(zip(ids, targets))
+    away = {c for r in results for c in r.get('notConnectedAtEndIds', [])}
+    bounced = {c for r in results for c in r.get('disconnectedIds', [])}
+    lost_targets = [by_id.get(i) for i in range(lost.bit_length()) if lost >> i & 1]
+    return {'lostToClientsNotConnectedAtEnd': sum(t in away for t in lost_targets),
+            'lostToClientsBackAfterADisconnect': sum(t not in away and t in bounced for t in lost_targets),
+            'lostToClientsNeverDisconnected': sum(t not in away and t not in bounced for t in lost_targets)}
 
 
 def main():
