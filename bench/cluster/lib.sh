@@ -17,6 +17,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 redis_info() { redis-cli -p "$redis_port" INFO "$1" | tr -d '\r' | awk -F: -v k="$2" '$1==k {print $2}'; }
