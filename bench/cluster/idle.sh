@@ -2,10 +2,12 @@
 # Idle connections with sessions on a cluster of tether serve nodes sharing one Redis, beside a single node measured in
 # the same run (bench/cluster/README.md).
 # usage: idle.sh [NODES=5] [PER_NODE=19000] [MEASURE_S=60]
-# Env: HEARTBEAT (s, 30), SETTLE (s, 10), SINGLE (1: also measure one node without Redis first; 0: skip).
+# Env: HEARTBEAT (s, 30), SETTLE (s, 10), SINGLE (1: also measure one node without Redis first; 0: skip), CONCURRENCY
+# (handshakes in flight per cluster holder, 32: a new session waits for a Redis script with a 100 ms timeout, and five
+# holders at 256 each queue enough of them to be refused with SERVER_BUSY, which idle_holder does not retry).
 set -euo pipefail
 nodes=${1:-5} per_node=${2:-19000} measure=${3:-60}
-heartbeat=${HEARTBEAT:-30} settle=${SETTLE:-10} single=${SINGLE:-1}
+heartbeat=${HEARTBEAT:-30} settle=${SETTLE:-10} single=${SINGLE:-1} concurrency=${CONCURRENCY:-32}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tether=$root/src/Tether.Cli/bin/Release/net10.0/Tether.Cli.dll
 holder=${IDLE_HOLDER:-/tmp/idle_holder}
@@ -33,8 +35,9 @@ start_node() { # index redis-args... -> node_pid[index], node_port[index]
   node_port[$i]=$(head -1 "$work/port$i")
 }
 
-hold() { # index connections sources -> writes $work/holder$i.out
+hold() { # index connections sources [concurrency] -> writes $work/holder$i.out
   "$holder" --target "127.0.0.1:${node_port[$1]}" --pid "${node_pid[$1]}" --connections "$2" --protocol tether \
+    --concurrency "${4:-256}" \
     --heartbeat "$heartbeat" --sources "$3" --settle "$settle" --measure "$measure" >"$work/holder$1.out" 2>"$work/holder$1.err"
 }
 
@@ -58,7 +61,7 @@ memory0=$(redis_info memory used_memory)
 holders=()
 for i in $(seq "$nodes"); do
   # Two source addresses per node (each gives ~28,000 ephemeral ports towards one node's port).
-  hold "$i" "$per_node" "127.0.0.$((2 * i)),127.0.0.$((2 * i + 1))" &
+  hold "$i" "$per_node" "127.0.0.$((2 * i)),127.0.0.$((2 * i + 1))" "$concurrency" &
   holders+=($!)
 done
 
