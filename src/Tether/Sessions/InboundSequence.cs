@@ -11,6 +11,10 @@ internal sealed class InboundSequence(AckPolicy policy)
     private int _unackedMessages;
     private long _unackedBytes;
 
+    // How far what was received is stored where another node could resume from (cluster mode): acks never go beyond
+    // it. MaxValue (a single node) means "as soon as received", so the ack point is simply LastReceived.
+    private ulong _persisted = ulong.MaxValue;
+
     /// <summary>Highest sequence number delivered in order (0 before the first).</summary>
     public ulong LastReceived { get; private set; }
 
@@ -18,19 +22,35 @@ internal sealed class InboundSequence(AckPolicy policy)
     public ulong LastAckSent { get; private set; }
 
     /// <summary>True when something was delivered that the peer has not been told about.</summary>
-    public bool HasPendingAck => HasPendingAckWithin(ulong.MaxValue);
+    public bool HasPendingAck => AckPoint > LastAckSent;
 
-    /// <summary>
-    /// As <see cref="HasPendingAck"/>, counting only what is stored up to <paramref name="persisted"/> (cluster mode:
-    /// acks never go beyond what another node could resume from; <see cref="ulong.MaxValue"/> on a single node).
-    /// </summary>
-    public bool HasPendingAckWithin(ulong persisted) => AckPointWithin(persisted) > LastAckSent;
+    /// <summary>What may be acknowledged: <see cref="LastReceived"/>, but never beyond what is persisted.</summary>
+    public ulong AckPoint => LastReceived < _persisted ? LastReceived : _persisted;
 
-    /// <summary>What may be acknowledged: <see cref="LastReceived"/>, but never beyond <paramref name="persisted"/>.</summary>
-    public ulong AckPointWithin(ulong persisted) => LastReceived < persisted ? LastReceived : persisted;
+    /// <summary>From now on acks wait for <see cref="OnPersisted"/> (a session whose state lives in a shared store).</summary>
+    public void PersistLater() => _persisted = LastReceived;
+
+    /// <summary>Input "persisted up to <paramref name="upTo"/>"; true when it makes an ack pending.</summary>
+    public bool OnPersisted(ulong upTo)
+    {
+        if (_persisted == ulong.MaxValue || upTo <= _persisted)
+        {
+            return false;
+        }
+
+        _persisted = upTo;
+        return HasPendingAck;
+    }
 
     /// <summary>Continues after <paramref name="lastReceived"/> (a session rebuilt from its stored state), all of it acknowledged.</summary>
-    public void Restore(ulong lastReceived) => LastReceived = LastAckSent = lastReceived;
+    public void Restore(ulong lastReceived)
+    {
+        LastReceived = LastAckSent = lastReceived;
+        if (_persisted != ulong.MaxValue)
+        {
+            _persisted = lastReceived;
+        }
+    }
 
     /// <summary>When the pending ack must go out at the latest (timestamp), or <see cref="long.MaxValue"/> if none is pending.</summary>
     public long AckDeadline { get; private set; } = long.MaxValue;
@@ -69,12 +89,9 @@ internal sealed class InboundSequence(AckPolicy policy)
     }
 
     /// <summary>The value to acknowledge now; clears the pending state.</summary>
-    public ulong TakeAck() => TakeAckWithin(ulong.MaxValue);
-
-    /// <summary>As <see cref="TakeAck"/>, acknowledging nothing beyond <paramref name="persisted"/>.</summary>
-    public ulong TakeAckWithin(ulong persisted)
+    public ulong TakeAck()
     {
-        var ack = AckPointWithin(persisted);
+        var ack = AckPoint;
         LastAckSent = ack;
         _unackedMessages = 0;
         _unackedBytes = 0;
@@ -84,7 +101,7 @@ internal sealed class InboundSequence(AckPolicy policy)
 
     /// <summary>
     /// After a resume the peer tells us what it holds; nothing delivered since the last connection's acks needs a
-    /// separate ack, as the WELCOME or HELLO carried <see cref="LastReceived"/> (within <paramref name="persisted"/>).
+    /// separate ack, as the WELCOME or HELLO carried <see cref="LastReceived"/>.
     /// </summary>
-    public void MarkAcknowledgedInHandshake(ulong persisted = ulong.MaxValue) => TakeAckWithin(persisted);
+    public void MarkAcknowledgedInHandshake() => TakeAck();
 }

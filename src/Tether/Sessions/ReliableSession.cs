@@ -136,7 +136,7 @@ internal sealed partial class ReliableSession
             switch (_inbound.Classify(sequence))
             {
                 case SequenceVerdict.Deliver:
-                    var wasPending = _inbound.HasPendingAckWithin(Persisted);
+                    var wasPending = _inbound.HasPendingAck;
                     var due = _inbound.OnDelivered(payloadBytes, now);
                     _persistence?.OnReceived(_inbound.LastReceived);
                     if (due)
@@ -178,8 +178,7 @@ internal sealed partial class ReliableSession
         written = false;
         lock (SyncRoot)
         {
-            var persisted = Persisted;
-            if (attachment != _attachment || attachment == Detached || !_inbound.HasPendingAckWithin(persisted))
+            if (attachment != _attachment || attachment == Detached || !_inbound.HasPendingAck)
             {
                 return long.MaxValue;
             }
@@ -191,7 +190,7 @@ internal sealed partial class ReliableSession
 
             if (output is not null)
             {
-                FrameWriter.WriteAck(output, _inbound.TakeAckWithin(persisted));
+                FrameWriter.WriteAck(output, _inbound.TakeAck());
                 written = true;
             }
 
@@ -211,10 +210,9 @@ internal sealed partial class ReliableSession
         lock (SyncRoot)
         {
             Acknowledge(peerLastReceived);
-            var persisted = Persisted;
-            lastReceived = _inbound.AckPointWithin(persisted);
+            lastReceived = _inbound.AckPoint;
             Volatile.Write(ref _peerMaxFrame, peerMaxFrame);
-            _inbound.MarkAcknowledgedInHandshake(persisted);
+            _inbound.MarkAcknowledgedInHandshake();
             _attachment = ++_lastAttachment;
             _waiters?.ReleaseRoom();
             return _attachment;
@@ -337,11 +335,10 @@ internal sealed partial class ReliableSession
     {
         var flags = DataFlags.Sequence;
         ulong ack = 0;
-        var persisted = Persisted;
-        if (_inbound.HasPendingAckWithin(persisted))
+        if (_inbound.HasPendingAck)
         {
             flags |= DataFlags.Ack;
-            ack = _inbound.TakeAckWithin(persisted);
+            ack = _inbound.TakeAck();
         }
 
         var length = first.Length + second.Length;
