@@ -101,6 +101,8 @@ internal sealed class SessionRecord : ISessionPersistence
     /// <summary>The client id under which a session's keys are stored.</summary>
     public static string StoreClientIdOf(string? clientId, string sessionId) => clientId ?? "~" + sessionId;
 
+    public ulong InboundPersisted => Volatile.Read(ref _inWritten);
+
     public void OnReceived(ulong lastReceived)
     {
         if (RaiseTo(ref _inTarget, lastReceived))
@@ -261,9 +263,9 @@ internal sealed class SessionRecord : ISessionPersistence
                 return;
             }
 
-            _inWritten = received;
+            Volatile.Write(ref _inWritten, received);
             _ackWritten = acknowledged;
-            if (receivedAdvanced && Session.Core.OnInboundPersisted(received) && Session.Connection is { IsPlain: false } connection)
+            if (receivedAdvanced && Session.Core.OnInboundPersisted() && Session.Connection is { IsPlain: false } connection)
             {
                 connection.Link.FlushAck(force: true, 0);
             }
