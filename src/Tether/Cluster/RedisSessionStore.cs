@@ -47,6 +47,9 @@ internal sealed partial class RedisSessionStore : SessionStore
     // Where this node is in the cluster's broadcast log: a new session starts there.
     private ulong BroadcastCursor => _server.Routing?.Feed.Cursor ?? 0;
 
+    // A handshake waits longer than other operations: under a burst of connections a later WELCOME beats a refusal.
+    private TimeSpan HandshakeTimeout => _node.Options.HandshakeTimeout;
+
     /// <summary>False while Redis is unreachable: a message is then refused before it is numbered.</summary>
     public bool IsAvailable => _node.Redis.IsConnected;
 
@@ -67,6 +70,7 @@ internal sealed partial class RedisSessionStore : SessionStore
         RedisResult result;
         try
         {
+            EnsureConnected();
             result = await RunAsync(SessionScripts.Create, new
             {
                 session = Keys.Session(cid),
@@ -79,7 +83,7 @@ internal sealed partial class RedisSessionStore : SessionStore
                 now = _node.Time.GetUtcNow().ToUnixTimeMilliseconds(),
                 cid,
                 bpos = BroadcastLogId.Format(BroadcastCursor),
-            }).ConfigureAwait(false);
+            }, HandshakeTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -89,7 +93,7 @@ internal sealed partial class RedisSessionStore : SessionStore
             throw new SessionStoreUnavailableException("the session could not be stored (Redis unavailable)", ex);
         }
 
-        var record = new SessionRecord(this, session, cid, (long)result, 0, 0);
+        var record = new SessionRecord(this, session, (long)result, 0, 0);
         record.BeginCatchUp(BroadcastCursor);
         session.Core.UsePersistence(record);
         _metrics.Created.Add(1);
@@ -102,7 +106,8 @@ internal sealed partial class RedisSessionStore : SessionStore
         string cid;
         try
         {
-            var owner = await _node.Database.StringGetAsync(Keys.SessionOwnerClient(sid)).WaitAsync(Timeout, _node.Time).ConfigureAwait(false);
+            EnsureConnected();
+            var owner = await _node.Database.StringGetAsync(Keys.SessionOwnerClient(sid)).WaitAsync(HandshakeTimeout, _node.Time).ConfigureAwait(false);
             if (owner.IsNull)
             {
                 return SessionClaim.Unknown with { Id = id };
@@ -120,7 +125,7 @@ internal sealed partial class RedisSessionStore : SessionStore
                 node = NodeId,
                 peer = (long)peerLastReceived,
                 prefix = Keys.Prefix,
-            }).ConfigureAwait(false);
+            }, HandshakeTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -206,7 +211,7 @@ internal sealed partial class RedisSessionStore : SessionStore
 
     public override void Adopt(TetherSession session, SessionClaim claim, ulong peerLastReceived)
     {
-        var record = new SessionRecord(this, session, claim.StoreClientId, claim.Fence, claim.Received, claim.Acknowledged);
+        var record = new SessionRecord(this, session, claim.Fence, claim.Received, claim.Acknowledged);
         record.RememberPushes(claim.RecentPushes);
         record.BeginCatchUp(claim.BroadcastCursor);
         session.Core.UsePersistence(record);
@@ -487,8 +492,17 @@ internal sealed partial class RedisSessionStore : SessionStore
         };
     }
 
-    private Task<RedisResult> RunAsync(LuaScript script, object parameters) =>
-        script.EvaluateAsync(_node.Database, parameters).WaitAsync(Timeout, _node.Time);
+    private Task<RedisResult> RunAsync(LuaScript script, object parameters, TimeSpan? timeout = null) =>
+        script.EvaluateAsync(_node.Database, parameters).WaitAsync(timeout ?? Timeout, _node.Time);
+
+    /// <summary>Fails at once while Redis is disconnected (a handshake is refused now rather than after its timeout).</summary>
+    private void EnsureConnected()
+    {
+        if (!_node.Redis.IsConnected)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "not connected to Redis");
+        }
+    }
 
     private static bool IsRedisFailure(Exception ex) =>
         ex is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException;

@@ -26,6 +26,14 @@ public sealed class ScaleOutOptions
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
+    /// How long a session handshake may wait for Redis to store a new session or hand over a resumed one before the
+    /// client is refused with SERVER_BUSY (it then retries later). Longer than <see cref="OperationTimeout"/> by
+    /// default: during a burst of connections a client waiting a little longer for its WELCOME is far better than a
+    /// refused session. A node whose Redis is disconnected still refuses at once. At most 30 s.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// How long a push to a client id on another node may take in all: when the node holding the client does not
     /// answer (it died, or the client is moving between nodes), the push is tried again until its session is held by a
     /// node that stores it, and fails with an error after this long. Retries never duplicate: the session remembers
@@ -71,6 +79,11 @@ public sealed class ScaleOutOptions
         if (OperationTimeout > TimeSpan.FromSeconds(30))
         {
             throw new ArgumentException("the scale-out operation timeout must be at most 30 s");
+        }
+
+        if (HandshakeTimeout <= TimeSpan.Zero || HandshakeTimeout > TimeSpan.FromSeconds(30))
+        {
+            throw new ArgumentException("the scale-out handshake timeout must be positive and at most 30 s");
         }
 
         if (RemoteSendTimeout < OperationTimeout || RemoteSendTimeout > TimeSpan.FromSeconds(30))

@@ -7,7 +7,7 @@ namespace Tether.Cluster;
 // client's resend is handled once, on the node it resumes on.
 internal sealed partial class SessionRecord
 {
-    private ulong _inIssued;
+    private ulong _inReceipted;
 
     /// <summary>An append as a sender waits for it: at most the operation timeout.</summary>
     public Task WaitBounded(Task append) => append.IsCompleted ? append : _store.WaitForAppendAsync(this, append);
@@ -15,43 +15,23 @@ internal sealed partial class SessionRecord
     /// <summary>Message <paramref name="received"/> is about to be handed to the application: issue its receipt now.</summary>
     public void IssueReceipt(ulong received)
     {
-        ulong acknowledged;
-        lock (_writeBehind)
+        if (IsActive && received > InboundPersisted)
         {
-            if (!IsActive || received <= Math.Max(_inIssued, _inWritten))
-            {
-                return;
-            }
-
-            _inIssued = received;
-            _inTarget = Math.Max(_inTarget, received);
-            acknowledged = _ackTarget;
+            _ = WriteReceiptAsync(received, Volatile.Read(ref _ackTarget));
         }
-
-        _ = WriteReceiptAsync(received, acknowledged);
     }
 
     private async Task WriteReceiptAsync(ulong received, ulong acknowledged)
     {
-        // Runs synchronously up to the script's dispatch: the receipt is queued on the Redis connection before this returns.
+        // Runs synchronously up to the script's dispatch: the receipt is queued on the Redis connection before this
+        // returns. A failed one is written again by the write-behind once Redis is back (the store schedules it).
         if (!await _store.SyncAsync(this, received, acknowledged).ConfigureAwait(false))
         {
-            lock (_writeBehind)
-            {
-                // The write-behind retries it.
-                _inIssued = _inWritten;
-            }
-
             return;
         }
 
-        lock (_writeBehind)
-        {
-            _inWritten = Math.Max(_inWritten, received);
-            _ackWritten = Math.Max(_ackWritten, acknowledged);
-        }
-
-        if (Session.Core.OnInboundPersisted(received) && Session.Connection is { IsPlain: false } connection)
+        RaiseTo(ref _inReceipted, received);
+        if (Session.Core.OnInboundPersisted() && Session.Connection is { IsPlain: false } connection)
         {
             connection.Link.FlushAck(force: true, 0);
         }

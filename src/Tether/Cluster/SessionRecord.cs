@@ -5,93 +5,113 @@ using Tether.Sessions;
 namespace Tether.Cluster;
 
 /// <summary>
-/// A session this node owns in Redis: its keys and fence, the appends of its reliable messages (issued in sequence
-/// order under <see cref="Gate"/>, so the stream's ids only grow) and the coalesced write-behind of what the client
-/// sent (in) and acknowledged (acked): at most one write in flight, the newest values win.
+/// A session this node owns in Redis: its fence, the appends of its reliable messages (issued in sequence order under
+/// <see cref="Gate"/>, so the stream's ids only grow) and the coalesced write-behind of what the client sent (in) and
+/// acknowledged (acked): at most one write in flight, the newest values win.
 /// </summary>
+/// <remarks>
+/// One lives as long as its session is held here, idle or not, on every node of a cluster: it keeps only numbers and
+/// the references it cannot derive. Its Redis keys are built from the client id when a write needs them, the gate is
+/// the record's own monitor, the write-behind is lock-free, and the release's task exists only once someone waits.
+/// </remarks>
 internal sealed partial class SessionRecord : ISessionPersistence
 {
+    private const int FlushIdle = 0;
+    private const int FlushRunning = 1;
+
     private readonly RedisSessionStore _store;
-    private readonly Lock _writeBehind = new();
-    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _released;
+    private PushIds? _pushes;
+
+    // The write-behind: targets only grow (raised lock-free by the session's inputs); the written values belong to the
+    // one flush in flight (_flushing).
     private ulong _inTarget;
     private ulong _inWritten;
     private ulong _ackTarget;
     private ulong _ackWritten;
-    private bool _flushing;
+    private int _flushing;
     private int _state;
-    private PushIds? _pushes;
+    private int _isReleased;
 
     // Write-ahead: the highest sequence number whose frame was handed to a link (or replayed on attach); frames after it
     // wait for their appends. Under Gate.
     private ulong _written;
 
-    public SessionRecord(RedisSessionStore store, TetherSession session, string storeClientId, long fence, ulong received, ulong acknowledged)
+    public SessionRecord(RedisSessionStore store, TetherSession session, long fence, ulong received, ulong acknowledged)
     {
         _store = store;
         Session = session;
-        StoreClientId = storeClientId;
-        Fence = fence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Fence = fence;
         _inTarget = _inWritten = received;
         _ackTarget = _ackWritten = acknowledged;
-        var keys = store.Keys;
-        SessionKey = keys.Session(storeClientId);
-        LogKey = keys.SessionLog(storeClientId);
-        TombstoneKey = keys.SessionTombstone(storeClientId);
-        SidKey = keys.SessionOwnerClient(session.Id.ToString());
     }
 
     public TetherSession Session { get; }
 
-    public string StoreClientId { get; }
+    /// <summary>The client id the keys are under: the application's, or "~" + session id for an anonymous session.</summary>
+    public string StoreClientId => StoreClientIdOf(Session.ClientId, Session.Id.ToString());
 
-    public string Fence { get; }
+    /// <summary>The session's fence in Redis when this node took it: every write checks it.</summary>
+    public long Fence { get; }
 
-    public RedisKey SessionKey { get; }
+    public RedisKey SessionKey => _store.Keys.Session(StoreClientId);
 
-    public RedisKey LogKey { get; }
+    public RedisKey LogKey => _store.Keys.SessionLog(StoreClientId);
 
-    public RedisKey TombstoneKey { get; }
+    public RedisKey TombstoneKey => _store.Keys.SessionTombstone(StoreClientId);
 
-    public RedisKey SidKey { get; }
+    public RedisKey SidKey => _store.Keys.SessionOwnerClient(Session.Id.ToString());
 
-    /// <summary>Held while a message is numbered and its append issued: appends reach Redis in sequence order.</summary>
-    public Lock Gate { get; } = new();
+    /// <summary>
+    /// Held while a message is numbered and its append issued: appends reach Redis in sequence order. The record's own
+    /// monitor (a separate lock object would cost 40 bytes per session); nothing else locks a record.
+    /// </summary>
+    public object Gate => this;
 
     /// <summary>True while the node owns the session (not released, dropped or broken).</summary>
     public bool IsActive => Volatile.Read(ref _state) == (int)RecordState.Active;
 
     /// <summary>Completes when a release (the client left) has been written, or given up.</summary>
-    public Task Released => _released.Task;
-
-    public void OnReceived(ulong lastReceived)
+    public Task Released
     {
-        lock (_writeBehind)
+        get
         {
-            if (lastReceived <= _inTarget)
+            if (Volatile.Read(ref _isReleased) != 0)
             {
-                return;
+                return Task.CompletedTask;
             }
 
-            _inTarget = lastReceived;
-        }
+            var waiter = Volatile.Read(ref _released);
+            if (waiter is null)
+            {
+                var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                waiter = Interlocked.CompareExchange(ref _released, created, null) ?? created;
+            }
 
-        ScheduleFlush();
+            // MarkReleased may have run between the check above and the task's creation.
+            if (Volatile.Read(ref _isReleased) != 0)
+            {
+                waiter.TrySetResult();
+            }
+
+            return waiter.Task;
+        }
     }
+
+    /// <summary>The client id under which a session's keys are stored.</summary>
+    public static string StoreClientIdOf(string? clientId, string sessionId) => clientId ?? "~" + sessionId;
+
+    public ulong InboundPersisted => Math.Max(Volatile.Read(ref _inWritten), Volatile.Read(ref _inReceipted));
+
+    /// <summary>Raises the receive position; its write is the message's receipt (<see cref="IssueReceipt"/>), issued before the handler sees it.</summary>
+    public void OnReceived(ulong lastReceived) => RaiseTo(ref _inTarget, lastReceived);
 
     public void OnAcknowledged(ulong acknowledged)
     {
-        lock (_writeBehind)
+        if (RaiseTo(ref _ackTarget, acknowledged))
         {
-            if (acknowledged <= _ackTarget)
-            {
-                return;
-            }
-
-            _ackTarget = acknowledged;
+            ScheduleFlush();
         }
-
-        ScheduleFlush();
     }
 
     /// <summary>False while the store cannot take a message: it is refused before it is numbered, and the connection stays.</summary>
@@ -163,71 +183,85 @@ internal sealed partial class SessionRecord : ISessionPersistence
     /// <summary>Moves to <paramref name="next"/> from Active; false if it had left Active already.</summary>
     public bool TryLeave(RecordState next) => Interlocked.CompareExchange(ref _state, (int)next, (int)RecordState.Active) == (int)RecordState.Active;
 
-    public void MarkReleased() => _released.TrySetResult();
+    public void MarkReleased()
+    {
+        Volatile.Write(ref _isReleased, 1);
+        Volatile.Read(ref _released)?.TrySetResult();
+    }
 
     /// <summary>The values a release writes (the final ones: the session is detached).</summary>
-    public (ulong Received, ulong Acknowledged) FinalProgress()
+    public (ulong Received, ulong Acknowledged) FinalProgress() =>
+        (Math.Max(Volatile.Read(ref _inTarget), Session.Core.LastReceived), Math.Max(Volatile.Read(ref _ackTarget), Session.Core.LastAcknowledged));
+
+    /// <summary>Raises <paramref name="target"/> to <paramref name="value"/>; false when it was there already.</summary>
+    private static bool RaiseTo(ref ulong target, ulong value)
     {
-        lock (_writeBehind)
+        var current = Volatile.Read(ref target);
+        while (value > current)
         {
-            return (Math.Max(_inTarget, Session.Core.LastReceived), Math.Max(_ackTarget, Session.Core.LastAcknowledged));
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
         }
+
+        return false;
     }
+
+    private bool HasUnwritten() => Volatile.Read(ref _inTarget) > InboundPersisted || Volatile.Read(ref _ackTarget) != _ackWritten;
 
     private void ScheduleFlush()
     {
-        lock (_writeBehind)
+        if (Interlocked.Exchange(ref _flushing, FlushRunning) == FlushRunning)
         {
-            if (_flushing)
-            {
-                return;
-            }
-
-            _flushing = true;
+            return;
         }
 
         // Off the caller's thread: the session calls in under its lock, and the flush takes the link's send lock.
         ThreadPool.UnsafeQueueUserWorkItem(static record => _ = record.FlushAsync(), this, preferLocal: false);
     }
 
+    /// <summary>
+    /// Ends the flush when nothing is left to write; false when a target was raised meanwhile and this flush took
+    /// the turn back (the raise saw a flush running and left the write to it).
+    /// </summary>
+    private bool TryEndFlush()
+    {
+        // A full fence before the targets are read again: a raise either sees no flush running or is seen here.
+        Interlocked.Exchange(ref _flushing, FlushIdle);
+        return !(IsActive && HasUnwritten() && Interlocked.Exchange(ref _flushing, FlushRunning) == FlushIdle);
+    }
+
     private async Task FlushAsync()
     {
         while (true)
         {
-            ulong received;
-            ulong acknowledged;
-            bool receivedAdvanced;
-            lock (_writeBehind)
+            if (!IsActive || !HasUnwritten())
             {
-                // A receipt in flight covers the receive position it was issued for.
-                if (!IsActive || (_inTarget <= Math.Max(_inWritten, _inIssued) && _ackTarget == _ackWritten))
+                if (TryEndFlush())
                 {
-                    _flushing = false;
                     return;
                 }
 
-                received = _inTarget;
-                acknowledged = _ackTarget;
-                receivedAdvanced = received > _inWritten;
+                continue;
             }
 
+            var received = Volatile.Read(ref _inTarget);
+            var acknowledged = Volatile.Read(ref _ackTarget);
+            var receivedAdvanced = received > InboundPersisted;
             if (!await _store.SyncAsync(this, received, acknowledged).ConfigureAwait(false))
             {
-                lock (_writeBehind)
-                {
-                    _flushing = false;
-                }
-
+                // Dropped, or failed and left to RetrySync: not retried from here.
+                Volatile.Write(ref _flushing, FlushIdle);
                 return;
             }
 
-            lock (_writeBehind)
-            {
-                _inWritten = received;
-                _ackWritten = acknowledged;
-            }
-
-            if (receivedAdvanced && Session.Core.OnInboundPersisted(received) && Session.Connection is { IsPlain: false } connection)
+            Volatile.Write(ref _inWritten, received);
+            _ackWritten = acknowledged;
+            if (receivedAdvanced && Session.Core.OnInboundPersisted() && Session.Connection is { IsPlain: false } connection)
             {
                 connection.Link.FlushAck(force: true, 0);
             }

@@ -11,4 +11,10 @@ internal interface ISessionPersistence
 
     /// <summary>The peer acknowledged messages up to <paramref name="acknowledged"/>.</summary>
     void OnAcknowledged(ulong acknowledged);
+
+    /// <summary>
+    /// How far what was received is stored where another node could resume from: the session acknowledges nothing
+    /// beyond it. Only grows; read under the session's lock.
+    /// </summary>
+    ulong InboundPersisted { get; }
 }

@@ -11,10 +11,6 @@ internal sealed class InboundSequence(AckPolicy policy)
     private int _unackedMessages;
     private long _unackedBytes;
 
-    // How far what was received is stored where another node could resume from (cluster mode): acks never go beyond
-    // it. MaxValue (a single node) means "as soon as received", so the ack point is simply LastReceived.
-    private ulong _persisted = ulong.MaxValue;
-
     /// <summary>Highest sequence number delivered in order (0 before the first).</summary>
     public ulong LastReceived { get; private set; }
 
@@ -22,35 +18,19 @@ internal sealed class InboundSequence(AckPolicy policy)
     public ulong LastAckSent { get; private set; }
 
     /// <summary>True when something was delivered that the peer has not been told about.</summary>
-    public bool HasPendingAck => AckPoint > LastAckSent;
+    public bool HasPendingAck => HasPendingAckWithin(ulong.MaxValue);
 
-    /// <summary>What may be acknowledged: <see cref="LastReceived"/>, but never beyond what is persisted.</summary>
-    public ulong AckPoint => LastReceived < _persisted ? LastReceived : _persisted;
+    /// <summary>
+    /// As <see cref="HasPendingAck"/>, counting only what is stored up to <paramref name="persisted"/> (cluster mode:
+    /// acks never go beyond what another node could resume from; <see cref="ulong.MaxValue"/> on a single node).
+    /// </summary>
+    public bool HasPendingAckWithin(ulong persisted) => AckPointWithin(persisted) > LastAckSent;
 
-    /// <summary>From now on acks wait for <see cref="OnPersisted"/> (a session whose state lives in a shared store).</summary>
-    public void PersistLater() => _persisted = LastReceived;
-
-    /// <summary>Input "persisted up to <paramref name="upTo"/>"; true when it makes an ack pending.</summary>
-    public bool OnPersisted(ulong upTo)
-    {
-        if (_persisted == ulong.MaxValue || upTo <= _persisted)
-        {
-            return false;
-        }
-
-        _persisted = upTo;
-        return HasPendingAck;
-    }
+    /// <summary>What may be acknowledged: <see cref="LastReceived"/>, but never beyond <paramref name="persisted"/>.</summary>
+    public ulong AckPointWithin(ulong persisted) => LastReceived < persisted ? LastReceived : persisted;
 
     /// <summary>Continues after <paramref name="lastReceived"/> (a session rebuilt from its stored state), all of it acknowledged.</summary>
-    public void Restore(ulong lastReceived)
-    {
-        LastReceived = LastAckSent = lastReceived;
-        if (_persisted != ulong.MaxValue)
-        {
-            _persisted = lastReceived;
-        }
-    }
+    public void Restore(ulong lastReceived) => LastReceived = LastAckSent = lastReceived;
 
     /// <summary>When the pending ack must go out at the latest (timestamp), or <see cref="long.MaxValue"/> if none is pending.</summary>
     public long AckDeadline { get; private set; } = long.MaxValue;
@@ -89,9 +69,12 @@ internal sealed class InboundSequence(AckPolicy policy)
     }
 
     /// <summary>The value to acknowledge now; clears the pending state.</summary>
-    public ulong TakeAck()
+    public ulong TakeAck() => TakeAckWithin(ulong.MaxValue);
+
+    /// <summary>As <see cref="TakeAck"/>, acknowledging nothing beyond <paramref name="persisted"/>.</summary>
+    public ulong TakeAckWithin(ulong persisted)
     {
-        var ack = AckPoint;
+        var ack = AckPointWithin(persisted);
         LastAckSent = ack;
         _unackedMessages = 0;
         _unackedBytes = 0;
@@ -101,7 +84,7 @@ internal sealed class InboundSequence(AckPolicy policy)
 
     /// <summary>
     /// After a resume the peer tells us what it holds; nothing delivered since the last connection's acks needs a
-    /// separate ack, as the WELCOME or HELLO carried <see cref="LastReceived"/>.
+    /// separate ack, as the WELCOME or HELLO carried <see cref="LastReceived"/> (within <paramref name="persisted"/>).
     /// </summary>
-    public void MarkAcknowledgedInHandshake() => TakeAck();
+    public void MarkAcknowledgedInHandshake(ulong persisted = ulong.MaxValue) => TakeAckWithin(persisted);
 }

@@ -8,16 +8,20 @@ internal sealed partial class ReliableSession
 {
     /// <summary>
     /// Makes the session report its progress to <paramref name="persistence"/> and, from now on, acknowledge only what
-    /// it says is persisted (<see cref="OnInboundPersisted"/>).
+    /// it says is persisted (<see cref="ISessionPersistence.InboundPersisted"/>; <see cref="OnInboundPersisted"/> when
+    /// that grows).
     /// </summary>
     public void UsePersistence(ISessionPersistence persistence)
     {
         lock (SyncRoot)
         {
-            _inbound.PersistLater();
             Volatile.Write(ref _persistence, persistence);
         }
     }
+
+    // How far acks may go (under the session lock): what the store has, or everything on a single node. The store
+    // keeps that position, not the session, so that a single node's sessions carry nothing for it.
+    private ulong Persisted => _persistence?.InboundPersisted ?? ulong.MaxValue;
 
     /// <summary>
     /// Rebuilds the session from its stored state: <paramref name="held"/> are the unacknowledged messages numbered
@@ -96,14 +100,14 @@ internal sealed partial class ReliableSession
     }
 
     /// <summary>
-    /// Input "inbound persisted up to <paramref name="upTo"/>": acks may now cover it. True when an ack is pending on
-    /// an attachment (the caller flushes it).
+    /// Input "the store's <see cref="ISessionPersistence.InboundPersisted"/> grew": acks may now cover it. True when an
+    /// ack is pending on an attachment (the caller flushes it); always false without persistence.
     /// </summary>
-    public bool OnInboundPersisted(ulong upTo)
+    public bool OnInboundPersisted()
     {
         lock (SyncRoot)
         {
-            return _inbound.OnPersisted(upTo) && _attachment != Detached;
+            return _persistence is not null && _attachment != Detached && _inbound.HasPendingAckWithin(Persisted);
         }
     }
 }

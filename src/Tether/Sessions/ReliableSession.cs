@@ -136,7 +136,7 @@ internal sealed partial class ReliableSession
             switch (_inbound.Classify(sequence))
             {
                 case SequenceVerdict.Deliver:
-                    var wasPending = _inbound.HasPendingAck;
+                    var wasPending = _inbound.HasPendingAckWithin(Persisted);
                     var due = _inbound.OnDelivered(payloadBytes, now);
                     _persistence?.OnReceived(_inbound.LastReceived);
                     if (due)
@@ -178,7 +178,8 @@ internal sealed partial class ReliableSession
         written = false;
         lock (SyncRoot)
         {
-            if (attachment != _attachment || attachment == Detached || !_inbound.HasPendingAck)
+            var persisted = Persisted;
+            if (attachment != _attachment || attachment == Detached || !_inbound.HasPendingAckWithin(persisted))
             {
                 return long.MaxValue;
             }
@@ -190,7 +191,7 @@ internal sealed partial class ReliableSession
 
             if (output is not null)
             {
-                FrameWriter.WriteAck(output, _inbound.TakeAck());
+                FrameWriter.WriteAck(output, _inbound.TakeAckWithin(persisted));
                 written = true;
             }
 
@@ -210,9 +211,10 @@ internal sealed partial class ReliableSession
         lock (SyncRoot)
         {
             Acknowledge(peerLastReceived);
-            lastReceived = _inbound.AckPoint;
+            var persisted = Persisted;
+            lastReceived = _inbound.AckPointWithin(persisted);
             Volatile.Write(ref _peerMaxFrame, peerMaxFrame);
-            _inbound.MarkAcknowledgedInHandshake();
+            _inbound.MarkAcknowledgedInHandshake(persisted);
             _attachment = ++_lastAttachment;
             _waiters?.ReleaseRoom();
             return _attachment;
@@ -335,10 +337,11 @@ internal sealed partial class ReliableSession
     {
         var flags = DataFlags.Sequence;
         ulong ack = 0;
-        if (_inbound.HasPendingAck)
+        var persisted = Persisted;
+        if (_inbound.HasPendingAckWithin(persisted))
         {
             flags |= DataFlags.Ack;
-            ack = _inbound.TakeAck();
+            ack = _inbound.TakeAckWithin(persisted);
         }
 
         var length = first.Length + second.Length;
