@@ -15,6 +15,8 @@ internal sealed class SessionStoreMetrics
         Refused = meter.CreateCounter<long>("tether.cluster.sessions.refused", "{connection}", "Session handshakes refused with SERVER_BUSY because Redis was unavailable.");
         Failures = meter.CreateCounter<long>("tether.cluster.store.failures", "{operation}", "Redis operations of the session store that failed or timed out, tagged with operation.");
         Appends = meter.CreateCounter<long>("tether.cluster.store.appends", "{message}", "Reliable messages appended to Redis.");
+        Restored = meter.CreateCounter<long>("tether.cluster.sessions.restored", "{session}", "Sessions written back to Redis from this node's memory after Redis lost them (it restarted without its data).");
+        RestoreFailures = meter.CreateCounter<long>("tether.cluster.sessions.restore_failures", "{session}", "Restores of sessions to Redis that failed (Redis away again); each is retried at the next reconnect.");
     }
 
     public Counter<long> Created { get; }
@@ -32,4 +34,8 @@ internal sealed class SessionStoreMetrics
     public Counter<long> Failures { get; }
 
     public Counter<long> Appends { get; }
+
+    public Counter<long> Restored { get; }
+
+    public Counter<long> RestoreFailures { get; }
 }

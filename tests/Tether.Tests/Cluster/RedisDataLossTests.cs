@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Tether.Client;
+using Tether.FaultProxy;
+using Tether.Protocol;
+using Tether.Server;
+using Tether.Tests.Support;
+using static Tether.Tests.Cluster.ClusterTestNodes;
+
+namespace Tether.Tests.Cluster;
+
+/// <summary>
+/// Redis restarted without its data: the node writes the sessions it holds back from memory, so no connection is
+/// dropped, no session is lost, reliable messages go on in order both ways, and the sessions resume on another node.
+/// </summary>
+public sealed class RedisDataLossTests
+{
+    [RedisFact]
+    public async Task Redis_restarted_empty_drops_no_connection_and_the_sessions_go_on_and_resume_on_another_node()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await StartNodeAsync(redis, "a");
+        await using var b = await StartNodeAsync(redis, "b");
+        using var metrics = new MetricRecorder(a.Server.Metrics.Meter, "none");
+        await using var proxy = TcpFaultProxy.Start(a.EndPoint);
+        await using var s1 = await WatchedClient.ConnectAsync("s1", session: true, proxy.EndPoint, b.EndPoint);
+        await using var s2 = await WatchedClient.ConnectAsync("s2", session: true, a.EndPoint);
+        await using var plain = await WatchedClient.ConnectAsync("plain", session: false, a.EndPoint);
+        await ExchangeAsync(a, s1, "before");
+        await ExchangeAsync(a, s2, "before");
+
+        await redis.StopAsync();
+        await Eventually.WaitUntilAsync(() => !a.Server.Cluster!.Redis.IsConnected, "the node saw Redis go");
+        await redis.StartAgainAsync();
+
+        await Eventually.WaitUntilAsync(() => metrics.Sum("tether.cluster.sessions.restored") >= 2, "both sessions restored");
+        Assert.Equal(a.Server.Cluster!.Identity.Id, await FieldAsync(redis, "s1", "owner"));
+        Assert.Equal(a.Server.Cluster!.Identity.Id, await FieldAsync(redis, "s2", "owner"));
+        await ExchangeAsync(a, s1, "after");
+        await ExchangeAsync(a, s2, "after");
+        Assert.True(await a.Server.SendToClientAsync("plain", "plain after"u8.ToArray()));
+        Assert.Equal("plain after", await plain.NextAsync());
+        foreach (var client in new[] { s1, s2, plain })
+        {
+            client.AssertUndisturbed();
+        }
+
+        Assert.False(a.Handler.TryGetDisconnected(out _));
+        Assert.False(a.Handler.TryGetSessionLost(out _));
+        Assert.Equal(0, metrics.Sum("tether.cluster.sessions.vanished"));
+
+        // Its state is in Redis again: s1 resumes on b, with nothing lost, repeated or reordered.
+        var sessionId = s1.Client.SessionId;
+        proxy.RefuseNewConnections(true);
+        proxy.ResetAll();
+        var resumed = await s1.Resumed.Task.WaitAsync(Timeouts.Event);
+        Assert.Equal(sessionId, resumed.SessionId);
+        await ExchangeAsync(b, s1, "on b");
+        Assert.False(s1.Lost.Task.IsCompleted, "the session was not lost");
+        Assert.False(b.Handler.TryGetSessionLost(out _));
+    }
+
+    [RedisFact]
+    public async Task A_write_that_finds_its_session_gone_first_restores_it_and_reliable_sends_keep_their_order()
+    {
+        await using var redis = await RedisServer.StartAsync();
+
+        // No epoch check for a long while: the writes find the loss first.
+        await using var a = await StartNodeAsync(redis, "a", o => (o.AnnounceInterval, o.NodeTimeToLive) = (TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(3)));
+        using var metrics = new MetricRecorder(a.Server.Metrics.Meter, "none");
+        await using var s = await WatchedClient.ConnectAsync("s", session: true, a.EndPoint);
+        var connection = await ExchangeAsync(a, s, "before");
+
+        await redis.RestartAsync();
+        await Eventually.WaitUntilAsync(() => a.Server.Cluster!.Redis.IsConnected, "the node reconnected");
+
+        // Sent back to back: the first appends meet GONE, the restore writes them back, and later ones follow it.
+        var sends = Enumerable.Range(1, 20).Select(i => connection.SendAsync(Encoding.UTF8.GetBytes($"down{i}")).AsTask()).ToArray();
+        await Task.WhenAll(sends);
+        for (var i = 1; i <= 20; i++)
+        {
+            Assert.Equal($"down{i}", await s.NextAsync());
+        }
+
+        for (var i = 1; i <= 3; i++)
+        {
+            await s.Client.SendAsync(Encoding.UTF8.GetBytes($"up{i}"));
+            Assert.Equal($"up{i}", Encoding.UTF8.GetString((await a.Handler.NextMessageAsync()).Message));
+        }
+
+        await WaitForFieldAsync(redis, "s", "in", "4");
+        Assert.True(metrics.Sum("tether.cluster.sessions.restored") >= 1);
+        Assert.Equal(a.Server.Cluster!.Identity.Id, await FieldAsync(redis, "s", "owner"));
+        s.AssertUndisturbed();
+        Assert.False(a.Handler.TryGetDisconnected(out _));
+    }
+
+    [RedisFact]
+    public async Task A_session_that_was_ended_on_purpose_is_not_restored_its_connection_closes_and_the_client_is_told()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await StartNodeAsync(redis, "a", o => (o.AnnounceInterval, o.NodeTimeToLive) = (TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(3)));
+        using var metrics = new MetricRecorder(a.Server.Metrics.Meter, "none");
+        await using var s = await WatchedClient.ConnectAsync("ended", session: true, a.EndPoint);
+        var connection = await ExchangeAsync(a, s, "before");
+        var sessionId = s.Client.SessionId!.Value;
+
+        // Its record is gone and a tombstone says it was ended (as when a resume elsewhere found a gap).
+        await redis.CommandAsync($"SET t:{{ended}}:lost {sessionId}|Overflow|0");
+        await redis.CommandAsync("DEL t:{ended}:sess t:{ended}:out");
+
+        await Assert.ThrowsAsync<TetherException>(() => connection.SendAsync("not restored"u8.ToArray()).AsTask());
+        var (_, info) = await a.Handler.NextDisconnectedAsync();
+        Assert.Equal(CloseCode.ServerBusy, info.Code);
+        Assert.Equal(1, metrics.Sum("tether.cluster.sessions.vanished"));
+        Assert.Equal(0, metrics.Sum("tether.cluster.sessions.restored"));
+        var lost = await s.Lost.Task.WaitAsync(Timeouts.Event);
+        Assert.Equal(sessionId, lost.Info.SessionId);
+    }
+
+    /// <summary>One message up and one down on the client's session; returns the node's connection of the client.</summary>
+    private static async Task<TetherConnection> ExchangeAsync(ServerFixture node, WatchedClient client, string label)
+    {
+        await client.Client.SendAsync(Encoding.UTF8.GetBytes($"{label} up"));
+        var (connection, message) = await node.Handler.NextMessageAsync();
+        Assert.Equal($"{label} up", Encoding.UTF8.GetString(message));
+        Assert.Equal(client.Id, connection.ClientId);
+        await connection.SendAsync(Encoding.UTF8.GetBytes($"{label} down"));
+        Assert.Equal($"{label} down", await client.NextAsync());
+        return connection;
+    }
+
+    private static async Task<string?> FieldAsync(RedisServer redis, string clientId, string field)
+    {
+        // A bulk string reply: "$length\r\nvalue", or "$-1" for none.
+        var reply = await redis.CommandAsync($"HGET t:{{{clientId}}}:sess {field}");
+        var end = reply.IndexOf("\r\n", StringComparison.Ordinal);
+        return reply == "$-1" ? null : end < 0 ? string.Empty : reply[(end + 2)..];
+    }
+
+    private static Task WaitForFieldAsync(RedisServer redis, string clientId, string field, string value) =>
+        UntilAsync(async () => await FieldAsync(redis, clientId, field) == value, $"{clientId}'s {field} is {value}");
+
+    /// <summary>A client that records every state change and session event, and reads its messages in order.</summary>
+    private sealed class WatchedClient : IAsyncDisposable
+    {
+        private readonly ConcurrentQueue<ClientState> _states = new();
+        private readonly ReadingClient _reader;
+
+        private WatchedClient(TetherClient client, string id)
+        {
+            Client = client;
+            Id = id;
+            client.StateChanged += (_, e) => _states.Enqueue(e.Current);
+            client.SessionResumed += (_, e) => Resumed.TrySetResult(e);
+            client.SessionLost += (_, e) => Lost.TrySetResult(e);
+            _reader = new ReadingClient(client);
+        }
+
+        public TetherClient Client { get; }
+
+        public string Id { get; }
+
+        public TaskCompletionSource<SessionResumedEventArgs> Resumed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource<SessionLostEventArgs> Lost { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public static async Task<WatchedClient> ConnectAsync(string clientId, bool session, params System.Net.IPEndPoint[] endPoints)
+        {
+            var options = ClientFactory.Options(endPoints);
+            options.ClientId = clientId;
+            options.Sessions.Enabled = session;
+            var client = new WatchedClient(new TetherClient(options), clientId);
+            await client.Client.ConnectAsync();
+            client._states.Clear();
+            return client;
+        }
+
+        public Task<string> NextAsync() => _reader.NextAsync();
+
+        /// <summary>Still connected, never disconnected, no session lost or resumed.</summary>
+        public void AssertUndisturbed()
+        {
+            Assert.Equal(ClientState.Connected, Client.State);
+            Assert.DoesNotContain(_states, state => state != ClientState.Connected);
+            Assert.False(Lost.Task.IsCompleted, $"{Id}'s session was lost");
+            Assert.False(Resumed.Task.IsCompleted, $"{Id}'s session was resumed (it had disconnected)");
+        }
+
+        public ValueTask DisposeAsync() => _reader.DisposeAsync();
+    }
+}
