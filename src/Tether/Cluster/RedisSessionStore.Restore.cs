@@ -162,7 +162,21 @@ internal sealed partial class RedisSessionStore
 
     private async Task<RestoreResult> RestoreAsync(SessionRecord record)
     {
-        var outcome = await RestoreCoreAsync(record).ConfigureAwait(false);
+        RestoreOutcome outcome;
+        try
+        {
+            outcome = await RestoreCoreAsync(record).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Whatever went wrong, the writes waiting for this restore must hear of it and the worker go on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _metrics.RestoreFailures.Add(1);
+            SessionStoreLog.RestoreFailed(_logger, record.Session.Id.ToString(), record.StoreClientId, ex.Message);
+            _restoreFailed.TryAdd(record, 0);
+            outcome = new RestoreOutcome(RestoreResult.Failed, 0);
+        }
+
         if (_restores.TryRemove(record, out var waiter))
         {
             waiter.TrySetResult(outcome);
