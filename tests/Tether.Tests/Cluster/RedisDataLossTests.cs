@@ -96,6 +96,41 @@ public sealed class RedisDataLossTests
     }
 
     [RedisFact]
+    public async Task A_long_backlog_is_restored_in_several_scripts_and_resumes_on_another_node_whole_and_in_order()
+    {
+        const int Count = 300;
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await StartNodeAsync(redis, "a", o => (o.AnnounceInterval, o.NodeTimeToLive) = (TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(3)));
+        await using var b = await StartNodeAsync(redis, "b");
+
+        // A peer that never acknowledges: everything sent stays held, about 900 KB (more than one restore script takes).
+        var (peerA, welcome) = await RawPeer.HandshakeAsync(a.EndPoint, new HelloFrame { RequestSession = true, ClientId = "long" });
+        await using var ownedA = peerA;
+        var connection = await a.Handler.NextConnectedAsync();
+        for (var i = 1; i < Count; i++)
+        {
+            await connection.SendAsync(Message(i));
+        }
+
+        await redis.CommandAsync("FLUSHALL");
+        await connection.SendAsync(Message(Count));
+
+        Assert.Equal($":{Count}", await redis.CommandAsync("XLEN t:{long}:out"));
+        Assert.Equal($"{Count}", await FieldAsync(redis, "long", "out"));
+        var (peerB, resumed) = await RawPeer.HandshakeAsync(b.EndPoint, new HelloFrame { RequestSession = true, ClientId = "long", ResumeSessionId = welcome.SessionId, LastReceivedSequence = 0 });
+        await using var ownedB = peerB;
+        Assert.True(resumed.Resumed);
+        for (var i = 1; i <= Count; i++)
+        {
+            var (sequence, payload) = await ReadDataAsync(peerB);
+            Assert.Equal((ulong)i, sequence);
+            Assert.Equal(Message(i), payload);
+        }
+
+        static byte[] Message(int i) => Encoding.UTF8.GetBytes($"m{i:D4}".PadRight(3000, '.'));
+    }
+
+    [RedisFact]
     public async Task A_restore_that_fails_leaves_the_session_and_its_connection_as_they_are_and_runs_again_at_the_next_reconnect()
     {
         await using var redis = await RedisServer.StartAsync();
@@ -157,6 +192,20 @@ public sealed class RedisDataLossTests
         await connection.SendAsync(Encoding.UTF8.GetBytes($"{label} down"));
         Assert.Equal($"{label} down", await client.NextAsync());
         return connection;
+    }
+
+    private static async Task<(ulong Sequence, byte[] Payload)> ReadDataAsync(RawPeer peer)
+    {
+        while (true)
+        {
+            var frame = await peer.ReadFrameAsync();
+            Assert.False(frame.IsEndOfStream);
+            if (frame.Type == FrameType.Data)
+            {
+                var data = DataFrame.Parse(frame.ToFrame());
+                return (data.Sequence, System.Buffers.BuffersExtensions.ToArray(data.Payload));
+            }
+        }
     }
 
     private static async Task<string?> FieldAsync(RedisServer redis, string clientId, string field)
