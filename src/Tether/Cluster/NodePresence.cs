@@ -40,6 +40,12 @@ internal sealed class NodePresence
     /// <summary>Called after the directory rewrite that follows a lost dataset (the memberships are rewritten too).</summary>
     public Func<Task>? DatasetLost { get; set; }
 
+    /// <summary>
+    /// Called first when the dataset was replaced: the session store starts restoring the sessions this node holds
+    /// (in the background: it must not block the announcement).
+    /// </summary>
+    public Action? SessionsLost { get; set; }
+
     /// <summary>Announces the node, checks the epoch and, every few rounds, runs the janitor. Never throws.</summary>
     public async Task AnnounceAsync()
     {
@@ -224,6 +230,9 @@ internal sealed class NodePresence
         {
             _metrics.EpochChanges.Add(1);
             _log.EpochChanged(previous, current);
+
+            // Sessions first: until a session is back, a resume of it elsewhere finds nothing and is a reset.
+            SessionsLost?.Invoke();
             await _directory.RewriteAsync("the Redis dataset changed").ConfigureAwait(false);
             if (DatasetLost is { } datasetLost)
             {

@@ -55,6 +55,7 @@ internal sealed partial class RedisSessionStore : SessionStore
 
     public override async Task StartAsync()
     {
+        StartRestoring();
         _node.Redis.ConnectionRestored += OnSyncPossibleAgain;
         if (!await TrySubscribeAsync().ConfigureAwait(false))
         {
@@ -341,8 +342,13 @@ internal sealed partial class RedisSessionStore : SessionStore
                 Drop(record, "a write was fenced: another node holds the session");
                 throw new TetherException($"{record.Session} is held by another node now; the message was not accepted");
             case SessionScripts.Gone:
-                Vanished(record);
-                throw new TetherException($"{record.Session} was lost with Redis's data; the message was not accepted");
+                // Redis lost the session: once it is restored from memory, this message is in it (or will be).
+                if (await RestoreForWriteAsync(record, sequence).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                throw new TetherException($"{record.Session}: Redis lost the session and it is not restored yet; the message may or may not reach the client");
         }
 
         _metrics.Appends.Add(1);
@@ -368,7 +374,7 @@ internal sealed partial class RedisSessionStore : SessionStore
     }
 
     /// <summary>Writes in/acked; false when the record is no longer this node's to write (dropped or failed).</summary>
-    internal async Task<bool> SyncAsync(SessionRecord record, ulong received, ulong acknowledged)
+    internal async Task<bool> SyncAsync(SessionRecord record, ulong received, ulong acknowledged, bool afterRestore = false)
     {
         RedisResult result;
         try
@@ -406,8 +412,8 @@ internal sealed partial class RedisSessionStore : SessionStore
                 Drop(record, "a write was fenced: another node holds the session");
                 return false;
             case SessionScripts.Gone:
-                Vanished(record);
-                return false;
+                // Redis lost the session: restore it from memory, then write again (once).
+                return !afterRestore && await RestoreForWriteAsync(record, 0).ConfigureAwait(false) && await SyncAsync(record, received, acknowledged, afterRestore: true).ConfigureAwait(false);
         }
 
         return true;
@@ -426,27 +432,34 @@ internal sealed partial class RedisSessionStore : SessionStore
         {
             var (received, acknowledged) = record.FinalProgress();
             var ttl = (long)_server.Options.Sessions.DetachedTimeToLive.TotalMilliseconds;
-            Task<RedisResult> call;
-            lock (record.Gate)
+            var result = await IssueRelease().ConfigureAwait(false);
+            if (result.ToString() == SessionScripts.Gone && await RestoreForWriteAsync(record, 0).ConfigureAwait(false))
             {
-                // Under the gate: every append issued before is ahead of the release on the connection.
-                call = RunAsync(SessionScripts.Release, new
-                {
-                    session = record.SessionKey,
-                    log = record.LogKey,
-                    tombstone = record.TombstoneKey,
-                    sidKey = record.SidKey,
-                    sid = session.Id.ToString(),
-                    fence = record.Fence,
-                    node = NodeId,
-                    inSeq = (long)received,
-                    acked = (long)acknowledged,
-                    ttl,
-                    tombstoneTtl = TombstoneTimeToLive(),
-                });
+                // Redis lost the session: restored from memory, it can wait in Redis for its client after all.
+                result = await IssueRelease().ConfigureAwait(false);
             }
 
-            var result = await call.ConfigureAwait(false);
+            Task<RedisResult> IssueRelease()
+            {
+                lock (record.Gate)
+                {
+                    // Under the gate: every append issued before is ahead of the release on the connection.
+                    return RunAsync(SessionScripts.Release, new
+                    {
+                        session = record.SessionKey,
+                        log = record.LogKey,
+                        tombstone = record.TombstoneKey,
+                        sidKey = record.SidKey,
+                        sid = session.Id.ToString(),
+                        fence = record.Fence,
+                        node = NodeId,
+                        inSeq = (long)received,
+                        acked = (long)acknowledged,
+                        ttl,
+                        tombstoneTtl = TombstoneTimeToLive(),
+                    });
+                }
+            }
             if (result.ToString() == SessionScripts.Fenced)
             {
                 _metrics.Fenced.Add(1);

@@ -21,6 +21,9 @@ internal sealed partial class SessionRecord
         }
     }
 
+    /// <summary>Redis has the receive position up to <paramref name="received"/> (written by a restore).</summary>
+    public void MarkReceivedStored(ulong received) => RaiseTo(ref _inReceipted, received);
+
     private async Task WriteReceiptAsync(ulong received, ulong acknowledged)
     {
         // Runs synchronously up to the script's dispatch: the receipt is queued on the Redis connection before this

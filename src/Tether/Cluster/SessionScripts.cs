@@ -165,4 +165,39 @@ internal static class SessionScripts
         """ + RememberPush + "\n" + """
         return seq
         """);
+
+    /// <summary>
+    /// Re-creates, from the owner's memory, a session whose record Redis lost (it restarted without its data). KEYS:
+    /// session, log, tombstone, sid key; ARGV: sid, fence, node, client id, acked, in, created, the sequence number of
+    /// the first payload, then the payloads (consecutive sequence numbers). Without a record: the hash (owner = this
+    /// node, its fence kept: the owner and session id already tell it from any other node) and the sid key, unless a
+    /// tombstone says the session was ended on purpose (LOST). With a record of this node and fence (an earlier chunk,
+    /// or a restore that ran already): only the payloads after its out are added, so a restore may run twice and a
+    /// restore in chunks adds each message once. A record of anyone else: FENCED.
+    /// </summary>
+    public const string Restore = """
+        local h = redis.call('HMGET', KEYS[1], 'sid', 'fence', 'owner', 'out')
+        local out
+        if h[1] then
+          if h[1] ~= ARGV[1] or h[2] ~= ARGV[2] or h[3] ~= ARGV[3] then return 'FENCED' end
+          out = tonumber(h[4])
+        else
+          local t = redis.call('GET', KEYS[3])
+          if t and string.sub(t, 1, #ARGV[1] + 1) == ARGV[1] .. '|' then return 'LOST' end
+          redis.call('DEL', KEYS[2], KEYS[3])
+          redis.call('HSET', KEYS[1], 'sid', ARGV[1], 'owner', ARGV[3], 'fence', ARGV[2], 'out', ARGV[5], 'acked', ARGV[5], 'in', ARGV[6], 'created', ARGV[7])
+          redis.call('SET', KEYS[4], ARGV[4])
+          out = tonumber(ARGV[5])
+        end
+        local seq = tonumber(ARGV[8])
+        for i = 9, #ARGV do
+          if seq > out then
+            redis.call('XADD', KEYS[2], seq .. '-0', 'p', ARGV[i])
+            out = seq
+          end
+          seq = seq + 1
+        end
+        redis.call('HSET', KEYS[1], 'out', out)
+        return 'OK'
+        """;
 }

@@ -31,4 +31,16 @@ internal static partial class SessionStoreLog
 
     [LoggerMessage(EventId = 148, Level = LogLevel.Warning, Message = "Session {SessionId} ({ClientId}) is no longer in Redis (it lost its data); its connection closes and the client's resume is a reported reset")]
     public static partial void Vanished(ILogger logger, string sessionId, string clientId);
+
+    [LoggerMessage(EventId = 150, Level = LogLevel.Warning, Message = "Redis lost the sessions of this node ({Why}): restoring the {Count} it holds from memory")]
+    public static partial void RestoreStarted(ILogger logger, string why, int count);
+
+    [LoggerMessage(EventId = 151, Level = LogLevel.Information, Message = "Restored {Restored} sessions to Redis from memory; {Failed} failed and are retried at the next reconnect, {Ended} could not be restored")]
+    public static partial void RestoreBatchDone(ILogger logger, int restored, int failed, int ended);
+
+    [LoggerMessage(EventId = 152, Level = LogLevel.Warning, Message = "Session {SessionId} ({ClientId}) could not be restored to Redis ({Error}); it stays as it is here and is restored again at the next reconnect")]
+    public static partial void RestoreFailed(ILogger logger, string sessionId, string clientId, string error);
+
+    [LoggerMessage(EventId = 153, Level = LogLevel.Warning, Message = "Session {SessionId} ({ClientId}) was not restored: {Why}")]
+    public static partial void RestoreRefused(ILogger logger, string sessionId, string clientId, string why);
 }

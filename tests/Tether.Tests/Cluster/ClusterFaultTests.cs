@@ -55,8 +55,8 @@ public sealed class ClusterFaultTests
         Assert.False(a.Handler.TryGetDisconnected(out _));
         Assert.False(b.Handler.TryGetDisconnected(out _));
 
-        // The sessions Redis held are gone with its data: the first write to on-b's session finds that out and closes
-        // its connection with a retry-after; the client resumes into a reported reset, and pushes are stored again.
+        // The sessions Redis held were gone with its data: each node wrote back the ones it holds, so a push to on-b is
+        // stored again and arrives on the same connection (no reset, no reconnect).
         await UntilAsync(
             async () =>
             {
@@ -71,6 +71,9 @@ public sealed class ClusterFaultTests
             },
             "a push to on-b stored again");
         Assert.Equal("back", await onB.NextAsync());
+        Assert.Equal(ClientState.Connected, onB.Client.State);
+        Assert.False(b.Handler.TryGetDisconnected(out _));
+        Assert.False(b.Handler.TryGetSessionLost(out _));
         Assert.True(events.Sum("tether.cluster.redis_connection_events", "lost") >= 1);
         Assert.True(events.Sum("tether.cluster.redis_connection_events", "restored") >= 1);
         Assert.True(metrics.Sum("tether.cluster.directory_rewrites") >= 1);

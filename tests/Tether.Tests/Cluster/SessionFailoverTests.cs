@@ -11,7 +11,8 @@ namespace Tether.Tests.Cluster;
 /// <summary>
 /// Reliable sessions across nodes sharing one Redis: a session resumes on another node after its node stops or dies,
 /// with every message once and in order; a resume takes a session from a live node (which closes with REPLACED); a
-/// Redis that lost its data gives a reported reset, never a resume with a hole; a fenced node can no longer send.
+/// Redis that lost the data of a session no node holds gives a reported reset, never a resume with a hole (a session a
+/// node holds is written back: RedisDataLossTests); a fenced node can no longer send.
 /// </summary>
 public sealed class SessionFailoverTests
 {
@@ -157,7 +158,7 @@ public sealed class SessionFailoverTests
     }
 
     [RedisFact]
-    public async Task A_resume_after_redis_lost_its_data_is_a_reset_reported_on_both_sides()
+    public async Task A_resume_of_a_session_no_node_held_when_redis_lost_its_data_is_a_reset_reported_on_both_sides()
     {
         await using var redis = await RedisServer.StartAsync();
         await using var a = await NodeAsync(redis, "a");
@@ -175,6 +176,8 @@ public sealed class SessionFailoverTests
         proxy.ResetAll();
         await a.Handler.NextDisconnectedAsync();
         await WaitForFieldAsync(redis, "r", "owner", string.Empty);
+
+        // Released: the session waits in Redis alone, so nothing can write it back when Redis loses it.
         await redis.RestartAsync();
         proxy.RefuseNewConnections(false);
 
