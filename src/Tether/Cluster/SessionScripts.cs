@@ -140,7 +140,7 @@ internal static class SessionScripts
 
     /// <summary>
     /// A reliable message to a client connected nowhere: appended as out + 1 while no node owns the session, or while
-    /// its owner is @dead (the sender found that node dead), which then loses it: fence + 1, owner = "", and the keys
+    /// its owner is @dead (the sender found that node dead) or its owner's announcement expired, which then loses it: fence + 1, owner = "", and the keys
     /// expire as a detached session's do (its client resumes and claims it, or it goes). Returns the sequence number,
     /// NONE (no session), DUP (the session has this push already) or OWNED (a live node holds it: send through it).
     /// </summary>
@@ -149,7 +149,7 @@ internal static class SessionScripts
         if not h[1] then return 'NONE' end
         if @push ~= '' and redis.call('LPOS', @pushes, @push) then return 'DUP' end
         if h[2] ~= '' then
-          if h[2] ~= @dead then return 'OWNED' end
+          if h[2] ~= @dead and redis.call('EXISTS', @nodeKeyPrefix .. h[2] .. @nodeKeySuffix) == 1 then return 'OWNED' end
           redis.call('HSET', @session, 'owner', '', 'fence', tonumber(h[5]) + 1)
           redis.call('PEXPIRE', @session, @ttl)
           redis.call('PEXPIRE', @log, @ttl)
