@@ -174,16 +174,12 @@ internal sealed class ClusterBroadcastFeed : IAsyncDisposable
             return;
         }
 
+        // 0 is "before every broadcast": a session that started before the log had any (or whose node had read none).
         var from = record.BroadcastCursor;
         var to = _cursor;
-        if (from == 0 || from >= to)
+        if (from >= to)
         {
-            // Nothing missed (or a session from before the log): from here on it takes what the node delivers.
-            if (from == 0)
-            {
-                record.BeginCatchUp(to);
-            }
-
+            // Nothing missed: from here on it takes what the node delivers.
             record.EndCatchUp();
             return;
         }
