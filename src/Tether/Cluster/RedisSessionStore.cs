@@ -395,7 +395,7 @@ internal sealed partial class RedisSessionStore : SessionStore
                 node = NodeId,
                 inSeq = (long)received,
                 acked = (long)acknowledged,
-            }).ConfigureAwait(false);
+            }, BackgroundTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -464,7 +464,7 @@ internal sealed partial class RedisSessionStore : SessionStore
                         acked = (long)acknowledged,
                         ttl,
                         tombstoneTtl = TombstoneTimeToLive(),
-                    });
+                    }, BackgroundTimeout);
                 }
             }
             if (result.ToString() == SessionScripts.Fenced)
@@ -511,6 +511,10 @@ internal sealed partial class RedisSessionStore : SessionStore
             LostMessages = long.TryParse(parts[2], CultureInfo.InvariantCulture, out var lost) ? lost : -1,
         };
     }
+
+    // Writes nobody waits for (receipts, acks, releases): no fail-fast bound, only the client library's own timeout. A
+    // bound here would turn a busy Redis into retries that make it busier.
+    private static readonly TimeSpan BackgroundTimeout = System.Threading.Timeout.InfiniteTimeSpan;
 
     private Task<RedisResult> RunAsync(LuaScript script, object parameters, TimeSpan? timeout = null) =>
         script.EvaluateAsync(_node.Database, parameters).WaitAsync(timeout ?? Timeout, _node.Time);
