@@ -121,7 +121,8 @@ internal sealed class NodePresence
         {
             // An expired announcement is a dead node, whatever the index still says; so is a node whose inbox has no
             // subscriber (Redis dropped its connection: a process that died), long before its announcement expires.
-            if (hashes[i].Length == 0 || !listening[i])
+            // This node is alive whatever its inbox says (it may be resubscribing).
+            if (hashes[i].Length == 0 || (!listening[i] && (string)index[i].Element! != _node.Identity.Id))
             {
                 continue;
             }

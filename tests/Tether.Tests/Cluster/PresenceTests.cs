@@ -65,7 +65,8 @@ public sealed class PresenceTests
 
             // Silenced rather than stopped: as a crashed node, it leaves its entries behind for the TTL and the janitor.
             b.Server.Routing!.SimulateCrashForTests();
-            await UntilAsync(async () => (await a.Server.GetNodesAsync()).Count == 1, "the silent node gone");
+            await UntilAsync(async () => (await a.Server.GetNodesAsync()).All(n => n.Name != "b"), "the silent node gone");
+            await UntilAsync(async () => await redis.CommandAsync("EXISTS t:node:{" + b.Server.Cluster!.Identity.Id + "}") == ":0", "its announcement expired");
             Assert.Null(await a.Server.LocateClientAsync("on-b"));
 
             // Its session is the dead node's no longer: a push goes into it in Redis, for the client's resume elsewhere.
