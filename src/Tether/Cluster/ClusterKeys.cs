@@ -25,6 +25,12 @@ internal sealed class ClusterKeys
     /// <summary>A node's announcement (expires when the node stops announcing).</summary>
     public RedisKey Node(string nodeId) => $"{_prefix}:node:{{{nodeId}}}";
 
+    /// <summary>A node's announcement key before its id (scripts build any node's key as prefix + id + <see cref="NodeKeySuffix"/>).</summary>
+    public string NodeKeyPrefix => $"{_prefix}:node:{{";
+
+    /// <summary>A node's announcement key after its id.</summary>
+    public static string NodeKeySuffix => "}";
+
     /// <summary>The client ids connected to a node.</summary>
     public RedisKey NodeClients(string nodeId) => $"{_prefix}:node:{{{nodeId}}}:clients";
 

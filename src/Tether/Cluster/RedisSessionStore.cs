@@ -44,11 +44,6 @@ internal sealed partial class RedisSessionStore : SessionStore
 
     private TimeSpan Timeout => _node.Options.OperationTimeout;
 
-    // A node's announcement key around its id, so that a script can tell whether a session's owner is alive.
-    private string NodeKeyPrefix => Keys.Node(string.Empty).ToString()[..^1];
-
-    private const string NodeKeySuffix = "}";
-
     // Where this node is in the cluster's broadcast log: a new session starts there.
     private ulong BroadcastCursor => _server.Routing?.Feed.Cursor ?? 0;
 
@@ -264,8 +259,8 @@ internal sealed partial class RedisSessionStore : SessionStore
                 payload = message.ToArray(),
                 push = pushId,
                 dead = deadNode,
-                nodeKeyPrefix = NodeKeyPrefix,
-                nodeKeySuffix = NodeKeySuffix,
+                nodeKeyPrefix = Keys.NodeKeyPrefix,
+                nodeKeySuffix = ClusterKeys.NodeKeySuffix,
                 ttl = (long)_server.Options.Sessions.DetachedTimeToLive.TotalMilliseconds,
             }).WaitAsync(cancellationToken).ConfigureAwait(false);
         }

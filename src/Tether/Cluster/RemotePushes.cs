@@ -40,8 +40,6 @@ internal sealed class RemotePushes
 
     // Pushes this node is storing now, by push id: a retry that comes meanwhile gets the first attempt's answer.
     private readonly ConcurrentDictionary<string, Task<Reply>> _storing = new(StringComparer.Ordinal);
-    private readonly RedisValue _nodeKeyPrefix;
-    private readonly RedisValue _nodeKeySuffix;
     private long _lastRequest;
 
     public RemotePushes(TetherServer server, ClusterNode node, ClusterRouting routing)
@@ -49,11 +47,6 @@ internal sealed class RemotePushes
         _server = server;
         _node = node;
         _routing = routing;
-        const string marker = "\u0001";
-        var nodeKey = node.Keys.Node(marker).ToString();
-        var at = nodeKey.IndexOf(marker, StringComparison.Ordinal);
-        _nodeKeyPrefix = nodeKey[..at];
-        _nodeKeySuffix = nodeKey[(at + marker.Length)..];
     }
 
     private ClusterMetrics Metrics => _routing.Metrics;
@@ -81,7 +74,7 @@ internal sealed class RemotePushes
             {
                 var answer = new TaskCompletionSource<Reply>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _waiting[request] = answer;
-                var routed = (RedisResult[])(await _routing.Calls.RunAsync("send", () => _node.Database.ScriptEvaluateAsync(SendScript, [_node.Keys.Connection(clientId)], [_routing.InboxPrefix, _routing.InboxSuffix, payload, _node.Identity.Id, _nodeKeyPrefix, _nodeKeySuffix]),
+                var routed = (RedisResult[])(await _routing.Calls.RunAsync("send", () => _node.Database.ScriptEvaluateAsync(SendScript, [_node.Keys.Connection(clientId)], [_routing.InboxPrefix, _routing.InboxSuffix, payload, _node.Identity.Id, _node.Keys.NodeKeyPrefix, ClusterKeys.NodeKeySuffix]),
                     cancellationToken).ConfigureAwait(false))!;
                 var receivers = (long)routed[0];
                 if (receivers > 0)
