@@ -131,16 +131,18 @@ internal sealed class ClientDirectory
             batch.Add(database.ScriptEvaluateAsync(ForgetScript, [keys.Connection(clientId)], [nodeId]));
 
             // Its sessions whose clients never came back would otherwise never expire.
-            var release = SessionScripts.Orphan.EvaluateAsync(database, new
-            {
-                session = keys.Session(clientId),
-                log = keys.SessionLog(clientId),
-                tombstone = keys.SessionTombstone(clientId),
-                dead = nodeId,
+            var release = SessionScripts.Orphan.EvaluateAsync(database,
+            [
+                keys.Session(clientId),
+                keys.SessionLog(clientId),
+                keys.SessionTombstone(clientId),
+            ],
+            [
+                nodeId,
                 ttl,
                 tombstoneTtl,
-                prefix = keys.Prefix,
-            });
+                keys.Prefix,
+            ]);
             batch.Add(release);
             releases.Add(release);
             forgotten++;

@@ -72,19 +72,21 @@ internal sealed partial class RedisSessionStore : SessionStore
         try
         {
             EnsureConnected();
-            result = await RunAsync(SessionScripts.Create, new
-            {
-                session = Keys.Session(cid),
-                log = Keys.SessionLog(cid),
-                tombstone = Keys.SessionTombstone(cid),
-                pushes = Keys.SessionPushes(cid),
-                sidKey = Keys.SessionOwnerClient(sid),
+            result = await RunAsync(SessionScripts.Create,
+            [
+                Keys.Session(cid),
+                Keys.SessionLog(cid),
+                Keys.SessionTombstone(cid),
+                Keys.SessionPushes(cid),
+                Keys.SessionOwnerClient(sid),
+            ],
+            [
                 sid,
-                node = NodeId,
-                now = _node.Time.GetUtcNow().ToUnixTimeMilliseconds(),
+                NodeId,
+                _node.Time.GetUtcNow().ToUnixTimeMilliseconds(),
                 cid,
-                bpos = BroadcastLogId.Format(BroadcastCursor),
-            }, HandshakeTimeout).ConfigureAwait(false);
+                BroadcastLogId.Format(BroadcastCursor),
+            ], HandshakeTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -115,18 +117,20 @@ internal sealed partial class RedisSessionStore : SessionStore
             }
 
             cid = owner.ToString();
-            result = await RunAsync(SessionScripts.Claim, new
-            {
-                session = Keys.Session(cid),
-                log = Keys.SessionLog(cid),
-                tombstone = Keys.SessionTombstone(cid),
-                pushes = Keys.SessionPushes(cid),
-                sidKey = Keys.SessionOwnerClient(sid),
+            result = await RunAsync(SessionScripts.Claim,
+            [
+                Keys.Session(cid),
+                Keys.SessionLog(cid),
+                Keys.SessionTombstone(cid),
+                Keys.SessionPushes(cid),
+                Keys.SessionOwnerClient(sid),
+            ],
+            [
                 sid,
-                node = NodeId,
-                peer = (long)peerLastReceived,
-                prefix = Keys.Prefix,
-            }, HandshakeTimeout).ConfigureAwait(false);
+                NodeId,
+                (long)peerLastReceived,
+                Keys.Prefix,
+            ], HandshakeTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -188,20 +192,22 @@ internal sealed partial class RedisSessionStore : SessionStore
         var sid = claim.Id.ToString();
         try
         {
-            await RunAsync(SessionScripts.Lose, new
-            {
-                session = Keys.Session(claim.StoreClientId),
-                log = Keys.SessionLog(claim.StoreClientId),
-                tombstone = Keys.SessionTombstone(claim.StoreClientId),
-                pushes = Keys.SessionPushes(claim.StoreClientId),
-                sidKey = Keys.SessionOwnerClient(sid),
+            await RunAsync(SessionScripts.Lose,
+            [
+                Keys.Session(claim.StoreClientId),
+                Keys.SessionLog(claim.StoreClientId),
+                Keys.SessionTombstone(claim.StoreClientId),
+                Keys.SessionPushes(claim.StoreClientId),
+                Keys.SessionOwnerClient(sid),
+            ],
+            [
                 sid,
-                fence = claim.Fence.ToString(CultureInfo.InvariantCulture),
-                node = NodeId,
+                claim.Fence.ToString(CultureInfo.InvariantCulture),
+                NodeId,
                 reason,
-                lost = lostMessages,
-                tombstoneTtl = TombstoneTimeToLive(),
-            }).ConfigureAwait(false);
+                lostMessages,
+                TombstoneTimeToLive(),
+            ]).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -250,19 +256,21 @@ internal sealed partial class RedisSessionStore : SessionStore
         RedisResult result;
         try
         {
-            result = await RunAsync(SessionScripts.AppendDetached, new
-            {
-                session = Keys.Session(clientId),
-                log = Keys.SessionLog(clientId),
-                tombstone = Keys.SessionTombstone(clientId),
-                pushes = Keys.SessionPushes(clientId),
-                payload = message.ToArray(),
-                push = pushId,
-                dead = deadNode,
-                nodeKeyPrefix = Keys.NodeKeyPrefix,
-                nodeKeySuffix = ClusterKeys.NodeKeySuffix,
-                ttl = (long)_server.Options.Sessions.DetachedTimeToLive.TotalMilliseconds,
-            }).WaitAsync(cancellationToken).ConfigureAwait(false);
+            result = await RunAsync(SessionScripts.AppendDetached,
+            [
+                Keys.Session(clientId),
+                Keys.SessionLog(clientId),
+                Keys.SessionTombstone(clientId),
+                Keys.SessionPushes(clientId),
+            ],
+            [
+                message.ToArray(),
+                pushId,
+                deadNode,
+                Keys.NodeKeyPrefix,
+                ClusterKeys.NodeKeySuffix,
+                (long)_server.Options.Sessions.DetachedTimeToLive.TotalMilliseconds,
+            ]).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -317,20 +325,22 @@ internal sealed partial class RedisSessionStore : SessionStore
         RedisResult result;
         try
         {
-            result = await SessionScripts.Append.EvaluateAsync(_node.Database, new
-            {
-                session = record.SessionKey,
-                log = record.LogKey,
-                pushes = Keys.SessionPushes(record.StoreClientId),
-                sid = record.Session.Id.ToString(),
-                fence = record.Fence,
-                node = NodeId,
-                id = sequence.ToString(CultureInfo.InvariantCulture) + "-0",
+            result = await SessionScripts.Append.EvaluateAsync(_node.Database,
+            [
+                record.SessionKey,
+                record.LogKey,
+                Keys.SessionPushes(record.StoreClientId),
+            ],
+            [
+                record.Session.Id.ToString(),
+                record.Fence,
+                NodeId,
+                sequence.ToString(CultureInfo.InvariantCulture) + "-0",
                 payload,
-                seq = (long)sequence,
-                push = pushId,
-                bpos = broadcastId,
-            }).ConfigureAwait(false);
+                (long)sequence,
+                pushId,
+                broadcastId,
+            ]).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -381,16 +391,18 @@ internal sealed partial class RedisSessionStore : SessionStore
         RedisResult result;
         try
         {
-            result = await RunAsync(SessionScripts.Sync, new
-            {
-                session = record.SessionKey,
-                log = record.LogKey,
-                sid = record.Session.Id.ToString(),
-                fence = record.Fence,
-                node = NodeId,
-                inSeq = (long)received,
-                acked = (long)acknowledged,
-            }, BackgroundTimeout).ConfigureAwait(false);
+            result = await RunAsync(SessionScripts.Sync,
+            [
+                record.SessionKey,
+                record.LogKey,
+            ],
+            [
+                record.Session.Id.ToString(),
+                record.Fence,
+                NodeId,
+                (long)received,
+                (long)acknowledged,
+            ], BackgroundTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -446,20 +458,22 @@ internal sealed partial class RedisSessionStore : SessionStore
                 lock (record.Gate)
                 {
                     // Under the gate: every append issued before is ahead of the release on the connection.
-                    return RunAsync(SessionScripts.Release, new
-                    {
-                        session = record.SessionKey,
-                        log = record.LogKey,
-                        tombstone = record.TombstoneKey,
-                        sidKey = record.SidKey,
-                        sid = session.Id.ToString(),
-                        fence = record.Fence,
-                        node = NodeId,
-                        inSeq = (long)received,
-                        acked = (long)acknowledged,
+                    return RunAsync(SessionScripts.Release,
+                    [
+                        record.SessionKey,
+                        record.LogKey,
+                        record.TombstoneKey,
+                        record.SidKey,
+                    ],
+                    [
+                        session.Id.ToString(),
+                        record.Fence,
+                        NodeId,
+                        (long)received,
+                        (long)acknowledged,
                         ttl,
-                        tombstoneTtl = TombstoneTimeToLive(),
-                    }, BackgroundTimeout);
+                        TombstoneTimeToLive(),
+                    ], BackgroundTimeout);
                 }
             }
             if (result.ToString() == SessionScripts.Fenced)
@@ -511,8 +525,8 @@ internal sealed partial class RedisSessionStore : SessionStore
     // bound here would turn a busy Redis into retries that make it busier.
     private static readonly TimeSpan BackgroundTimeout = System.Threading.Timeout.InfiniteTimeSpan;
 
-    private Task<RedisResult> RunAsync(LuaScript script, object parameters, TimeSpan? timeout = null) =>
-        script.EvaluateAsync(_node.Database, parameters).WaitAsync(timeout ?? Timeout, _node.Time);
+    private Task<RedisResult> RunAsync(NamedScript script, RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout = null) =>
+        script.EvaluateAsync(_node.Database, keys, arguments).WaitAsync(timeout ?? Timeout, _node.Time);
 
     /// <summary>Fails at once while Redis is disconnected (a handshake is refused now rather than after its timeout).</summary>
     private void EnsureConnected()

@@ -1,5 +1,3 @@
-using StackExchange.Redis;
-
 namespace Tether.Cluster;
 
 /// <summary>
@@ -37,29 +35,33 @@ internal static class SessionScripts
     /// A new session: fence = the previous one's + 1 (so its old owner is fenced), owner = this node, empty log, and
     /// the broadcast log position it starts after.
     /// </summary>
-    public static readonly LuaScript Create = LuaScript.Prepare("""
+    public static readonly NamedScript Create = new("""
         local fence = tonumber(redis.call('HGET', @session, 'fence') or '0') + 1
         redis.call('DEL', @session, @log, @tombstone, @pushes)
         redis.call('HSET', @session, 'sid', @sid, 'owner', @node, 'fence', fence, 'out', 0, 'acked', 0, 'in', 0, 'created', @now, 'bpos', @bpos)
         redis.call('SET', @sidKey, @cid)
         return fence
-        """);
+        """,
+        ["session", "log", "tombstone", "pushes", "sidKey"],
+        ["sid", "node", "now", "cid", "bpos"]);
 
     /// <summary>
     /// A reliable message: XADD it with id seq-0 and advance out (and remember its push id, if any; for a cluster
     /// broadcast, its position in the broadcast log: what a new owner catches up from).
     /// </summary>
-    public static readonly LuaScript Append = LuaScript.Prepare(CheckOwner + """
+    public static readonly NamedScript Append = new(CheckOwner + """
 
         redis.call('XADD', @log, @id, 'p', @payload)
         redis.call('HSET', @session, 'out', @seq)
         if @bpos ~= '' then redis.call('HSET', @session, 'bpos', @bpos) end
         """ + RememberPush + "\n" + """
         return 'OK'
-        """);
+        """,
+        ["session", "log", "pushes"],
+        ["sid", "fence", "node", "id", "payload", "seq", "push", "bpos"]);
 
     /// <summary>Write-behind of the receive position (in) and the client's ack (acked, and trim the log up to it).</summary>
-    public static readonly LuaScript Sync = LuaScript.Prepare(CheckOwner + """
+    public static readonly NamedScript Sync = new(CheckOwner + """
 
         local cur = redis.call('HMGET', @session, 'in', 'acked')
         local inSeq = math.max(tonumber(cur[1]), tonumber(@inSeq))
@@ -67,13 +69,15 @@ internal static class SessionScripts
         redis.call('HSET', @session, 'in', inSeq, 'acked', acked)
         redis.call('XTRIM', @log, 'MINID', acked + 1)
         return 'OK'
-        """);
+        """,
+        ["session", "log"],
+        ["sid", "fence", "node", "inSeq", "acked"]);
 
     /// <summary>
     /// The client left: final in/acked, owner = "", every key expires after the detached time to live, and a tombstone
     /// (living longer) tells a late resume EXPIRED with the count still unacknowledged.
     /// </summary>
-    public static readonly LuaScript Release = LuaScript.Prepare(CheckOwner + """
+    public static readonly NamedScript Release = new(CheckOwner + """
 
         local cur = redis.call('HMGET', @session, 'in', 'acked', 'out')
         local inSeq = math.max(tonumber(cur[1]), tonumber(@inSeq))
@@ -85,14 +89,16 @@ internal static class SessionScripts
         redis.call('PEXPIRE', @sidKey, @tombstoneTtl)
         redis.call('SET', @tombstone, @sid .. '|Expired|' .. (tonumber(cur[3]) - acked), 'PX', @tombstoneTtl)
         return 'OK'
-        """);
+        """,
+        ["session", "log", "tombstone", "sidKey"],
+        ["sid", "fence", "node", "inSeq", "acked", "ttl", "tombstoneTtl"]);
 
     /// <summary>
     /// Resume: take the session (fence + 1, owner = this node; out = max(out, the client's last received)), tell its
     /// previous owner if another node holds it, and return its state and unacknowledged messages. Without a record:
     /// the tombstone, or UNKNOWN.
     /// </summary>
-    public static readonly LuaScript Claim = LuaScript.Prepare("""
+    public static readonly NamedScript Claim = new("""
         local h = redis.call('HMGET', @session, 'sid', 'owner', 'fence', 'out', 'acked', 'in', 'bpos')
         if h[1] ~= @sid then
           local t = redis.call('GET', @tombstone)
@@ -112,22 +118,26 @@ internal static class SessionScripts
         local entries = redis.call('XRANGE', @log, (tonumber(h[5]) + 1) .. '-0', '+')
         local pushes = redis.call('LRANGE', @pushes, 0, -1)
         return {'OK', tostring(fence), h[4], h[5], h[6], h[2], entries, pushes, h[7] or ''}
-        """);
+        """,
+        ["session", "log", "tombstone", "pushes", "sidKey"],
+        ["sid", "node", "peer", "prefix"]);
 
     /// <summary>The session is lost for good (a gap on resume): delete it and leave a tombstone with the reason.</summary>
-    public static readonly LuaScript Lose = LuaScript.Prepare(CheckOwner + """
+    public static readonly NamedScript Lose = new(CheckOwner + """
 
         redis.call('DEL', @session, @log, @pushes)
         redis.call('SET', @tombstone, @sid .. '|' .. @reason .. '|' .. @lost, 'PX', @tombstoneTtl)
         redis.call('PEXPIRE', @sidKey, @tombstoneTtl)
         return 'OK'
-        """);
+        """,
+        ["session", "log", "tombstone", "pushes", "sidKey"],
+        ["sid", "fence", "node", "reason", "lost", "tombstoneTtl"]);
 
     /// <summary>
     /// The janitor found node @dead gone: a session it still owns is released as a detached one would be (fence + 1,
     /// owner = "", the keys and the sid expire, a tombstone for a late resume). Returns 1 when it did.
     /// </summary>
-    public static readonly LuaScript Orphan = LuaScript.Prepare("""
+    public static readonly NamedScript Orphan = new("""
         local h = redis.call('HMGET', @session, 'sid', 'owner', 'fence', 'out', 'acked')
         if not h[1] or h[2] ~= @dead then return 0 end
         redis.call('HSET', @session, 'owner', '', 'fence', tonumber(h[3]) + 1)
@@ -136,7 +146,9 @@ internal static class SessionScripts
         redis.call('PEXPIRE', @prefix .. ':sid:' .. h[1], @tombstoneTtl)
         redis.call('SET', @tombstone, h[1] .. '|Expired|' .. (tonumber(h[4]) - tonumber(h[5])), 'PX', @tombstoneTtl)
         return 1
-        """);
+        """,
+        ["session", "log", "tombstone"],
+        ["dead", "ttl", "tombstoneTtl", "prefix"]);
 
     /// <summary>
     /// A reliable message to a client connected nowhere: appended as out + 1 while no node owns the session, or while
@@ -144,7 +156,7 @@ internal static class SessionScripts
     /// expire as a detached session's do (its client resumes and claims it, or it goes). Returns the sequence number,
     /// NONE (no session), DUP (the session has this push already) or OWNED (a live node holds it: send through it).
     /// </summary>
-    public static readonly LuaScript AppendDetached = LuaScript.Prepare("""
+    public static readonly NamedScript AppendDetached = new("""
         local h = redis.call('HMGET', @session, 'sid', 'owner', 'out', 'acked', 'fence')
         if not h[1] then return 'NONE' end
         if @push ~= '' and redis.call('LPOS', @pushes, @push) then return 'DUP' end
@@ -164,7 +176,9 @@ internal static class SessionScripts
         end
         """ + RememberPush + "\n" + """
         return seq
-        """);
+        """,
+        ["session", "log", "tombstone", "pushes"],
+        ["payload", "push", "dead", "nodeKeyPrefix", "nodeKeySuffix", "ttl"]);
 
     /// <summary>
     /// Re-creates, from the owner's memory, a session whose record Redis lost (it restarted without its data). KEYS:
