@@ -29,6 +29,9 @@ internal sealed class ClusterNode : IAsyncDisposable
     /// <summary>The shared connection to Redis (after <see cref="StartAsync"/>).</summary>
     public IConnectionMultiplexer Redis => _redis ?? throw new InvalidOperationException("the cluster node is not started");
 
+    /// <summary>True while the node is started and its Redis connection is up (never throws, for health checks).</summary>
+    public bool IsConnected => Volatile.Read(ref _redis)?.IsConnected == true;
+
     /// <summary>The database every key lives in.</summary>
     public IDatabase Database => Redis.GetDatabase();
 

@@ -29,6 +29,16 @@ internal sealed class Acceptor : IDisposable
 
     public ServerListener this[int index] => _listeners[index];
 
+    /// <summary>True once accepting has started and while every accept loop still runs.</summary>
+    public bool IsAccepting
+    {
+        get
+        {
+            var loops = _acceptLoops.ToArray();
+            return loops.Length > 0 && Array.TrueForAll(loops, loop => !loop.IsCompleted);
+        }
+    }
+
     /// <summary>Binds every listener of <paramref name="options"/>, or none: one that cannot be bound releases the others.</summary>
     public void BindAll(TetherServerOptions options)
     {

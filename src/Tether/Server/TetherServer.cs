@@ -232,9 +232,11 @@ public sealed partial class TetherServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops gracefully: stops accepting, sends GOAWAY (with a jittered retry-after) to every client, waits up to
-    /// <see cref="TetherServerOptions.ShutdownDrainTimeout"/> for them to leave, then closes the rest with GOING_AWAY.
-    /// Cancelling <paramref name="cancellationToken"/> cuts the drain short.
+    /// Stops gracefully: turns <see cref="IsDraining"/> true, keeps serving for <see cref="TetherServerOptions.LameDuckDelay"/>,
+    /// stops accepting, sends GOAWAY (with a jittered retry-after) to every client in even batches over
+    /// <see cref="TetherServerOptions.GoAwaySpread"/>, waits until <see cref="TetherServerOptions.ShutdownDrainTimeout"/>
+    /// after the first GOAWAY for them to leave, then closes the rest with GOING_AWAY. Cancelling
+    /// <paramref name="cancellationToken"/> (a second signal) cuts the delay, the spread and the drain short.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
@@ -244,6 +246,7 @@ public sealed partial class TetherServer : IAsyncDisposable
             return;
         }
 
+        await _shutdown.LameDuckAsync(cancellationToken).ConfigureAwait(false);
         await _acceptor.StopAcceptingAsync().ConfigureAwait(false);
         await _shutdown.DrainAsync(cancellationToken).ConfigureAwait(false);
         _memoryReturn?.Dispose();
@@ -276,6 +279,7 @@ public sealed partial class TetherServer : IAsyncDisposable
         Metrics.Dispose();
         _acceptor.Dispose();
         _broadcaster.Dispose();
+        _shutdown.Dispose();
     }
 
     /// <summary>Delivers a message to this node's connections and sessions only (a broadcast from another node).</summary>

@@ -68,8 +68,23 @@ public sealed class TetherServerOptions
     /// <summary>Rate limits: frames and bytes per connection, new connections per source address.</summary>
     public RateLimitOptions RateLimits { get; set; } = new();
 
-    /// <summary>How long a graceful stop waits for clients to leave after GOAWAY before closing them. Default 10 s.</summary>
+    /// <summary>
+    /// How long a graceful stop waits, from the first GOAWAY, for clients to leave before closing the rest. Default 10 s.
+    /// </summary>
     public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The window over which a graceful stop spreads its GOAWAYs, in even batches, so that clients do not all reconnect
+    /// to the other nodes in the same second; at most <see cref="ShutdownDrainTimeout"/>. Zero (the default) sends
+    /// every GOAWAY at once.
+    /// </summary>
+    public TimeSpan GoAwaySpread { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// How long a graceful stop keeps serving, and accepting, after <see cref="TetherServer.IsDraining"/> turned true and
+    /// before the first GOAWAY: time for load balancers to see the node is no longer ready. Default zero.
+    /// </summary>
+    public TimeSpan LameDuckDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>Smallest retry-after hint sent with GOAWAY. Default 500 ms.</summary>
     public TimeSpan GoAwayRetryAfter { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -140,6 +155,7 @@ public sealed class TetherServerOptions
         Sessions.Validate();
         ScaleOut?.Validate();
         RateLimits.Validate();
+        DrainSettings.Validate(this);
         if (!Enum.IsDefined(Transport))
         {
             throw new ArgumentException($"unknown transport {Transport}");
