@@ -37,7 +37,12 @@ internal sealed class UpstreamServer : IAsyncDisposable
         var endpoint = await UpstreamEndpoint.StartAsync();
         var options = Options(endpoint);
         configure?.Invoke(options);
-        var handler = new UpstreamHandler(options);
+        return await StartWithAsync(endpoint, new UpstreamHandler(options), server);
+    }
+
+    /// <summary>A server with <paramref name="handler"/>; the fixture owns (and disposes) it and <paramref name="endpoint"/>.</summary>
+    public static async Task<UpstreamServer> StartWithAsync(UpstreamEndpoint endpoint, UpstreamHandler handler, Action<TetherServerOptions>? server = null)
+    {
         var serverOptions = new TetherServerOptions { CloseLinger = TimeSpan.FromSeconds(1) };
         serverOptions.EndPoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
         server?.Invoke(serverOptions);
