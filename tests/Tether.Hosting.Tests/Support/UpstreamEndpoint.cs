@@ -146,10 +146,13 @@ internal sealed class UpstreamEndpoint : IAsyncDisposable
     private async Task OnAuthAsync(HttpContext context)
     {
         using var body = await JsonDocument.ParseAsync(context.Request.Body);
+        // The answer is fixed before the request is seen, so a test that waits for the request and then changes the
+        // answer changes only the next one.
+        var (status, answer) = (AuthStatus, AuthAnswer);
         Record(() => _authRequests.Add(body.RootElement.Clone()));
-        context.Response.StatusCode = AuthStatus;
+        context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(AuthAnswer);
+        await context.Response.WriteAsync(answer);
     }
 
     private void Record(Action change)
