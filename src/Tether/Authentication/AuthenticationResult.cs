@@ -19,11 +19,17 @@ public sealed class AuthenticationResult
     /// <summary>The client id the connection gets when accepted (null: anonymous).</summary>
     public string? ClientId { get; }
 
-    /// <summary>The close code of a refusal: <see cref="CloseCode.AuthFailed"/> or <see cref="CloseCode.AuthExpired"/>.</summary>
+    /// <summary>
+    /// The close code of a refusal: <see cref="CloseCode.AuthFailed"/>, <see cref="CloseCode.AuthExpired"/>, or
+    /// <see cref="CloseCode.ServerBusy"/> when the verdict could not be reached (<see cref="Unavailable"/>).
+    /// </summary>
     public CloseCode Code { get; }
 
     /// <summary>Why, in a few words; sent to the client in the CLOSE frame and logged.</summary>
     public string Reason { get; }
+
+    /// <summary>How long the client should wait before trying again (sent as the CLOSE's retry hint); null: no hint.</summary>
+    public TimeSpan? RetryAfter { get; private init; }
 
     /// <summary>Lets the client in as <paramref name="clientId"/>, whatever id it claimed.</summary>
     public static AuthenticationResult Accept(string? clientId) => new(true, clientId, CloseCode.Normal, "accepted");
@@ -33,4 +39,14 @@ public sealed class AuthenticationResult
 
     /// <summary>Refuses expired credentials: closed with <c>AUTH_EXPIRED</c>.</summary>
     public static AuthenticationResult Expired(string reason) => new(false, null, CloseCode.AuthExpired, reason);
+
+    /// <summary>
+    /// No verdict could be reached (the credentials service is down or slow): the client is refused for now, closed with
+    /// <c>SERVER_BUSY</c> and <paramref name="retryAfter"/> as its retry hint, so it comes back later with backoff.
+    /// </summary>
+    public static AuthenticationResult Unavailable(string reason, TimeSpan retryAfter)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(retryAfter, TimeSpan.Zero);
+        return new(false, null, CloseCode.ServerBusy, reason) { RetryAfter = retryAfter };
+    }
 }

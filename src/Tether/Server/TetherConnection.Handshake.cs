@@ -152,10 +152,16 @@ public sealed partial class TetherConnection
             var verdict = await AuthenticateAsync(authenticator, claimedId, hello.Token).ConfigureAwait(false);
             if (!verdict.IsAccepted)
             {
-                var failure = verdict.Code == CloseCode.AuthExpired ? "auth-expired" : "auth-failed";
+                var failure = verdict.Code switch
+                {
+                    CloseCode.AuthExpired => "auth-expired",
+                    CloseCode.ServerBusy => "auth-unavailable",
+                    _ => "auth-failed",
+                };
+                var retryAfterMs = verdict.RetryAfter is { } retryAfter ? (uint)Math.Min(retryAfter.TotalMilliseconds, uint.MaxValue) : 0;
                 _server.Metrics.HandshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", failure));
                 _server.Log.AuthenticationFailed(this, verdict.Code, verdict.Reason);
-                BeginClose(new DisconnectInfo(DisconnectReason.HandshakeRejected, verdict.Code, verdict.Reason), verdict.Code, verdict.Reason, 0, immediate: false);
+                BeginClose(new DisconnectInfo(DisconnectReason.HandshakeRejected, verdict.Code, verdict.Reason), verdict.Code, verdict.Reason, retryAfterMs, immediate: false);
                 return false;
             }
 
