@@ -3,10 +3,13 @@ using Tether.Client;
 
 namespace Tether.Hosting;
 
-/// <summary>Connects a <see cref="TetherClient"/> when the host starts and closes it (disposes it) when the host stops.</summary>
+/// <summary>
+/// Connects a <see cref="TetherClient"/> when the host starts and closes it when the host stops; the container disposes
+/// it with the host (disposing here too would dispose it twice).
+/// </summary>
 internal sealed class TetherClientHostedService(TetherClient client) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => client.ConnectAsync(cancellationToken);
 
-    public async Task StopAsync(CancellationToken cancellationToken) => await client.DisposeAsync().ConfigureAwait(false);
+    public Task StopAsync(CancellationToken cancellationToken) => client.CloseAsync(cancellationToken);
 }
