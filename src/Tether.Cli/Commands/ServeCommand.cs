@@ -1,6 +1,7 @@
 // Over 350 lines: the declaration of every `tether serve` option with its help text, in the order --help lists them;
 // parsing and validation of the values live in Parsing/ and in the library's options.
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Net;
 using System.Net.Security;
 using Microsoft.Extensions.Logging;
@@ -193,6 +194,14 @@ internal sealed class ServeCommand : Command
         Description = "Stop gracefully, as on SIGTERM, when stdin ends: for a parent process that starts the server through a pipe and may die without stopping it (tether soak --cluster starts its nodes so).",
     };
 
+    private readonly Option<string> _config = new("--config")
+    {
+        Description = "Read settings from this JSON file: every flag has a key, e.g. {\"Tether\": {\"Server\": {\"Heartbeat\": "
+            + "{\"Interval\": \"30s\"}}, \"Serve\": {\"Listen\": [\"127.0.0.1:7447\"]}}} (docs/operations.md lists them). "
+            + "Environment variables set the same keys (Tether__Server__Heartbeat__Interval=30s) and win over the file; flags win over both.",
+        HelpName = "path",
+    };
+
     public ServeCommand()
         : base("serve", "Run a Tether server that echoes every message back to its sender. It listens for the Tether "
             + "protocol, and with --listen FRAMING@HOST:PORT also for plain TCP programs that send lines, length-prefixed "
@@ -227,6 +236,7 @@ internal sealed class ServeCommand : Command
         Options.Add(_redisPrefix);
         Options.Add(_redisTimeout);
         Options.Add(_stopOnStdinEnd);
+        Options.Add(_config);
         SetAction((result, _) => RunAsync(result));
     }
 
@@ -408,13 +418,53 @@ internal sealed class ServeCommand : Command
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private Task<int> RunAsync(ParseResult result) => ServeRun.RunAsync(
-        BuildOptions(result),
-        result.GetValue(_app) ?? ServeApp.Echo,
-        result.GetValue(_portFile),
-        result.GetValue(_logLevel) ?? LogLevel.Information,
-        result.GetValue(_jsonLog),
-        result.GetValue(_stopOnStdinEnd));
+    private Task<int> RunAsync(ParseResult given)
+    {
+        var configuration = ServeConfiguration.Load(given.GetValue(_config));
+        var result = WithConfiguration(given, configuration);
+        TetherServerOptions options;
+        try
+        {
+            options = BuildOptions(result);
+        }
+        catch (CliException ex)
+        {
+            throw new CliException(configuration.InTermsOfKeys(ex.Message), ex.ExitCode);
+        }
+
+        return ServeRun.RunAsync(new ServeSettings(
+            options,
+            result.GetValue(_app) ?? ServeApp.Echo,
+            result.GetValue(_portFile),
+            result.GetValue(_logLevel) ?? LogLevel.Information,
+            result.GetValue(_jsonLog),
+            result.GetValue(_stopOnStdinEnd),
+            result,
+            configuration.Configuration));
+    }
+
+    /// <summary>
+    /// The command line completed with the flags the file and environment set, parsed again so that each value is
+    /// checked as its flag is; a bad configured value is a usage error naming its key.
+    /// </summary>
+    private ParseResult WithConfiguration(ParseResult given, ServeConfiguration configuration)
+    {
+        var tokens = given.Tokens.Select(token => token.Value).ToList();
+        var args = tokens[(given.Tokens.ToList().FindIndex(token => token.Type == TokenType.Command && token.Value == Name) + 1)..];
+        var completed = configuration.Complete(this, given, args);
+        if (completed.Count == args.Count)
+        {
+            return given;
+        }
+
+        var result = Parse(completed);
+        if (result.Errors.Count > 0)
+        {
+            throw new CliException(configuration.InTermsOfKeys(string.Join("; ", result.Errors.Select(error => error.Message.TrimEnd('.')).Distinct())));
+        }
+
+        return result;
+    }
 
     /// <summary>
     /// The bound endpoints with their framings, e.g. <c>127.0.0.1:7447 (tether), 127.0.0.1:7448 (lines)</c>. The server

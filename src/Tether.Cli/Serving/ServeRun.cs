@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tether.Cli.Commands;
 using Tether.Cli.Hosting;
@@ -7,28 +9,31 @@ using Tether.Server;
 namespace Tether.Cli.Serving;
 
 /// <summary>
-/// What <c>tether serve</c> does once its options are settled: start the server, announce it (and write the port file),
-/// wait for a stop signal, drain, and say so on stderr.
+/// What <c>tether serve</c> does once its settings are settled: build the host (<see cref="ServeComposition"/>), start
+/// it, announce the server (and write the port file), wait for a stop signal, stop the host (the server drains), and
+/// say so on stderr.
 /// </summary>
 internal static class ServeRun
 {
-    public static async Task<int> RunAsync(TetherServerOptions options, ServeApp app, string? portFile, LogLevel logLevel, bool jsonLog, bool stopOnStdinEnd = false)
+    public static async Task<int> RunAsync(ServeSettings settings)
     {
         using var signal = new ShutdownSignal();
-        if (stopOnStdinEnd)
+        if (settings.StopOnStdinEnd)
         {
             StdinWatch.Start(signal);
         }
 
         var failedToStart = false;
-        using var loggerFactory = ServerLogging.Create(logLevel, jsonLog, () => Volatile.Read(ref failedToStart));
-        var server = CreateServer(options, app, loggerFactory);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        ServerLogging.Configure(builder.Logging, settings.LogLevel, settings.JsonLog, () => Volatile.Read(ref failedToStart));
+        ServeComposition.AddServices(builder.Services, settings);
+        var host = builder.Build();
         var wrotePortFile = false;
-        await using (server.ConfigureAwait(false))
+        await using ((IAsyncDisposable)host)
         {
             try
             {
-                await server.StartAsync().ConfigureAwait(false);
+                await host.StartAsync().ConfigureAwait(false);
             }
             catch
             {
@@ -37,9 +42,11 @@ internal static class ServeRun
                 throw;
             }
 
+            var server = host.Services.GetRequiredService<TetherServer>();
+            var options = settings.Options;
             try
             {
-                if (portFile is not null)
+                if (settings.PortFile is { } portFile)
                 {
                     PortFile.Write(portFile, server.LocalEndPoints);
                     wrotePortFile = true;
@@ -49,6 +56,7 @@ internal static class ServeRun
                 if (options.ScaleOut is { } scaleOut)
                 {
                     var redis = RedisConfiguration.DescribeEndPoints(scaleOut.Redis);
+                    var loggerFactory = host.Services.GetRequiredService<ILoggerFactory>();
                     ServeLog.ClusterNode(loggerFactory.CreateLogger(ServeLog.Category), scaleOut.NodeName!, redis, scaleOut.KeyPrefix);
                     cluster = $", cluster node {scaleOut.NodeName} on Redis {redis}";
                 }
@@ -59,45 +67,19 @@ internal static class ServeRun
 
                 await Console.Error.WriteLineAsync(
                     $"tether: stopping: {server.Connections.Count} connection(s), draining for up to {DurationParser.Format(options.ShutdownDrainTimeout)} (Ctrl-C again to end the drain)").ConfigureAwait(false);
-                await StopAsync(server, signal.Aborting).ConfigureAwait(false);
+                // The server's hosted service drains (GOAWAY, then close); a second signal cancels the drain.
+                await host.StopAsync(signal.Aborting).ConfigureAwait(false);
                 await Console.Error.WriteLineAsync("tether: stopped").ConfigureAwait(false);
             }
             finally
             {
                 if (wrotePortFile)
                 {
-                    PortFile.Delete(portFile!);
+                    PortFile.Delete(settings.PortFile!);
                 }
             }
         }
 
         return ExitCodes.Success;
-    }
-
-    private static TetherServer CreateServer(TetherServerOptions options, ServeApp app, ILoggerFactory loggerFactory)
-    {
-        if (app == ServeApp.Broadcast)
-        {
-            return new TetherServer(options, new BroadcastHandler(loggerFactory.CreateLogger<BroadcastHandler>()), loggerFactory);
-        }
-
-        return new TetherServer(options, new EchoHandler(loggerFactory.CreateLogger<EchoHandler>()), loggerFactory);
-    }
-
-    private static async Task StopAsync(TetherServer server, CancellationToken abort)
-    {
-        try
-        {
-            await server.StopAsync(abort).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // Some peer ignored CLOSE past the linger time. Cut it off here: disposing a server that is still waiting
-            // for connections to close would wait for them again.
-            foreach (var connection in server.Connections)
-            {
-                connection.Abort();
-            }
-        }
     }
 }

@@ -8,12 +8,17 @@ internal static class ServerLogging
     private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
 
     /// <summary>
-    /// The console logger; nothing is logged once <paramref name="muted"/> returns true (checked at each log call), so
-    /// that a server that failed to start does not log its own disposal before the command prints the one error line.
+    /// Sets up the host's logging as the console logger; nothing is logged once <paramref name="muted"/> returns true
+    /// (checked at each log call), so that a server that failed to start does not log its own disposal before the
+    /// command prints the one error line. The host's own lines are left out: the command says on stderr when it
+    /// listens and stops, and prints a failure to start as its one error line.
     /// </summary>
-    public static ILoggerFactory Create(LogLevel level, bool json, Func<bool>? muted = null) => LoggerFactory.Create(builder =>
+    public static void Configure(ILoggingBuilder builder, LogLevel level, bool json, Func<bool>? muted = null)
     {
+        builder.ClearProviders();
         builder.SetMinimumLevel(level);
+        builder.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        builder.AddFilter("Microsoft.Hosting", LogLevel.None);
         if (muted is not null)
         {
             builder.AddFilter((_, _, logLevel) => logLevel >= level && !muted());
@@ -36,5 +41,5 @@ internal static class ServerLogging
                 options.TimestampFormat = TimestampFormat;
             });
         }
-    });
+    }
 }

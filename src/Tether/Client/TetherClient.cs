@@ -46,7 +46,7 @@ public sealed class TetherClient : IAsyncDisposable
         options.Validate();
         var time = timeProvider ?? TimeProvider.System;
         var log = new ClientLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Client"));
-        Metrics = new TetherMetrics(TetherMeterNames.Client);
+        Metrics = new TetherMetrics(TetherMeterNames.Client, options.MeterFactory);
         _events = new ClientEvents(this, Metrics, log);
         _delivery = new MessageDelivery(this, handler, _events, options.ReceiveQueueCapacity);
         _lifecycle = new ClientLifecycle(_events, _delivery, log, time);

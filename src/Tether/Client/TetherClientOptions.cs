@@ -72,6 +72,12 @@ public sealed class TetherClientOptions
     /// </summary>
     public SessionOptions Sessions { get; set; } = new();
 
+    /// <summary>
+    /// Where the client's meter (<see cref="Diagnostics.TetherMeterNames.Client"/>) comes from: a host's factory, so
+    /// that its metrics pipeline sees it and disposes it. Default null: the client creates its own meter.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>TCP settings.</summary>
     public TcpOptions Tcp { get; set; } = new();
 
@@ -86,7 +92,12 @@ public sealed class TetherClientOptions
     /// </summary>
     public System.Net.Security.SslClientAuthenticationOptions? Tls { get; set; }
 
-    internal void Validate()
+    /// <summary>
+    /// Checks these settings, as the client does when it is created: throws an <see cref="ArgumentException"/> whose
+    /// message names the setting that is wrong. Call it to report a bad configuration before anything else starts.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is out of range or contradicts another.</exception>
+    public void Validate()
     {
         if (EndPoints.Count == 0)
         {

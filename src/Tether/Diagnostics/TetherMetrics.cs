@@ -12,11 +12,16 @@ namespace Tether.Diagnostics;
 internal sealed class TetherMetrics : IDisposable
 {
     private readonly Meter _meter;
+    private readonly bool _ownsMeter;
 
-    /// <summary>Creates the instruments on a new meter (owned, disposed with this object).</summary>
-    public TetherMetrics(string meterName)
+    /// <summary>
+    /// Creates the instruments on a meter from <paramref name="meterFactory"/> (the host's: it owns and disposes the
+    /// meter, and may hand the same one to several servers), or on a new meter owned by this object when it is null.
+    /// </summary>
+    public TetherMetrics(string meterName, IMeterFactory? meterFactory = null)
     {
-        _meter = new Meter(meterName);
+        _ownsMeter = meterFactory is null;
+        _meter = meterFactory?.Create(meterName) ?? new Meter(meterName);
         ConnectionsAccepted = _meter.CreateCounter<long>("tether.connections.accepted", "{connection}", "Connections accepted (server) or established (client).");
         ConnectionsClosed = _meter.CreateCounter<long>("tether.connections.closed", "{connection}", "Connections closed, tagged with reason.");
         ConnectionsActive = _meter.CreateUpDownCounter<long>("tether.connections.active", "{connection}", "Connections open now.");
@@ -139,5 +144,11 @@ internal sealed class TetherMetrics : IDisposable
     public Counter<long> EngineFailures { get; }
 
     /// <inheritdoc/>
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
 }

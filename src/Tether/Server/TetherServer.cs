@@ -47,7 +47,7 @@ public sealed partial class TetherServer : IAsyncDisposable
         _startedAt = TimeProvider.GetUtcNow();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Server");
         Log = new ServerLog(logger, TimeProvider);
-        Metrics = new TetherMetrics(TetherMeterNames.Server);
+        Metrics = new TetherMetrics(TetherMeterNames.Server, options.MeterFactory);
         Wheel = new TimingWheel(options.WheelTick(), TimeProvider, logger);
         Sessions = new SessionRegistry(options.Sessions.RememberedLostSessions);
         SessionSettings = new SessionSettings(options.Sessions, TimeProvider);

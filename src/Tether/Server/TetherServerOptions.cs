@@ -108,6 +108,13 @@ public sealed class TetherServerOptions
     /// </summary>
     public bool ReturnMemoryAfterPeak { get; set; }
 
+    /// <summary>
+    /// Where the server's meter (<see cref="Diagnostics.TetherMeterNames.Server"/>, with the cluster and session-store
+    /// instruments) comes from: a host's factory, so that its metrics pipeline sees them and disposes them. Default
+    /// null: the server creates its own meter.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>The node name announced in WELCOME. Default: the machine name.</summary>
     public string ServerId { get; set; } = Environment.MachineName;
 
