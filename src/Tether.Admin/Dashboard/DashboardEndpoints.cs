@@ -7,21 +7,20 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Tether.Admin.Dashboard;
 using Tether.Server;
 
-namespace Tether.Admin;
+namespace Tether.Admin.Dashboard;
 
 /// <summary>Maps the live dashboard on the admin listener.</summary>
-internal static class DashboardEndpointRouteBuilderExtensions
+internal static class DashboardEndpoints
 {
     /// <summary>The path of the dashboard's data endpoint (behind the API key like the rest of <c>/api</c>).</summary>
     public const string DataPath = "/api/dashboard";
 
     /// <summary>
     /// Serves the dashboard page at <c>/</c> and its data at <c>GET /api/dashboard?after=SEQ</c>, for the
-    /// <see cref="TetherServer"/> registered in the endpoints' services. The page itself carries no data; the API key
-    /// check of the admin listener must leave <c>/</c> open and guard <c>/api/dashboard</c>.
+    /// <see cref="TetherServer"/> registered in the endpoints' services. The page itself carries no data, so it is
+    /// marked anonymous (the admin listener's key check lets it through); <c>/api/dashboard</c> needs the key.
     /// </summary>
     public static IEndpointConventionBuilder MapTetherDashboard(this IEndpointRouteBuilder endpoints)
     {
@@ -55,7 +54,7 @@ internal static class DashboardEndpointRouteBuilderExtensions
             headers.ContentSecurityPolicy = DashboardPage.ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
             return Results.Bytes(DashboardPage.Html, "text/html; charset=utf-8");
-        }).ExcludeFromDescription();
+        }).AllowAnonymous().ExcludeFromDescription();
 
         group.MapGet(DataPath, async (HttpContext context, long? after) =>
         {
