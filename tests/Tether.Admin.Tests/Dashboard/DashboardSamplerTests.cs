@@ -6,11 +6,11 @@ namespace Tether.Admin.Tests.Dashboard;
 
 /// <summary>
 /// The dashboard's history: what the Tether.Server instruments report in a second becomes one sample, on a fake clock.
-/// Each test listens to a meter of its own (same name as the server's) so parallel tests do not mix.
+/// Each test listens to a meter of its own (by reference, under a name no real server uses) so parallel tests do not mix.
 /// </summary>
 public sealed class DashboardSamplerTests : IDisposable
 {
-    private readonly Meter _meter = new("Tether.Server");
+    private readonly Meter _meter = new("Tether.Server.DashboardTests");
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
     private int _connections;
     private int _sessions;
@@ -82,7 +82,7 @@ public sealed class DashboardSamplerTests : IDisposable
     [Fact]
     public void Instruments_of_other_meters_and_other_names_are_not_counted()
     {
-        using var other = new Meter("Tether.Server");
+        using var other = new Meter("Tether.Server.DashboardTests");
         var otherAccepted = other.CreateCounter<long>("tether.connections.accepted");
         var bytes = _meter.CreateCounter<long>("tether.bytes.sent");
         using var sampler = NewSampler();
