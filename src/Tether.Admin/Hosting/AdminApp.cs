@@ -8,7 +8,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tether.Admin.Api;
 using Tether.Admin.Dashboard;
-using Tether.Admin.Operations;
 using Tether.Admin.Security;
 using Tether.Server;
 
