@@ -41,12 +41,13 @@ internal sealed class MetricsAndHealthHost : IAsyncDisposable
         Action<TetherServerOptions>? configure = null,
         Action<IServiceCollection>? services = null,
         TimeProvider? time = null,
-        bool startServer = true)
+        bool startServer = true,
+        Action<TetherTelemetryOptions>? telemetry = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Services.AddTetherTelemetry();
+        builder.Services.AddTetherTelemetry(configure: telemetry);
         services?.Invoke(builder.Services);
 
         var options = new TetherServerOptions();

@@ -47,15 +47,17 @@ public static class HealthEndpointRouteBuilderExtensions
         var probes = new TetherProbes(server, services.GetService<HealthCheckService>(), new OperationsLog(logger), failures);
 
         var group = endpoints.MapGroup("/health");
-        group.MapMethods("/live", [HttpMethods.Get, HttpMethods.Head], async (HttpContext context) => Answer(context, await probes.LiveAsync(context.RequestAborted).ConfigureAwait(false)));
-        group.MapMethods("/ready", [HttpMethods.Get, HttpMethods.Head], async (HttpContext context) => Answer(context, await probes.ReadyAsync(context.RequestAborted).ConfigureAwait(false)));
+        group.MapMethods("/live", [HttpMethods.Get, HttpMethods.Head], context => AnswerAsync(context, probes.LiveAsync));
+        group.MapMethods("/ready", [HttpMethods.Get, HttpMethods.Head], context => AnswerAsync(context, probes.ReadyAsync));
         group.AllowAnonymous();
         return group;
     }
 
-    private static IResult Answer(HttpContext context, ProbeReport report)
+    private static async Task AnswerAsync(HttpContext context, Func<CancellationToken, Task<ProbeReport>> probe)
     {
+        var report = await probe(context.RequestAborted).ConfigureAwait(false);
         context.Response.Headers.CacheControl = "no-store";
-        return Results.Json(report, OperationsJsonContext.Default.ProbeReport, statusCode: report.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        var result = Results.Json(report, OperationsJsonContext.Default.ProbeReport, statusCode: report.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        await result.ExecuteAsync(context).ConfigureAwait(false);
     }
 }
