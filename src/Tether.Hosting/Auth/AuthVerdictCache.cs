@@ -13,13 +13,14 @@ internal sealed class AuthVerdictCache(TimeProvider time, TimeSpan ttl, int maxE
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public static string KeyOf(AuthenticationRequest request)
+    /// <summary>The key of a claimed id and token: the id's length first, so ("ab", "c") and ("a", "bc") differ.</summary>
+    public static string KeyOf(string? claimedClientId, ReadOnlySpan<byte> token)
     {
-        var id = Encoding.UTF8.GetBytes(request.ClaimedClientId ?? string.Empty);
-        var material = new byte[4 + id.Length + request.Token.Length];
+        var id = Encoding.UTF8.GetBytes(claimedClientId ?? string.Empty);
+        var material = new byte[4 + id.Length + token.Length];
         BitConverter.TryWriteBytes(material, id.Length);
         id.CopyTo(material, 4);
-        request.Token.Span.CopyTo(material.AsSpan(4 + id.Length));
+        token.CopyTo(material.AsSpan(4 + id.Length));
         return Convert.ToHexString(SHA256.HashData(material));
     }
 

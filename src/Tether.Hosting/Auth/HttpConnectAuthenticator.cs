@@ -42,7 +42,7 @@ public sealed class HttpConnectAuthenticator : IConnectionAuthenticator, IDispos
     public async ValueTask<AuthenticationResult> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var key = AuthVerdictCache.KeyOf(request);
+        var key = AuthVerdictCache.KeyOf(request.ClaimedClientId, request.Token.Span);
         if (_cache.TryGet(key, out var cached))
         {
             return Report(request, cached, cached: true);

@@ -157,5 +157,11 @@ internal sealed class UpstreamDelivery : IDisposable
         {
             return new(DeliveryOutcome.Retry, ex.GetBaseException().Message);
         }
+#pragma warning disable CA1031 // Whatever went wrong, the loop must go on (and retry): a dead loop would pause every client for good.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            return new(DeliveryOutcome.Retry, ex.GetBaseException().Message);
+        }
     }
 }
