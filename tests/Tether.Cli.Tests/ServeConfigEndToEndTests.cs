@@ -52,13 +52,15 @@ public sealed class ServeConfigEndToEndTests : IDisposable
     public async Task Environment_variables_win_over_the_file_and_flags_win_over_both()
     {
         var config = WriteConfig("""{ "Tether": { "Server": { "ServerId": "from-file", "MaxConnections": 5 }, "Serve": { "Listen": "127.0.0.1:0" } } }""");
-        var environment = new Dictionary<string, string> { ["Tether__Server__ServerId"] = "from-env", ["Tether__Serve__Listen"] = "127.0.0.1:1" };
+        var environment = new Dictionary<string, string> { ["Tether__Server__ServerId"] = "from-env", ["Tether__Serve__Listen"] = "127.0.0.1:1", ["Tether__Serve__JsonLog"] = "true" };
         await using var server = CliProcess.Start(environment, "serve", "--config", config, "--listen", "127.0.0.1:0");
 
         var listening = await server.WaitForStderrAsync(line => line.StartsWith("tether: listening on", StringComparison.Ordinal));
 
         Assert.Contains(" as from-env ", listening, StringComparison.Ordinal);
         Assert.DoesNotContain("127.0.0.1:1 ", listening, StringComparison.Ordinal);
+        // A switch from the environment: the server's log lines are JSON.
+        await server.WaitForStdoutAsync(line => line.StartsWith('{') && line.Contains("\"Tether.Server\"", StringComparison.Ordinal));
         server.Signal(CliProcess.SigTerm);
         Assert.Equal(0, await server.WaitForExitAsync());
     }

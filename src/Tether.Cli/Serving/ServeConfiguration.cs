@@ -68,7 +68,7 @@ internal sealed class ServeConfiguration
             }
 
             _keyOfInjectedFlag[flag] = key;
-            if (option.Arity.MaximumNumberOfValues == 0)
+            if (option.ValueType == typeof(bool))
             {
                 // A switch: present when true.
                 if (!bool.TryParse(values[0], out var on))
