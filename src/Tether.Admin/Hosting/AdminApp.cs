@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -50,7 +51,8 @@ internal static class AdminApp
         builder.Services.AddMetrics();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJson.Default));
         builder.Services.AddOpenApi();
-        builder.Services.AddTetherTelemetry();
+        // Telemetry settings (OTLP) come from the host's configuration, like the admin listener's own.
+        builder.Services.AddTetherTelemetry(context.OuterServices.GetService<IConfiguration>());
 
         var app = builder.Build();
         app.Use(CountAnswers);

@@ -194,6 +194,47 @@ internal sealed class ServeCommand : Command
         Description = "Stop gracefully, as on SIGTERM, when stdin ends: for a parent process that starts the server through a pipe and may die without stopping it (tether soak --cluster starts its nodes so).",
     };
 
+    private readonly Option<TimeSpan?> _goAwaySpread = CliOptions.Duration(
+        "--goaway-spread",
+        "During a drain, send GOAWAY to the clients in even batches over this window instead of all at once, so that they do not all reconnect elsewhere in the same second; at most --drain. [default: 0.8 x --drain]",
+        allowZero: true);
+
+    private readonly Option<TimeSpan?> _lameDuck = CliOptions.Duration(
+        "--lame-duck",
+        "On Ctrl-C or SIGTERM, report not ready (/health/ready) and keep serving this long before the first GOAWAY, so that a load balancer stops sending new clients first.",
+        TimeSpan.Zero,
+        allowZero: true);
+
+    private readonly Option<string> _admin = new("--admin")
+    {
+        Description = "Run the admin listener on HOST:PORT (port 0 picks a free one): the push and admin HTTP API (/api/...), "
+            + "Prometheus metrics (/metrics), health probes (/health/live, /health/ready) and a live dashboard (/). Every "
+            + "request but health needs the API key (Authorization: Bearer KEY). A non-loopback address needs --api-key-file. "
+            + "[default: off]",
+        HelpName = "host:port",
+    };
+
+    private readonly Option<string> _apiKeyFile = new("--api-key-file")
+    {
+        Description = "The admin API key, read from this file (the first line). [default: on a loopback --admin, a random key made up at start and printed once]",
+        HelpName = "path",
+    };
+
+    private readonly Option<string> _upstreamUrl = new("--upstream-url")
+    {
+        Description = "POST what clients send, and their connects and disconnects, to this HTTP endpoint in ordered JSON batches, at least once; "
+            + "while it is slow or down the server stops reading from the clients it holds messages of (docs/operations.md). "
+            + "Without an explicit --app, messages go only there. [default: off]",
+        HelpName = "url",
+    };
+
+    private readonly Option<string> _authUrl = new("--auth-url")
+    {
+        Description = "Ask this HTTP endpoint whether each client may connect, and under which client id; answers are cached briefly, "
+            + "and while it cannot answer new clients are refused with SERVER_BUSY and a retry-after. Not with --auth-secret-file. [default: off]",
+        HelpName = "url",
+    };
+
     private readonly Option<string> _config = new("--config")
     {
         Description = "Read settings from this JSON file: every flag has a key, e.g. {\"Tether\": {\"Server\": {\"Heartbeat\": "
@@ -236,6 +277,12 @@ internal sealed class ServeCommand : Command
         Options.Add(_redisPrefix);
         Options.Add(_redisTimeout);
         Options.Add(_stopOnStdinEnd);
+        Options.Add(_goAwaySpread);
+        Options.Add(_lameDuck);
+        Options.Add(_admin);
+        Options.Add(_apiKeyFile);
+        Options.Add(_upstreamUrl);
+        Options.Add(_authUrl);
         Options.Add(_config);
         SetAction((result, _) => RunAsync(result));
     }
@@ -274,6 +321,22 @@ internal sealed class ServeCommand : Command
         }
 
         options.ShutdownDrainTimeout = result.GetValue(_drain) ?? options.ShutdownDrainTimeout;
+        options.GoAwaySpread = result.GetValue(_goAwaySpread) ?? options.ShutdownDrainTimeout * 0.8;
+        if (options.GoAwaySpread > options.ShutdownDrainTimeout)
+        {
+            throw new CliException($"--goaway-spread ({DurationParser.Format(options.GoAwaySpread)}) must not exceed --drain ({DurationParser.Format(options.ShutdownDrainTimeout)})");
+        }
+
+        options.LameDuckDelay = result.GetValue(_lameDuck) ?? TimeSpan.Zero;
+        if (result.GetValue(_authUrl) is not null && options.Authenticator is not null)
+        {
+            throw new CliException("--auth-url and --auth-secret-file contradict each other: choose one way to check clients");
+        }
+
+        if (result.GetValue(_apiKeyFile) is not null && result.GetValue(_admin) is null)
+        {
+            throw new CliException("--api-key-file needs --admin");
+        }
         if (result.GetValue(_serverId) is { } serverId)
         {
             options.ServerId = serverId;

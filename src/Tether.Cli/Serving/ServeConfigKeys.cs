@@ -38,6 +38,12 @@ internal static class ServeConfigKeys
         ("--redis-prefix", "Tether:Server:ScaleOut:KeyPrefix"),
         ("--redis-timeout", "Tether:Server:ScaleOut:OperationTimeout"),
         ("--stop-on-stdin-end", "Tether:Serve:StopOnStdinEnd"),
+        ("--goaway-spread", "Tether:Server:GoAwaySpread"),
+        ("--lame-duck", "Tether:Server:LameDuckDelay"),
+        ("--admin", "Tether:Admin:Listen"),
+        ("--api-key-file", "Tether:Admin:ApiKeyFile"),
+        ("--upstream-url", "Tether:Upstream:Url"),
+        ("--auth-url", "Tether:Auth:Url"),
     ];
 
     /// <summary>The sections whose every key must be one of <see cref="All"/>: a typo there is an error, not a silent default.</summary>

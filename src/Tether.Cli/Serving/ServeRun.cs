@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Tether.Admin;
 using Tether.Cli.Commands;
 using Tether.Cli.Hosting;
 using Tether.Cli.Parsing;
@@ -26,6 +28,7 @@ internal static class ServeRun
         var failedToStart = false;
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         ServerLogging.Configure(builder.Logging, settings.LogLevel, settings.JsonLog, () => Volatile.Read(ref failedToStart));
+        builder.Configuration.AddInMemoryCollection(ServeComposition.PartSettings(settings.Configuration));
         ServeComposition.AddServices(builder.Services, settings);
         var host = builder.Build();
         var wrotePortFile = false;
@@ -63,6 +66,11 @@ internal static class ServeRun
 
                 await Console.Error.WriteLineAsync(
                     $"tether: listening on {ServeCommand.DescribeListeners(server.LocalEndPoints, options.Listeners)} as {options.ServerId}{cluster} (Ctrl-C to stop)").ConfigureAwait(false);
+                if (settings.Parse.GetValue<string>("--admin") is not null)
+                {
+                    await AnnounceAdminAsync(host.Services).ConfigureAwait(false);
+                }
+
                 await signal.WhenStopping().ConfigureAwait(false);
 
                 await Console.Error.WriteLineAsync(
@@ -81,5 +89,13 @@ internal static class ServeRun
         }
 
         return ExitCodes.Success;
+    }
+
+    // A method of its own: a server without --admin never loads the admin assembly.
+    private static async Task AnnounceAdminAsync(IServiceProvider services)
+    {
+        var admin = services.GetRequiredService<TetherAdmin>();
+        var key = admin.ApiKeyGenerated ? $"API key (made up at start): {admin.ApiKey}" : "API key from --api-key-file";
+        await Console.Error.WriteLineAsync($"tether: admin on {admin.BaseAddress} (API, /metrics, /health, dashboard; {key})").ConfigureAwait(false);
     }
 }

@@ -19,6 +19,9 @@ internal static class ServerLogging
         builder.SetMinimumLevel(level);
         builder.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.AddFilter("Microsoft.Hosting", LogLevel.None);
+
+        // The admin listener's web stack logs each request at info; its own log (Tether.Admin) says what matters.
+        builder.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (muted is not null)
         {
             builder.AddFilter((_, _, logLevel) => logLevel >= level && !muted());
