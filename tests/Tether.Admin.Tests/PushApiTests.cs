@@ -47,6 +47,15 @@ public sealed class PushApiTests
     }
 
     [Fact]
+    public async Task A_body_over_the_limit_is_413_with_one_line()
+    {
+        await using var host = await AdminHost.StartAsync(o => o.MaxRequestBodySize = 1024);
+        var (status, body) = await host.Http.PostAsync("/api/broadcast", $$"""{"data":"{{new string('x', 4096)}}"}""");
+        Assert.Equal(413, status);
+        Assert.False(string.IsNullOrEmpty(body.Text("error")));
+    }
+
+    [Fact]
     public async Task A_reliable_push_to_a_client_without_a_session_is_refused()
     {
         await using var host = await AdminHost.StartAsync();
