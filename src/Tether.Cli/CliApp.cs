@@ -26,6 +26,11 @@ internal static class CliApp
         new SoakCommand(),
         new TokenCommand(),
         new CertCommand(),
+        new PushCommand(),
+        BroadcastCommand.Broadcast(),
+        BroadcastCommand.GroupPush(),
+        new ClientsCommand(),
+        new KickCommand(),
     };
 
     public static async Task<int> RunAsync(string[] args, TextWriter errors)

@@ -19,6 +19,11 @@ internal static class ApiErrorFilter
         {
             return await next(context).ConfigureAwait(false);
         }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own refusals while reading the body: too large (413), cut short (400).
+            (status, message) = (ex.StatusCode, OneLine(ex.Message));
+        }
         catch (ArgumentException ex)
         {
             (status, message) = (StatusCodes.Status400BadRequest, OneLine(ex.Message));
