@@ -32,4 +32,13 @@ internal enum ClusterMessageKind : byte
     /// big-endian), the <see cref="PushOutcome"/> (1 byte), then a reason in UTF-8.
     /// </summary>
     PushReply = 8,
+
+    /// <summary>
+    /// To a node's inbox: an admin request about client id <c>Key</c> (its details, a disconnect, a push that waits for
+    /// the acknowledgement), answered with <see cref="AdminReply"/>. Payload: see <see cref="RemoteAdmin"/>.
+    /// </summary>
+    AdminRequest = 9,
+
+    /// <summary>To the inbox of an <see cref="AdminRequest"/>'s origin: its answer. Payload: see <see cref="RemoteAdmin"/>.</summary>
+    AdminReply = 10,
 }

@@ -46,6 +46,7 @@ internal sealed class ClusterRouting : IAsyncDisposable
         InboxSuffix = sample[(at + marker.Length)..];
         Pushes = new RemotePushes(server, node, this);
         Feed = new ClusterBroadcastFeed(server, node, this);
+        Admin = new RemoteAdmin(server, node, this);
     }
 
     public ClusterLog Log { get; }
@@ -65,6 +66,8 @@ internal sealed class ClusterRouting : IAsyncDisposable
     public RemotePushes Pushes { get; }
 
     public ClusterBroadcastFeed Feed { get; }
+
+    public RemoteAdmin Admin { get; }
 
     public string InboxPrefix { get; }
 
@@ -194,6 +197,12 @@ internal sealed class ClusterRouting : IAsyncDisposable
                 return;
             case ClusterMessageKind.PushReply:
                 Pushes.OnReply(message);
+                return;
+            case ClusterMessageKind.AdminRequest:
+                Admin.OnRequest(message);
+                return;
+            case ClusterMessageKind.AdminReply:
+                Admin.OnReply(message);
                 return;
             case ClusterMessageKind.Replace:
                 Metrics.MessagesReceived.Add(1, ClusterMetrics.Tag("kind", "replace"));

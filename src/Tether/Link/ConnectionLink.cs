@@ -97,6 +97,7 @@ internal abstract partial class ConnectionLink
 
         // Counted once per broadcast by the server, not per copy.
         MarkSent();
+        CountMessagesSent(1);
         return SendResult.Queued;
     }
 

@@ -155,6 +155,7 @@ internal sealed partial class PeerLink
         if (dataFrames > 0)
         {
             Metrics.MessagesSent.Add(dataFrames);
+            CountMessagesSent(dataFrames);
         }
     }
 

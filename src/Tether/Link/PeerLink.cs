@@ -63,6 +63,7 @@ internal sealed partial class PeerLink : ConnectionLink
         }
 
         MarkSent();
+        CountMessagesSent(1);
         Metrics.FramesSent.Add(1);
         Metrics.MessagesSent.Add(1);
         return SendResult.Queued;
@@ -169,6 +170,7 @@ internal sealed partial class PeerLink : ConnectionLink
 
         Metrics.FramesReceived.Add(frames);
         Metrics.MessagesReceived.Add(messages);
+        CountMessagesReceived(messages);
         consumed = offset;
         handler.OnReceived(frames, consumed, now);
         return result;

@@ -51,6 +51,7 @@ internal sealed class PlainLink : ConnectionLink
         }
 
         MarkSent();
+        CountMessagesSent(1);
         Metrics.FramesSent.Add(1);
         Metrics.MessagesSent.Add(1);
         return SendResult.Queued;
@@ -140,6 +141,7 @@ internal sealed class PlainLink : ConnectionLink
 
         Metrics.FramesReceived.Add(messages);
         Metrics.MessagesReceived.Add(messages);
+        CountMessagesReceived(messages);
         consumed = data.Length - (int)buffer.Length;
         handler.OnReceived(messages, consumed, now);
         return result;

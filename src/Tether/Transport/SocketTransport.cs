@@ -20,6 +20,10 @@ internal abstract class SocketTransport
 {
     private readonly SendQueue _queue = new();
     private readonly TetherMetrics _metrics;
+
+    // Per-connection totals for the admin API, counted per read and per network write (one reader, one drain each).
+    private long _bytesReceived;
+    private long _bytesSent;
     private readonly PeerAddress _remote;
     private ReadinessSignal _signal;
     private ReceiveBuffer _received;
@@ -70,6 +74,12 @@ internal abstract class SocketTransport
 
     /// <summary>Bytes queued or being written, not yet handed to the kernel.</summary>
     public int PendingBytes => _queue.PendingBytes;
+
+    /// <summary>Bytes read from the socket so far (after TLS, if any, is taken off).</summary>
+    public long BytesReceived => Volatile.Read(ref _bytesReceived);
+
+    /// <summary>Bytes written to the network so far.</summary>
+    public long BytesSent => Volatile.Read(ref _bytesSent);
 
     /// <summary>True while a reader is armed and nothing has arrived since (for tests of the idle-connection guarantee).</summary>
     public bool IsArmed => _signal.IsArmed;
@@ -165,6 +175,7 @@ internal abstract class SocketTransport
 
         _received.Commit(read);
         _metrics.BytesReceived.Add(read);
+        _bytesReceived += read;
         data = _received.Unread;
         return true;
     }
@@ -330,6 +341,7 @@ internal abstract class SocketTransport
     {
         await SendCoreAsync(data).ConfigureAwait(false);
         _metrics.BytesSent.Add(data.Length);
+        _bytesSent += data.Length;
     }
 
     /// <summary>Exclusive access to the outbound buffer; frames written through <see cref="Writer"/> are sent after <see cref="Dispose"/>.</summary>

@@ -1,0 +1,10 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Tether.Admin.Api;
+
+/// <summary>The admin API's JSON contract, source-generated (web defaults: camelCase names).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(InfoResponse))]
+internal sealed partial class AdminJson : JsonSerializerContext;
