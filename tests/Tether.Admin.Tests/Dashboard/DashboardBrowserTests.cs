@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using Tether.Admin.Tests.Browser;
 using Tether.TestSupport;
 using Xunit.Abstractions;
@@ -38,11 +40,42 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         Assert.Equal(2, await host.InfoConnectionsAsync());
         Assert.False(host.Server.Connections.TryGetByClientId("device-2", out _));
 
-        var screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "dashboard.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
-        await File.WriteAllBytesAsync(screenshot, await tab.ScreenshotPngAsync());
-        output.WriteLine("dashboard screenshot: " + screenshot);
-        Assert.True(new FileInfo(screenshot).Length > 1_000);
+        await SaveScreenshotAsync(tab, "dashboard.png");
+    }
+
+    [ChromiumFact]
+    public async Task On_the_admin_listener_the_page_shows_the_count_of_api_info()
+    {
+        await using var host = await AdminHost.StartAsync();
+        var clients = Enumerable.Range(1, 3).Select(i => DashboardHost.NewClient(host.TetherEndPoint, "device-" + i)).ToList();
+        try
+        {
+            foreach (var client in clients)
+            {
+                await client.ConnectAsync();
+            }
+
+            await Eventually.WaitUntilAsync(() => host.Server.Connections.Count == 3, "3 connections on the server");
+            await using var chromium = await Chromium.StartAsync();
+            var tab = await chromium.OpenTabAsync();
+
+            await tab.NavigateAsync(new Uri(host.Admin.BaseAddress!, "/?key=" + Uri.EscapeDataString(host.Admin.ApiKey!)));
+            await tab.WaitForTextAsync("[data-metric=connections]", "3");
+
+            using var info = JsonDocument.Parse(await host.Http.GetStringAsync("api/info"));
+            Assert.Equal(3, info.RootElement.GetProperty("counts").GetProperty("connections").GetInt32());
+            Assert.Equal(
+                info.RootElement.GetProperty("counts").GetProperty("sessions").GetInt32().ToString(CultureInfo.InvariantCulture),
+                await tab.TextAsync("[data-metric=sessions]"));
+            await SaveScreenshotAsync(tab, "dashboard-admin.png");
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
     }
 
     [ChromiumFact]
@@ -62,5 +95,15 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
 
         await tab.EvaluateAsync($"document.getElementById('key-input').value = '{DashboardHost.ApiKey}'; document.querySelector('#key-form button').click()");
         await tab.WaitForTextAsync("[data-metric=connections]", "1");
+    }
+
+    // Kept as a test artifact: bin/.../TestResults/NAME.
+    private async Task SaveScreenshotAsync(BrowserTab tab, string name)
+    {
+        var screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await File.WriteAllBytesAsync(screenshot, await tab.ScreenshotPngAsync());
+        output.WriteLine("dashboard screenshot: " + screenshot);
+        Assert.True(new FileInfo(screenshot).Length > 1_000);
     }
 }

@@ -78,12 +78,18 @@ internal sealed class DashboardHost : IAsyncDisposable
     /// <summary>Connects a client with <paramref name="clientId"/> that does not reconnect once disconnected.</summary>
     public async Task<TetherClient> ConnectClientAsync(string clientId)
     {
-        var options = new TetherClientOptions { ClientId = clientId, Reconnect = new ReconnectOptions { Enabled = false } };
-        options.EndPoints.Add(Server.LocalEndPoints[0]);
-        var client = new TetherClient(options);
+        var client = NewClient(Server.LocalEndPoints[0], clientId);
         _clients.Add(client);
         await client.ConnectAsync();
         return client;
+    }
+
+    /// <summary>A client that stays away once disconnected (so a kick shows in the counts).</summary>
+    public static TetherClient NewClient(EndPoint server, string clientId)
+    {
+        var options = new TetherClientOptions { ClientId = clientId, Reconnect = new ReconnectOptions { Enabled = false } };
+        options.EndPoints.Add(server);
+        return new TetherClient(options);
     }
 
     /// <summary>The connection count <c>GET /api/info</c> reports.</summary>
