@@ -7,4 +7,12 @@ namespace Tether.Admin.Api;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(InfoResponse))]
+[JsonSerializable(typeof(PushRequest))]
+[JsonSerializable(typeof(FanOutRequest))]
+[JsonSerializable(typeof(PushResponse))]
+[JsonSerializable(typeof(FanOutResponse))]
+[JsonSerializable(typeof(ClientsPage))]
+[JsonSerializable(typeof(ClientResponse))]
+[JsonSerializable(typeof(MembershipResponse))]
+[JsonSerializable(typeof(DisconnectResponse))]
 internal sealed partial class AdminJson : JsonSerializerContext;
