@@ -2,11 +2,12 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Tether.Admin.Hosting;
 using Tether.Server;
 
 namespace Tether.Admin.Dashboard;
@@ -34,8 +35,7 @@ internal static class DashboardEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(server);
         var services = endpoints.ServiceProvider;
-        var options = services.GetService<IOptions<DashboardOptions>>()?.Value ?? new DashboardOptions();
-        options.Validate();
+        var options = ReadOptions(services);
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Tether.Admin.Dashboard") ?? NullLogger.Instance;
         var log = new DashboardLog(logger);
@@ -70,5 +70,16 @@ internal static class DashboardEndpoints
         }).ExcludeFromDescription();
 
         return group;
+    }
+
+    // The section Tether:Admin:Dashboard of the host's configuration (the admin app runs in a host of its own, so the
+    // settings live in the outer one); defaults when there is none. Checked here, so a bad value stops the start.
+    private static DashboardOptions ReadOptions(IServiceProvider services)
+    {
+        var options = new DashboardOptions();
+        var configuration = services.GetService<OuterServices>()?.Services.GetService<IConfiguration>() ?? services.GetService<IConfiguration>();
+        configuration?.GetSection(DashboardOptions.SectionName).Bind(options);
+        options.Validate();
+        return options;
     }
 }

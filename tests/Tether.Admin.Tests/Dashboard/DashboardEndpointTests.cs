@@ -11,7 +11,7 @@ public sealed class DashboardEndpointTests
     public async Task The_page_is_served_without_the_key_self_contained_with_the_metric_hooks()
     {
         await using var host = await DashboardHost.StartAsync();
-        using var anonymous = new HttpClient { BaseAddress = host.BaseAddress };
+        using var anonymous = host.AnonymousClient();
 
         using var response = await anonymous.GetAsync("/");
         var html = await response.Content.ReadAsStringAsync();
@@ -30,7 +30,7 @@ public sealed class DashboardEndpointTests
     public async Task The_data_needs_the_key()
     {
         await using var host = await DashboardHost.StartAsync();
-        using var anonymous = new HttpClient { BaseAddress = host.BaseAddress };
+        using var anonymous = host.AnonymousClient();
 
         using var response = await anonymous.GetAsync("/api/dashboard");
 
