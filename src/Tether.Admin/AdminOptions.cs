@@ -9,12 +9,12 @@ public sealed class AdminOptions
     /// <summary>The configuration section these options are bound from.</summary>
     public const string SectionName = "Tether:Admin";
 
-    /// <summary>The port the admin listener is documented and addressed on by default (<c>127.0.0.1:7448</c>).</summary>
-    public const int DefaultPort = 7448;
+    /// <summary>The port the admin listener is documented and addressed on by default (<c>127.0.0.1:7480</c>).</summary>
+    public const int DefaultPort = 7480;
 
     /// <summary>
-    /// Where the admin listener listens, as HOST:PORT (<c>127.0.0.1:7448</c>, <c>[::1]:7448</c>, <c>localhost:7448</c>,
-    /// <c>0.0.0.0:7448</c>; port 0 picks a free port, see <see cref="TetherAdmin.Endpoint"/>). Empty (the default): no
+    /// Where the admin listener listens, as HOST:PORT (<c>127.0.0.1:7480</c>, <c>[::1]:7480</c>, <c>localhost:7480</c>,
+    /// <c>0.0.0.0:7480</c>; port 0 picks a free port, see <see cref="TetherAdmin.Endpoint"/>). Empty (the default): no
     /// admin listener. On an address other than loopback an <see cref="ApiKeyFile"/> is required.
     /// </summary>
     public string? Listen { get; set; }

@@ -16,7 +16,7 @@ public sealed class TetherAdmin
     /// <summary>The address actually bound (port 0 resolved); null until the listener runs, and when it is off.</summary>
     public IPEndPoint? Endpoint => _state?.Endpoint;
 
-    /// <summary>The listener's base address, like <c>http://127.0.0.1:7448</c>; null until the listener runs.</summary>
+    /// <summary>The listener's base address, like <c>http://127.0.0.1:7480</c>; null until the listener runs.</summary>
     public Uri? BaseAddress => _state is { } state ? new Uri($"http://{FormatHost(state.Endpoint)}/") : null;
 
     /// <summary>The key every request (but health and the dashboard's files) must carry as <c>Authorization: Bearer KEY</c>: the one read from <see cref="AdminOptions.ApiKeyFile"/>, or the one made up at start; null until the listener runs.</summary>

@@ -9,7 +9,7 @@ namespace Tether.Cli.Admin;
 internal sealed class AdminConnectionOptions
 {
     /// <summary>Where a server's admin listener is by default: the loopback address and the documented port.</summary>
-    public const string DefaultAdmin = "http://127.0.0.1:7448";
+    public const string DefaultAdmin = "http://127.0.0.1:7480";
 
     public const string KeyVariable = "TETHER_API_KEY";
 
