@@ -121,7 +121,10 @@ public sealed partial class DocExampleBuild : IAsyncLifetime
         // The Tether assemblies are referenced as files, so they bring no package with them: the package that Tether's
         // public API needs (ILoggerFactory) is listed, as the Tether package would bring it.
         var packages = versions.Keys
-            .Where(package => package == "Microsoft.Extensions.Logging.Abstractions" || NamesPackage(block.Code, package))
+            // An ASP.NET Core application has the Microsoft.Extensions packages in its shared framework already.
+            .Where(_ => !NamesPackage(block.Code, "Tether.Admin"))
+            .Where(package => package == "Microsoft.Extensions.Logging.Abstractions" || NamesPackage(block.Code, package)
+                || (NamesPackage(block.Code, "Tether.Hosting") && TetherHostingNeeds.Contains(package)))
             .Select(package => $"    <PackageReference Include=\"{package}\" Version=\"{versions[package]}\" />");
         return $"""
             <Project Sdk="Microsoft.NET.Sdk">
@@ -135,6 +138,11 @@ public sealed partial class DocExampleBuild : IAsyncLifetime
               <ItemGroup>
                 <Reference Include="{Path.Combine(tests, "Tether.dll")}" />
                 <Reference Include="{Path.Combine(tests, "Tether.Protocol.dll")}" />
+                <Reference Include="{Path.Combine(tests, "Tether.Hosting.dll")}" />
+                <Reference Include="{Path.Combine(tests, "Tether.Admin.dll")}" />
+              </ItemGroup>
+              <ItemGroup>
+            {(NamesPackage(block.Code, "Tether.Admin") ? "    <FrameworkReference Include=\"Microsoft.AspNetCore.App\" />" : "")}
               </ItemGroup>
               <ItemGroup>
             {string.Join('\n', packages)}
@@ -143,6 +151,10 @@ public sealed partial class DocExampleBuild : IAsyncLifetime
 
             """;
     }
+
+    // What the Tether.Hosting package would bring with it (its assembly is referenced as a file here).
+    private static readonly string[] TetherHostingNeeds =
+        ["Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Options.ConfigurationExtensions", "Microsoft.Extensions.Diagnostics.Abstractions"];
 
     /// <summary>True when a comment line of <paramref name="code"/> names <paramref name="package"/> (whole name).</summary>
     private static bool NamesPackage(string code, string package) =>
