@@ -97,6 +97,7 @@ internal sealed class ClusterRouting : IAsyncDisposable
 #pragma warning restore CA1031
         {
             Log.Unavailable("subscribe", ex.Message);
+            _ = Task.Run(SubscribeUntilDoneAsync);
         }
 
         await Presence.AnnounceAsync().ConfigureAwait(false);
@@ -159,6 +160,36 @@ internal sealed class ClusterRouting : IAsyncDisposable
 
     /// <summary>Test hook: the node stops announcing and probing, as a crashed node would (its connections stay).</summary>
     internal void SimulateCrashForTests() => _silenced = true;
+
+    /// <summary>
+    /// After a failed subscribe at start: tries again with a doubling delay (250 ms to 5 s) until the channels are
+    /// subscribed, rather than wait for a reconnect event (none comes when the connection was up but the subscribe
+    /// timed out) or for the next probe.
+    /// </summary>
+    private async Task SubscribeUntilDoneAsync()
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(delay, _node.Time, _stopping.Token).ConfigureAwait(false);
+                await SubscribeChannelsAsync().ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // Redis still away: the next attempt, a reconnect or a probe tries again.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.Unavailable("subscribe", ex.Message);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
 
     private async Task SubscribeChannelsAsync()
     {
