@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using Tether.Hosting.Tests.Support;
 using Tether.Hosting.Upstream;
+using Tether.Server;
 
 namespace Tether.Hosting.Tests;
 
@@ -10,11 +11,17 @@ public class UpstreamShutdownTests
     [Fact]
     public async Task Stopping_delivers_what_is_queued_including_the_disconnects()
     {
-        await using var fixture = await UpstreamServer.StartAsync();
+        var endpoint = await UpstreamEndpoint.StartAsync();
+        var left = new DisconnectSignal();
+        await using var fixture = await UpstreamServer.StartWithAsync(endpoint, new UpstreamHandler(UpstreamServer.Options(endpoint), left));
         var client = await fixture.ConnectAsync("leaving");
         fixture.Endpoint.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await UpstreamDeliveryTests.SendAsync(client, "m", 10);
         await fixture.Server.StopAsync();
+
+        // A server's stop does not wait for its disconnect callbacks; the handler queues the disconnect before it
+        // calls the inner handler, so once the inner one heard it, it is queued.
+        await left.Heard.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
         var stopping = fixture.Handler.StopAsync();
         fixture.Endpoint.Gate.SetResult();
@@ -47,5 +54,16 @@ public class UpstreamShutdownTests
 
         Assert.Equal(0, handler.PendingBytes);
         Assert.All(endpoint.Attempts, b => Assert.False(b.Delivered));
+    }
+
+    private sealed class DisconnectSignal : TetherServerHandler
+    {
+        public TaskCompletionSource Heard { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override ValueTask OnDisconnectedAsync(TetherConnection connection, DisconnectInfo info)
+        {
+            Heard.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
     }
 }
