@@ -55,6 +55,11 @@ internal static class ClientPrograms
     public static string ExampleScript(string language)
     {
         var script = Path.Combine(RepositoryRoot, "clients", language, "example");
+        if (Directory.Exists(script))
+        {
+            throw new FileNotFoundException($"the {language} client's clients/{language}/example is a directory: it must be the executable script that builds and runs the example program (the tether connect --json contract)", script);
+        }
+
         if (!File.Exists(script))
         {
             throw new FileNotFoundException($"the {language} client has no example program: clients/{language}/example does not exist (every client library provides one, following the tether connect --json contract)", script);
