@@ -51,10 +51,15 @@ internal sealed class ClientSoakFaults(TcpFaultProxy proxy, ClientSoakClient cli
     }
 
     /// <summary>
-    /// Stops all traffic in <paramref name="direction"/> until the client reports the connection gone (a heartbeat
-    /// timeout, its own or the server's), then lets traffic through again and waits for the resume. Meanwhile new
-    /// connections are refused, as by a dead network, so no attempt is held half-open until its connect timeout.
+    /// Stops all traffic in <paramref name="direction"/> until the client reports the connection gone, then lets
+    /// traffic through again and waits for the resume. Meanwhile new connections are refused, as by a dead network, so
+    /// no attempt is held half-open until its connect timeout.
     /// </summary>
+    /// <remarks>
+    /// When nothing reaches the client, it must detect the dead server itself (heartbeat-timeout). When only the
+    /// client's traffic is lost, the server detects it and sends CLOSE 1006 (heartbeat-timeout), which may arrive as a
+    /// reset instead, since the server does not linger after a heartbeat timeout (connection-lost).
+    /// </remarks>
     public async Task BlackHoleAsync(FaultDirection direction)
     {
         await WaitForFreshEchoesAsync(EchoesBeforeDrop);
@@ -63,6 +68,10 @@ internal sealed class ClientSoakFaults(TcpFaultProxy proxy, ClientSoakClient cli
         proxy.BlackHole(direction);
         var ended = await client.WaitForEventAsync(DisconnectedOrClosed);
         Assert.True(ClientSoakClient.Name(ended) == "disconnected", $"the {client.Language} client ended during a black hole ({direction}) instead of reconnecting: {ended}{client.Describe()}");
+        var reason = ended.GetProperty("reason").GetString();
+        Assert.True(
+            reason == "heartbeat-timeout" || (direction == FaultDirection.ClientToServer && reason == "connection-lost"),
+            $"the {client.Language} client gave the wrong reason for a black hole ({direction}): {ended}");
         Drops++;
         Log($"black hole ({direction}): disconnected after {(_clock.Elapsed - started).TotalSeconds:F1} s: {ended}");
         proxy.Pass();
