@@ -142,14 +142,14 @@ public final class ConnectProgram {
                     break;
                 default:
                     if (a.startsWith("-")) {
-                        throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+                        throw new IllegalArgumentException("unknown option " + a + "; " + USAGE);
                     }
                     b.endpoint(Endpoint.parse(a).toString());
                     endpoints++;
             }
         }
         if (endpoints == 0) {
-            throw new IllegalArgumentException("no endpoint given\n" + USAGE);
+            throw new IllegalArgumentException("no endpoint given; " + USAGE);
         }
         return new ConnectProgram(b.build(), eofDelay, closeTimeout, out, errors);
     }
