@@ -1,10 +1,22 @@
 package dev.tether.client;
 
+import java.util.function.Consumer;
+
 /**
  * Receives a client's events. Every method has an empty default; they are called one at a time, in order, on the
  * client's event thread, so a slow listener delays later events but never the connection itself.
  */
 public interface TetherClientListener {
+    /** A listener that only receives messages: {@code TetherClientListener.onMessage(m -> ...)}. */
+    static TetherClientListener onMessage(Consumer<byte[]> handler) {
+        return new TetherClientListener() {
+            @Override
+            public void onMessage(byte[] message) {
+                handler.accept(message);
+            }
+        };
+    }
+
     /** A connection is open (WELCOME received) to {@code endpoint}. */
     default void onConnected(Endpoint endpoint) {
     }
