@@ -82,9 +82,20 @@ final class TlsSockets {
             socket.startHandshake();
         } catch (IOException e) {
             socket.close();
-            throw new IOException("TLS handshake with " + endpoint + " failed: " + e.getMessage(), e);
+            throw new IOException("TLS handshake with " + endpoint + " failed: " + explain(e), e);
         }
         return socket;
+    }
+
+    /** The JDK's words for an untrusted certificate name its internals; say what it means instead. */
+    private static String explain(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertPathBuilderException) {
+                return "the server's certificate is not signed by a trusted CA (give its CA file, or use the "
+                    + "insecure option for development only)";
+            }
+        }
+        return e.getMessage();
     }
 
     private static boolean isAddress(String host) {

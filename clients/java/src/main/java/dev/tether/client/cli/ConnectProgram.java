@@ -39,6 +39,7 @@ public final class ConnectProgram {
     private final PrintStream errors;
     private final Duration eofDelay;
     private final Duration closeTimeout;
+    private final boolean tls;
     private final TetherClient client;
     /** Completes with "signal" (SIGINT/SIGTERM) or "ended" (the client stopped by itself). */
     private final CompletableFuture<String> stop = new CompletableFuture<>();
@@ -51,6 +52,7 @@ public final class ConnectProgram {
         this.errors = errors;
         this.eofDelay = eofDelay;
         this.closeTimeout = closeTimeout;
+        this.tls = options.tls();
         this.client = new TetherClient(options, new Events());
     }
 
@@ -211,9 +213,10 @@ public final class ConnectProgram {
             } else {
                 reason = "gave-up";
             }
-            json.write("error", "message", failed.getMessage());
+            String message = explain(failed.getMessage());
+            json.write("error", "message", message);
             json.write("closed", "reason", reason, "unacknowledged", unacknowledged);
-            errors.println("example: " + failed.getMessage());
+            errors.println("example: " + message);
             return 2;
         }
         if (unacknowledged > 0) {
@@ -225,6 +228,12 @@ public final class ConnectProgram {
         }
         json.write("closed", "reason", "closed", "unacknowledged", 0);
         return 0;
+    }
+
+    /** A plain client that a TLS listener hangs up on only hears "closed ... during the handshake": give a hint. */
+    private String explain(String message) {
+        String hungUp = "closed the connection during the handshake";
+        return tls ? message : message.replace(hungUp, hungUp + " (is it a TLS listener? try --tls)");
     }
 
     private void readStdin() {
