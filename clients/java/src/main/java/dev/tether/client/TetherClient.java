@@ -466,7 +466,7 @@ public final class TetherClient implements AutoCloseable {
 
     /**
      * Section 10 on a WELCOME: resume (retransmit what the server lacks), reset (report the lost session, D9), new
-     * session or none. Events are queued in order: connected, then resumed or session-lost. Returns false on a
+     * session or none. Events are queued in order: resumed or session-lost, then connected. Returns false on a
      * client-side gap (section 10.6 step 4).
      */
     private boolean applyWelcome(Connection c, Frame.Hello hello) throws ProtocolException {
@@ -489,7 +489,6 @@ public final class TetherClient implements AutoCloseable {
                 session = null;
                 return false;
             }
-            emit(l -> l.onConnected(endpoint));
             for (ClientSession.Sent sent : resend) {
                 c.send(FrameCodec.encode(new Frame.Data(sent.seq(), null, sent.payload())));
             }
@@ -498,20 +497,21 @@ public final class TetherClient implements AutoCloseable {
             int count = resend.size();
             emit(l -> l.onResumed(id, serverLast, count));
         } else {
-            emit(l -> l.onConnected(endpoint));
             if (hello.resume()) {
                 if (w.session()) {
                     long lost = w.lostCount();
                     String reason = resetReason(w.sessionResetReason());
                     reportLost(reason, w.sessionResetReason() == 0 || lost == 0xFFFFFFFFL ? null : lost,
-                        "the server could not resume the session (" + reason + ")");
+                        "the server did not resume session " + session.idHex() + " (" + reason + ")");
                 } else {
-                    reportLost("not-granted", null, "the server did not grant a session this time");
+                    reportLost("not-granted", null, "the server granted no session this time; session " + session.idHex()
+                        + " is lost");
                 }
             }
             session = w.session() ? new ClientSession(w.sessionId(), options.ackAfterMessages(),
                 options.ackAfterBytes(), options.maxUnacknowledgedBytes()) : null;
         }
+        emit(l -> l.onConnected(endpoint));
         events.execute(() -> connected.complete(null));
         return true;
     }

@@ -134,8 +134,8 @@ public final class ClientLoopbackTest {
             Check.equal(FakeServer.id(1), second.hello.sessionId(), "session id");
             Check.equal(1L, second.hello.lastReceivedSeq(), "client's lastReceivedSeq");
             second.send(FakeServer.welcome(true, true, FakeServer.id(1), 1, 0, 0, I, T, 1 << 20));
-            Check.equal("connected", r.next(), "connected again");
             Check.equal("resumed " + "01".repeat(16) + " 1 2", r.next(), "resumed");
+            Check.equal("connected", r.next(), "connected again");
             Frame.Data two = data(second.read());
             Frame.Data three = data(second.read());
             Check.equal(2L, two.seq(), "resent seq 2");
@@ -166,8 +166,8 @@ public final class ClientLoopbackTest {
             second.send(FakeServer.welcome(true, false, FakeServer.id(2), 0, 2, 3, I, T, 1 << 20));
             Check.equal("disconnected connection-lost null", r.next(), "disconnect");
             Check.equal("reconnecting 1", r.next(), "reconnecting");
-            Check.equal("connected", r.next(), "connected");
             Check.equal("lost " + "01".repeat(16) + " expired 1 3", r.next(), "session-lost (D9)");
+            Check.equal("connected", r.next(), "connected");
             client.send(utf8("new")).get(5, TimeUnit.SECONDS);
             Frame.Data d = data(second.read());
             Check.equal(1L, d.seq(), "the new session numbers from 1");
