@@ -141,7 +141,7 @@ public final class TetherClient implements AutoCloseable {
                 return future;
             }
             if (knownPeerMaxFrameSize >= 0) {
-                long limit = largestMessage(knownPeerMaxFrameSize);
+                long limit = largestMessage(knownPeerMaxFrameSize, current != null ? session != null : options.sessions());
                 if (payload.length > limit) {
                     future.completeExceptionally(tooLarge(payload.length, limit));
                     return future;
@@ -163,8 +163,9 @@ public final class TetherClient implements AutoCloseable {
         return future;
     }
 
-    private long largestMessage(long peerMax) {
-        return options.sessions() ? peerMax - 8 : peerMax;
+    /** D3: the peer's maximum DATA body, less the SEQ field in a session. */
+    private static long largestMessage(long peerMax, boolean inSession) {
+        return inSession ? peerMax - 8 : peerMax;
     }
 
     private static IllegalArgumentException tooLarge(int length, long limit) {
@@ -699,10 +700,11 @@ public final class TetherClient implements AutoCloseable {
         while (!pending.isEmpty() && c.acceptsData()) {
             Pending item = pending.peekFirst();
             byte[] payload = item.payload();
-            if (payload.length > largestMessage(peerMax)) {
+            long limit = largestMessage(peerMax, session != null);
+            if (payload.length > limit) {
                 pending.pollFirst();
                 pendingBytes -= payload.length;
-                completeLater(item.future(), tooLarge(payload.length, largestMessage(peerMax)));
+                completeLater(item.future(), tooLarge(payload.length, limit));
                 continue;
             }
             if (session != null) {

@@ -16,7 +16,12 @@ final class FakeServer implements AutoCloseable {
     private final List<Peer> peers = new ArrayList<>();
 
     FakeServer() throws IOException {
-        listener = new ServerSocket();
+        this(new ServerSocket());
+    }
+
+    /** A server on {@code unbound} (e.g. an SSLServerSocket), bound here to a free loopback port. */
+    FakeServer(ServerSocket unbound) throws IOException {
+        listener = unbound;
         listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         listener.setSoTimeout(10_000);
     }

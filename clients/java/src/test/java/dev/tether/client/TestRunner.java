@@ -19,6 +19,7 @@ public final class TestRunner {
     private static final Class<?>[] CLASSES = {
         VectorsTest.class, FrameReaderTest.class, BackoffTest.class, ClientSessionTest.class,
         JsonEventWriterTest.class, OptionsAndParsingTest.class, EndpointSelectorTest.class, ClientLoopbackTest.class,
+        TlsTest.class,
     };
 
     private TestRunner() {
