@@ -310,7 +310,9 @@ public final class TetherClient implements AutoCloseable {
                     opening = null;
                     activate(c, hello);
                 } catch (Connection.RefusedException e) {
-                    noteHints(e.close.retryAfterMs(), e.close.extensions());
+                    synchronized (lock) {
+                        noteHints(e.close.retryAfterMs(), e.close.extensions());
+                    }
                     if (!CloseCodes.allowsReconnect(e.close.code())) {
                         outcome = new TetherException(e.getMessage(), e.close.code(), null);
                         break;

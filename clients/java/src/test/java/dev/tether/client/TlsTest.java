@@ -25,6 +25,10 @@ public final class TlsTest {
     private static synchronized Path certificates() throws IOException, InterruptedException {
         if (directory == null) {
             Path dir = Files.createTempDirectory("tether-java-tls-");
+            // Removed when the tests end: deleteOnExit runs in reverse order, so the files go before their directory.
+            dir.toFile().deleteOnExit();
+            dir.resolve("server.p12").toFile().deleteOnExit();
+            dir.resolve("ca.pem").toFile().deleteOnExit();
             String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
             run(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
                 "CN=tether-test", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore",
