@@ -158,6 +158,10 @@ public sealed class JavaClientTests(ITestOutputHelper output)
         var (server, _) = await JavaClientLibrary.StartEchoServerAsync(0);
         await using var stop = server;
         await using var proxy = TcpFaultProxy.Start(new IPEndPoint(IPAddress.Loopback, server.LocalEndPoints[0].Port));
+
+        // With equal intervals only one side pings (D12), and the server's 250 ms timing wheel could win that race;
+        // delaying what the server sends by more than a tick lets the client's own PING go out first every time.
+        proxy.Delay(TimeSpan.FromMilliseconds(400), FaultDirection.ServerToClient);
         await using var program = JavaClientLibrary.StartLibraryProgram("HeartbeatClient", "127.0.0.1", proxy.EndPoint.Port.ToString(CultureInfo.InvariantCulture), "60");
 
         // The program sends nothing of its own: the round trips come from the library's PINGs.
