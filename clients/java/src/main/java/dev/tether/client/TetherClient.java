@@ -23,12 +23,13 @@ import java.util.function.Consumer;
  * reconnect so that messages arrive exactly once and in order.
  *
  * <pre>{@code
- * try (TetherClient client = new TetherClient(TetherClientOptions.builder().endpoint("127.0.0.1", 7447).build(),
- *         new TetherClientListener() {
- *             public void onMessage(byte[] m) { System.out.println(new String(m, UTF_8)); }
- *         })) {
+ * var echo = new CompletableFuture<byte[]>();
+ * var options = TetherClientOptions.builder().endpoint("127.0.0.1", 7447).build();
+ * try (var client = new TetherClient(options, TetherClientListener.onMessage(echo::complete))) {
  *     client.connectAsync().get();
- *     client.send("hello".getBytes(UTF_8)).get();
+ *     client.send("hello".getBytes()).get();
+ *     System.out.println(new String(echo.get()));
+ *     client.close(Duration.ofSeconds(5));
  * }
  * }</pre>
  *

@@ -258,7 +258,11 @@ public final class ConnectProgram {
         }
     }
 
-    @SuppressWarnings("removal")
+    /**
+     * SIGINT and SIGTERM close gracefully and still exit with the program's own code: a shutdown hook cannot choose
+     * the exit code, and the JDK has no public signal API, so this uses {@code sun.misc.Signal} (module
+     * jdk.unsupported, present in every JDK).
+     */
     private void installSignalHandlers() {
         for (String name : new String[] {"INT", "TERM"}) {
             try {
