@@ -128,7 +128,8 @@ public final class TetherClient implements AutoCloseable {
 
     /**
      * Sends one message. The future completes once the message is handed to a connection (in a session it is then
-     * kept until acknowledged and resent after a resume). While disconnected the message waits up to the
+     * kept until acknowledged and resent after a resume). While disconnected it waits for the next connection: in a
+     * session for as long as it takes, otherwise (before the first connection, or with sessions off) up to the
      * disconnected-send timeout. A message larger than the server accepts fails at once with an
      * {@link IllegalArgumentException} (D3: the server's maxFrameSize minus 8 in a session).
      */
@@ -157,7 +158,7 @@ public final class TetherClient implements AutoCloseable {
             pending.addLast(item);
             pendingBytes += payload.length;
             pump();
-            if (!future.isDone() && pending.contains(item) && current == null) {
+            if (pending.contains(item) && current == null && session == null) {
                 scheduleSendTimeout(item);
             }
         }
@@ -179,11 +180,12 @@ public final class TetherClient implements AutoCloseable {
         try {
             scheduler.schedule(() -> {
                 synchronized (lock) {
-                    if (current == null && pending.remove(item)) {
+                    // A session keeps what waits for the resume; without one the wait is bounded.
+                    if (current == null && session == null && pending.remove(item)) {
                         pendingBytes -= item.payload().length;
                         completeLater(item.future(), new TetherException("not connected for " + millis
                             + " ms: the message was not sent"));
-                    } else if (pending.contains(item)) {
+                    } else if (pending.contains(item) && session == null) {
                         scheduleSendTimeout(item);
                     }
                 }

@@ -281,7 +281,10 @@ public final class TetherClientOptions {
             return this;
         }
 
-        /** How long a message sent while disconnected may wait for a connection before its send fails. */
+        /**
+         * How long a message sent while disconnected without a session (before the first connection, or with sessions
+         * off) may wait for a connection before its send fails; in a session it waits for the resume.
+         */
         public Builder disconnectedSendTimeout(Duration timeout) {
             disconnectedSendTimeout = timeout;
             return this;

@@ -352,4 +352,42 @@ public final class ClientLoopbackTest {
             Check.equal(0, client.close(Duration.ofSeconds(2)), "everything acknowledged");
         }
     }
+
+    public void testWithoutASessionAMessageWaitsForAConnectionOnlyUpToTheSendTimeout() throws Exception {
+        int port;
+        try (FakeServer closed = new FakeServer()) {
+            port = closed.port();
+        }
+        TetherClientOptions o = TetherClientOptions.builder().endpoint("127.0.0.1", port).sessions(false)
+            .backoffBase(Duration.ofMillis(10)).backoffMax(Duration.ofMillis(20))
+            .disconnectedSendTimeout(Duration.ofMillis(300)).build();
+        try (TetherClient client = new TetherClient(o)) {
+            client.connectAsync();
+            ExecutionException e = Check.fails(ExecutionException.class,
+                () -> client.send(utf8("nobody listens")).get(5, TimeUnit.SECONDS));
+            Check.isTrue(e.getCause().getMessage().contains("not connected for 300 ms"), e.getCause().getMessage());
+        }
+    }
+
+    public void testInASessionAMessageSentWhileDisconnectedWaitsBeyondTheSendTimeout() throws Exception {
+        Recorder r = new Recorder();
+        try (FakeServer server = new FakeServer();
+                TetherClient client = new TetherClient(options(server).disconnectedSendTimeout(Duration.ofMillis(100))
+                    .backoffBase(Duration.ofMillis(600)).backoffMax(Duration.ofMillis(600)).build(), r)) {
+            client.connectAsync();
+            FakeServer.Peer first = server.accept();
+            first.send(FakeServer.welcome(true, false, FakeServer.id(8), 0, 0, 0, I, T, 1 << 20));
+            Check.equal("connected", r.next(), "connected");
+            first.drop();
+            Check.equal("disconnected connection-lost null", r.next(), "disconnect");
+            CompletableFuture<Void> late = client.send(utf8("patient"));
+            FakeServer.Peer second = server.accept();
+            // The handshake takes three times the send timeout: the message must still be waiting.
+            Thread.sleep(300);
+            Check.isTrue(!late.isDone(), "still waiting for the resume");
+            second.send(FakeServer.welcome(true, true, FakeServer.id(8), 0, 0, 0, I, T, 1 << 20));
+            late.get(5, TimeUnit.SECONDS);
+            Check.equal("patient", new String(data(second.read()).payload(), StandardCharsets.UTF_8), "sent after resume");
+        }
+    }
 }
