@@ -52,7 +52,9 @@ class TetherClient:
         self._draining = False
         self._run_task: Optional["asyncio.Task[None]"] = None
         self._waiters: List["asyncio.Future[None]"] = []
-        self._stopping = False
+        # _closing: the application is closing (no new sends); _stop: the reconnect loop must end.
+        self._closing = False
+        self._stop: Optional["asyncio.Future[None]"] = None
         self._closed_event: Optional[Closed] = None
         self._failure: Optional[TetherError] = None
         self._hint_deadline = 0.0
@@ -99,6 +101,7 @@ class TetherClient:
         """Starts the client and waits for the first connection; raises ConnectError or ClientClosedError if the
         client stops first (gave up, or refused for good)."""
         if self._run_task is None:
+            self._stop = asyncio.get_running_loop().create_future()
             self._run_task = asyncio.ensure_future(self._run())
         while not self._ever_connected:
             if self._closed_event is not None:
@@ -166,7 +169,7 @@ class TetherClient:
         sends CLOSE 1000 and returns how many messages stayed unacknowledged."""
         if self._closed_event is not None:
             return self._closed_event.unacknowledged
-        self._stopping = True
+        self._closing = True
         self._notify()
         deadline = time.monotonic() + timeout
         while self._session is not None and self._session.unacknowledged_count and self._closed_event is None:
@@ -176,13 +179,10 @@ class TetherClient:
             await self._wait_change(remaining)
         if self._closed_event is not None:
             return self._closed_event.unacknowledged
-        task = self._run_task
-        if task is not None and not task.done():
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        if self._stop is not None and not self._stop.done():
+            self._stop.set_result(None)
+        if self._run_task is not None:
+            await self._run_task
         conn = self._conn
         self._conn = None
         if conn is not None and conn.writable:
@@ -196,6 +196,10 @@ class TetherClient:
         return unacknowledged
 
     # --- the reconnect loop --------------------------------------------------------------------------------------
+
+    @property
+    def _stopping(self) -> bool:
+        return self._stop is None or self._stop.done()
 
     async def _run(self) -> None:
         try:
@@ -217,11 +221,17 @@ class TetherClient:
                 attempt += 1
                 wait = max(self._backoff.delay(attempt), self._hint_deadline - time.monotonic())
                 self._emit(Reconnecting(attempt, wait, str(endpoint), last_error))
-                await asyncio.sleep(wait)
+                assert self._stop is not None
+                await asyncio.wait({self._stop}, timeout=wait)
+                if self._stopping:
+                    return
             first = False
             total += 1
             try:
-                conn, welcome = await asyncio.wait_for(self._open(endpoint), self.options.connect_timeout)
+                opened = await self._attempt(endpoint)
+                if opened is None:
+                    return
+                conn, welcome = opened
             except asyncio.TimeoutError:
                 last_error = f"no connection to {endpoint} within {self.options.connect_timeout:g} s"
             except HandshakeRejected as ex:
@@ -235,6 +245,8 @@ class TetherClient:
                 last_error = str(ex)
             else:
                 info = await self._serve(conn, welcome)
+                if info is None:
+                    return
                 last_error = None
                 if time.monotonic() - conn.opened_at >= reconnect.stable_after:
                     attempt, total = 0, 0
@@ -253,6 +265,20 @@ class TetherClient:
             if not reconnect.enabled and last_error is not None:
                 self._finish(Closed("gave-up", last_error, self.unacknowledged), ConnectError(last_error))
                 return
+
+    async def _attempt(self, endpoint: Endpoint) -> "Optional[tuple[Connection, frames.Welcome]]":
+        """One attempt under the connect timeout (D11); None when the client is stopping."""
+        assert self._stop is not None
+        task = asyncio.ensure_future(self._open(endpoint))
+        await asyncio.wait({task, self._stop}, timeout=self.options.connect_timeout, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            if self._stopping:
+                return None
+            raise asyncio.TimeoutError()
+        result = task.result()
+        return None if self._stopping else result
 
     async def _open(self, endpoint: Endpoint) -> "tuple[Connection, frames.Welcome]":
         session = self._session if self.options.sessions.enabled else None
@@ -316,14 +342,17 @@ class TetherClient:
                              welcome.heartbeat_interval_ms / 1000, welcome.heartbeat_timeout_ms / 1000, self.session_id))
         self._notify()
 
-    async def _serve(self, conn: Connection, welcome: frames.Welcome) -> DisconnectInfo:
+    async def _serve(self, conn: Connection, welcome: frames.Welcome) -> Optional[DisconnectInfo]:
+        """Runs the open connection until it ends (its DisconnectInfo) or the client stops (None)."""
         interval = welcome.heartbeat_interval_ms / 1000
         timeout = welcome.heartbeat_timeout_ms / 1000
         wake = asyncio.Event()
         reader = asyncio.ensure_future(self._read_loop(conn, wake))
         timer = asyncio.ensure_future(self._timer_loop(conn, interval, timeout, wake))
+        assert self._stop is not None
         try:
-            return await asyncio.shield(conn.ended)
+            await asyncio.wait({conn.ended, self._stop}, return_when=asyncio.FIRST_COMPLETED)
+            return conn.ended.result() if conn.ended.done() else None
         finally:
             for task in (reader, timer):
                 task.cancel()
@@ -477,7 +506,7 @@ class TetherClient:
         if self._closed_event is not None:
             raise self._failure if isinstance(self._failure, ClientClosedError) else ClientClosedError(
                 f"the client is closed ({self._closed_event.reason})")
-        if self._stopping:
+        if self._closing:
             raise ClientClosedError("the client is closing")
 
     def _emit(self, event: Event) -> None:
@@ -492,7 +521,8 @@ class TetherClient:
             return
         self._failure = failure
         self._closed_event = closed
-        self._stopping = True
+        if self._stop is not None and not self._stop.done():
+            self._stop.set_result(None)
         self._emit(closed)
         self._inbox.put_nowait(_END)
         self._notify()
