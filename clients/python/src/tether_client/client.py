@@ -465,10 +465,12 @@ class TetherClient:
             if session is not None and session.ack_due_at is not None:
                 due = min(due, session.ack_due_at)
             wake.clear()
+            # asyncio.wait, not wait_for: wait_for may swallow a cancellation that races with the wake-up (3.9-3.11).
+            waiter = asyncio.ensure_future(wake.wait())
             try:
-                await asyncio.wait_for(wake.wait(), max(0.0, due - time.monotonic()))
-            except asyncio.TimeoutError:
-                pass
+                await asyncio.wait({waiter}, timeout=max(0.0, due - time.monotonic()))
+            finally:
+                waiter.cancel()
 
     # --- helpers -------------------------------------------------------------------------------------------------
 
@@ -536,7 +538,4 @@ class TetherClient:
     async def _wait_change(self, timeout: Optional[float] = None) -> None:
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
-        try:
-            await asyncio.wait_for(waiter, timeout)
-        except asyncio.TimeoutError:
-            pass
+        await asyncio.wait({waiter}, timeout=timeout)

@@ -115,10 +115,14 @@ class Connection:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                chunk = await asyncio.wait_for(self.reader.read(65536), remaining)
-                if not chunk:
+                reading = asyncio.ensure_future(self.reader.read(65536))
+                done, _ = await asyncio.wait({reading}, timeout=remaining)
+                if not done:
+                    reading.cancel()
                     break
-        except (asyncio.TimeoutError, OSError, asyncio.IncompleteReadError):
+                if not reading.result():
+                    break
+        except (OSError, asyncio.IncompleteReadError):
             pass
         finally:
             self.abort()
