@@ -221,9 +221,7 @@ class TetherClient:
                 attempt += 1
                 wait = max(self._backoff.delay(attempt), self._hint_deadline - time.monotonic())
                 self._emit(Reconnecting(attempt, wait, str(endpoint), last_error))
-                assert self._stop is not None
-                await asyncio.wait({self._stop}, timeout=wait)
-                if self._stopping:
+                if not await self._sleep_until(time.monotonic() + wait):
                     return
             first = False
             total += 1
@@ -265,6 +263,16 @@ class TetherClient:
             if not reconnect.enabled and last_error is not None:
                 self._finish(Closed("gave-up", last_error, self.unacknowledged), ConnectError(last_error))
                 return
+
+    async def _sleep_until(self, deadline: float) -> bool:
+        """Sleeps until ``deadline`` (never before it: loop timers may fire a little early); False when stopping."""
+        assert self._stop is not None
+        while not self._stopping:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            await asyncio.wait({self._stop}, timeout=remaining + 0.001)
+        return False
 
     async def _attempt(self, endpoint: Endpoint) -> "Optional[tuple[Connection, frames.Welcome]]":
         """One attempt under the connect timeout (D11); None when the client is stopping."""

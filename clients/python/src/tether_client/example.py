@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import signal
 import sys
 import threading
@@ -135,12 +136,30 @@ def parse_args(argv: List[str]) -> Settings:
 
 
 def _read_stdin(loop: asyncio.AbstractEventLoop, queue: "asyncio.Queue[Optional[bytes]]") -> None:
-    # A daemon thread: a blocking read of stdin must not keep the process alive after the client is done.
-    for raw in iter(sys.stdin.buffer.readline, b""):
-        line = raw[:-1] if raw.endswith(b"\n") else raw
-        line = line[:-1] if line.endswith(b"\r") else line
-        loop.call_soon_threadsafe(queue.put_nowait, line)
-    loop.call_soon_threadsafe(queue.put_nowait, None)
+    # A daemon thread, so that a blocking read does not keep the process alive after the client is done. It reads the
+    # file descriptor directly: a daemon thread blocked inside sys.stdin's buffered reader holds its lock, and the
+    # interpreter aborts at exit when it cannot take that lock.
+    def put(item: Optional[bytes]) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: the program is exiting, the rest of stdin is not wanted
+            pass
+
+    pending = b""
+    while True:
+        try:
+            chunk = os.read(0, 65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            break
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            put(line[:-1] if line.endswith(b"\r") else line)
+    if pending:
+        put(pending[:-1] if pending.endswith(b"\r") else pending)
+    put(None)
 
 
 class ExampleRun:
