@@ -6,6 +6,7 @@ Usage: python3 -m tether_client.example [options] HOST:PORT [HOST:PORT ...]
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import os
 import signal
@@ -17,7 +18,7 @@ from .client import TetherClient
 from .durations import parse_duration
 from .endpoints import FAILOVER, ROUND_ROBIN, Endpoint
 from .errors import ClientClosedError, TetherError
-from .events import Closed, Event
+from .events import Closed, Event, Reconnecting
 from .jsonevents import JsonEventWriter
 from .options import TetherClientOptions, TlsOptions
 
@@ -124,6 +125,9 @@ def parse_args(argv: List[str]) -> Settings:
     ca = values.get("--ca")
     if ca is not None and "--insecure" in flags:
         raise UsageError("--ca and --insecure contradict each other: --insecure checks nothing")
+    if "--insecure" in flags:
+        print("tether_client.example: WARNING: --insecure: the server's certificate is not checked, so anyone in the "
+              "path can read and change this connection", file=sys.stderr)
     if "--tls" in flags or ca is not None or "--insecure" in flags:
         options.tls = TlsOptions(ca_file=ca, insecure="--insecure" in flags)
         try:
@@ -170,7 +174,18 @@ class ExampleRun:
         self.stop = asyncio.Event()
         self.closed: Optional[Closed] = None
 
+    def explain(self, message: str) -> str:
+        """A plain client that a TLS listener hangs up on only hears that the handshake was cut: say so."""
+        hung_up = "closed the connection during the handshake"
+        if self.settings.options.tls is None and hung_up in message:
+            return message.replace(hung_up, hung_up + " (is it a TLS listener? try --tls)")
+        return message
+
     def on_event(self, event: Event) -> None:
+        if isinstance(event, Reconnecting) and event.last_error is not None:
+            event = dataclasses.replace(event, last_error=self.explain(event.last_error))
+        if isinstance(event, Closed) and event.description is not None:
+            event = dataclasses.replace(event, description=self.explain(event.description))
         if isinstance(event, Closed):
             self.closed = event
             if event.reason != "closed" and event.description:

@@ -52,6 +52,9 @@ async def open_connection(endpoint: Endpoint, options: TetherClientOptions, tls:
             reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port, ssl=tls, server_hostname=server_name)
         else:
             reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port)
+    except ssl.SSLCertVerificationError as ex:
+        raise ConnectError(f"TLS handshake with {endpoint} failed: the server's certificate is not trusted "
+                           f"({ex.verify_message or ex.reason})") from None
     except ssl.SSLError as ex:
         raise ConnectError(f"TLS handshake with {endpoint} failed: {ex.reason or ex}") from None
     except OSError as ex:
