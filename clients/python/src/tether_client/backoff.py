@@ -21,7 +21,7 @@ class ExponentialBackoff:
         if attempt < 1:
             raise ValueError("attempts are numbered from 1")
         # Capped exponent: 2^64 would be exact in Python but pointless, and the cap is reached long before.
-        return min(self.max_delay, self.base_delay * (2 ** min(attempt - 1, 62)))
+        return min(self.max_delay, self.base_delay * float(1 << min(attempt - 1, 62)))
 
     def delay(self, attempt: int) -> float:
         return self._rng() * self.ceiling(attempt)

@@ -278,7 +278,8 @@ class TetherClient:
         """One attempt under the connect timeout (D11); None when the client is stopping."""
         assert self._stop is not None
         task = asyncio.ensure_future(self._open(endpoint))
-        await asyncio.wait({task, self._stop}, timeout=self.options.connect_timeout, return_when=asyncio.FIRST_COMPLETED)
+        waiting: "set[asyncio.Future[object]]" = {task, self._stop}  # type: ignore[arg-type]
+        await asyncio.wait(waiting, timeout=self.options.connect_timeout, return_when=asyncio.FIRST_COMPLETED)
         if not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
@@ -359,7 +360,8 @@ class TetherClient:
         timer = asyncio.ensure_future(self._timer_loop(conn, interval, timeout, wake))
         assert self._stop is not None
         try:
-            await asyncio.wait({conn.ended, self._stop}, return_when=asyncio.FIRST_COMPLETED)
+            waiting: "set[asyncio.Future[object]]" = {conn.ended, self._stop}  # type: ignore[arg-type]
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             return conn.ended.result() if conn.ended.done() else None
         finally:
             for task in (reader, timer):

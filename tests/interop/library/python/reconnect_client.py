@@ -24,7 +24,7 @@ async def main(host: str, port: int, count: int) -> int:
                 resend.put_nowait(message)
 
     expected = {f"ping {i}" for i in range(1, count + 1)}
-    received = set()
+    received: "set[str]" = set()
     async with TetherClient(options, on_event=on_event) as client:
 
         async def send_all() -> None:
