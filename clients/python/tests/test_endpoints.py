@@ -69,8 +69,9 @@ class CommandLineTests(unittest.TestCase):
         self.assertIsNone(options.tls)
 
     def test_bad_command_lines_are_one_clear_error(self) -> None:
-        bad: "list[list[str]]" = [["--frobnicate", "h:1"], [], ["h"], ["--max-attempts", "0", "h:1"], ["--heartbeat", "x", "h:1"],
-                     ["--endpoint-selection", "random", "h:1"], ["--ca", "f", "--insecure", "h:1"], ["h:1", "--token"]]
+        bad: "list[list[str]]" = [
+            ["--frobnicate", "h:1"], [], ["h"], ["--max-attempts", "0", "h:1"], ["--heartbeat", "x", "h:1"],
+            ["--endpoint-selection", "random", "h:1"], ["--ca", "f", "--insecure", "h:1"], ["h:1", "--token"]]
         for argv in bad:
             with self.subTest(argv):
                 with self.assertRaises(UsageError):
