@@ -373,18 +373,33 @@ class TetherClient:
 
     async def _read_loop(self, conn: Connection, wake: asyncio.Event) -> None:
         try:
-            while not conn.closed:
+            while True:
                 try:
                     frame_type, frame = await conn.read_frame()
                 except MalformedCloseError as ex:
                     conn.abort()
-                    conn.end(DisconnectInfo("protocol-error", codes.PROTOCOL_ERROR, str(ex)))
+                    conn.end(conn.closing_info or DisconnectInfo("protocol-error", codes.PROTOCOL_ERROR, str(ex)))
                     return
+                if conn.closing_info is not None:
+                    # After our CLOSE only the server's CLOSE matters (its hints); everything else is discarded.
+                    if isinstance(frame, frames.Close):
+                        self._take_hints(frame.retry_after_ms, frames.alternate_endpoints(frame.extensions))
+                        conn.abort()
+                        conn.end(conn.closing_info)
+                        return
+                    continue
                 self._handle(conn, frame, wake)
         except ProtocolError as ex:
-            self._violation(conn, ex)
+            if conn.closing_info is not None:
+                conn.abort()
+                conn.end(conn.closing_info)
+            else:
+                self._violation(conn, ex)
         except (asyncio.IncompleteReadError, ConnectionError, OSError) as ex:
             conn.abort()
+            if conn.closing_info is not None:
+                conn.end(conn.closing_info)
+                return
             description = "the server closed the connection" if isinstance(ex, asyncio.IncompleteReadError) else (
                 f"connection error: {getattr(ex, 'strerror', None) or ex}")
             conn.end(DisconnectInfo("connection-lost", None, description))
@@ -439,8 +454,16 @@ class TetherClient:
         self._take_hints(goaway.retry_after_ms, frames.alternate_endpoints(goaway.extensions))
         self._flush_ack(conn)
         conn.send_close(codes.NORMAL, "going away as the server asked")
-        asyncio.ensure_future(conn.linger(self.options.close_linger))
-        conn.end(DisconnectInfo("going-away", codes.GOING_AWAY, goaway.reason or "server going away"))
+        # Reading goes on until the server closes (its CLOSE may carry newer hints, D10), at most the linger time.
+        info = DisconnectInfo("going-away", codes.GOING_AWAY, goaway.reason or "server going away")
+        conn.closing_info = info
+
+        def give_up_waiting() -> None:
+            if not conn.ended.done():
+                conn.abort()
+                conn.end(info)
+
+        asyncio.get_running_loop().call_later(self.options.close_linger, give_up_waiting)
 
     def _on_close(self, conn: Connection, close: frames.Close) -> None:
         self._take_hints(close.retry_after_ms, frames.alternate_endpoints(close.extensions))

@@ -34,6 +34,8 @@ class Connection:
         self.last_received = self.last_sent
         self.closed = False
         self.opened_at = self.last_sent
+        # Set once the client sent CLOSE but still reads, for a CLOSE of the server's (GOAWAY, D6/D10): how it ends.
+        self.closing_info: Optional["DisconnectInfo"] = None
         self._pings: Dict[int, float] = {}
         self.ended: "asyncio.Future[DisconnectInfo]" = asyncio.get_running_loop().create_future()
 
