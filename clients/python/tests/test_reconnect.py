@@ -122,6 +122,29 @@ class ReconnectTests(unittest.IsolatedAsyncioTestCase):
                     await asyncio.sleep(0.01)
         self.assertEqual([a.endpoint, b.endpoint], [e.endpoint for e in self.events if isinstance(e, Connected)])
 
+    async def test_a_resume_answered_without_a_reason_or_without_a_session_is_a_lost_session(self) -> None:
+        async def first(peer: Peer) -> None:
+            await peer.handshake(session=True)
+            peer.writer.transport.abort()
+
+        async def reason_zero(peer: Peer) -> None:
+            # SESSION, not RESUMED, reason 0, a meaningless lostCount: treated as UNKNOWN, count unknown.
+            await peer.handshake(session=True, session_id=bytes(range(0x40, 0x50)), lost=5)
+            peer.writer.transport.abort()
+
+        async def no_session(peer: Peer) -> None:
+            await peer.handshake(session=False)
+            await serve_pings(peer)
+
+        async with FakeServer(first, reason_zero, no_session) as server:
+            async with TetherClient(options(server.endpoint), on_event=self.events.append) as client:
+                while sum(isinstance(e, SessionLost) for e in self.events) < 2:
+                    await asyncio.sleep(0.01)
+                self.assertIsNone(client.session_id)
+        lost = [e for e in self.events if isinstance(e, SessionLost)]
+        self.assertEqual([("unknown", None), ("not-granted", None)], [(e.reason, e.server_reported_lost) for e in lost])
+        self.assertEqual(bytes(range(0x40, 0x50)).hex(), lost[1].session_id)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -325,7 +325,9 @@ class TetherClient:
                 return
             if welcome.session:
                 reason = _RESET_REASONS.get(welcome.session_reset_reason, "unknown")
-                lost = None if welcome.lost_count == frames.UNKNOWN_LOST_COUNT else welcome.lost_count
+                # Reason 0 in answer to a resume counts as UNKNOWN, and its lostCount means nothing (§5.2, §10.7).
+                unknown = welcome.session_reset_reason == 0 or welcome.lost_count == frames.UNKNOWN_LOST_COUNT
+                lost = None if unknown else welcome.lost_count
                 description = f"the server could not resume the session ({reason})"
             else:
                 reason, lost, description = "not-granted", None, "the server did not grant a session on reconnect"
