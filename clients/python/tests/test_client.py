@@ -62,7 +62,7 @@ class ClientTests(unittest.IsolatedAsyncioTestCase):
                 assert isinstance(frame, frames.Data)
                 got.append(frame)
             peer.send(frames.Data(b"x", seq=1))
-            await asyncio.sleep(0.05)
+            await peer.read_until(frames.Ack)  # the client has x
             peer.writer.transport.abort()  # a reset: the client's seq 2 is "lost" with the connection
 
         async def second(peer: Peer) -> None:
