@@ -331,6 +331,48 @@ class ClientTests(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(2, await client.close(0.2))
         self.assertEqual(Closed("closed", None, 2), self.events[-1])
 
+    async def test_acks_ride_on_outgoing_data_and_go_alone_after_n_messages(self) -> None:
+        seen: List[frames.Frame] = []
+
+        async def talking(peer: Peer) -> None:
+            await peer.handshake(session=True)
+            peer.send(frames.Data(b"q", seq=1))
+            seen.append(await peer.read_until(frames.Data))
+            for seq in range(2, 5):
+                peer.send(frames.Data(b"n", seq=seq))
+            seen.append(await peer.read())
+            await serve_pings(peer)
+
+        async with FakeServer(talking) as server:
+            opts = options(server.endpoint)
+            opts.sessions.ack_delay = 30.0
+            opts.sessions.ack_after_messages = 3
+            async with self.client(opts) as client:
+                self.assertEqual(b"q", await asyncio.wait_for(client.receive(), 5))
+                await client.send(b"answer")
+                while len(seen) < 2:
+                    await asyncio.sleep(0.01)
+                await client.close(0)
+        self.assertEqual([frames.Data(b"answer", seq=1, ack=1), frames.Ack(4)], seen)
+
+    async def test_a_full_replay_buffer_makes_send_wait_for_an_ack(self) -> None:
+        async def slow_acker(peer: Peer) -> None:
+            await peer.handshake(session=True)
+            await peer.read_until(frames.Data)
+            await asyncio.sleep(0.3)
+            peer.send(frames.Ack(1))
+            await serve_pings(peer)
+
+        async with FakeServer(slow_acker) as server:
+            opts = options(server.endpoint)
+            opts.sessions.max_unacknowledged_bytes = 10
+            async with self.client(opts) as client:
+                await client.send(b"x" * 8)
+                started = time.monotonic()
+                await asyncio.wait_for(client.send(b"y" * 8), 5)
+                self.assertGreaterEqual(time.monotonic() - started, 0.25)
+                self.assertEqual(1, await client.close(0))
+
     async def test_max_attempts_gives_up_with_the_last_error(self) -> None:
         async with FakeServer(idle) as server:
             endpoint = server.endpoint
