@@ -256,9 +256,8 @@ class TetherClient:
                                  ClientClosedError(f"closed by the server: {info.description}", info.code))
                     return
             if reconnect.max_attempts is not None and total >= reconnect.max_attempts:
-                description = last_error or "the connection was lost"
-                self._finish(Closed("gave-up", description, self.unacknowledged),
-                             ConnectError(f"gave up after {total} attempt(s): {description}"))
+                description = f"{last_error or 'the connection was lost'} (gave up after {total} attempt(s))"
+                self._finish(Closed("gave-up", description, self.unacknowledged), ConnectError(description))
                 return
             if not reconnect.enabled and last_error is not None:
                 self._finish(Closed("gave-up", last_error, self.unacknowledged), ConnectError(last_error))

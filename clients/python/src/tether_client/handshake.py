@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 from typing import List, Optional, Tuple
 
@@ -58,7 +59,11 @@ async def open_connection(endpoint: Endpoint, options: TetherClientOptions, tls:
     except ssl.SSLError as ex:
         raise ConnectError(f"TLS handshake with {endpoint} failed: {ex.reason or ex}") from None
     except OSError as ex:
-        raise ConnectError(f"cannot connect to {endpoint}: {ex.strerror or ex}") from None
+        # asyncio words a refused connect as "Connect call failed (addr)": the errno says what happened.
+        reason = os.strerror(ex.errno).lower() if ex.errno else (ex.strerror or str(ex))
+        raise ConnectError(f"cannot connect to {endpoint}: {reason}") from None
+    except (UnicodeError, ValueError) as ex:  # a host name the resolver cannot even encode
+        raise ConnectError(f"cannot connect to {endpoint}: {ex}") from None
     connection = Connection(reader, writer, str(endpoint))
     try:
         connection.write(frames.encode(hello))
