@@ -207,6 +207,7 @@ class ExampleRun:
         if not connecting.done():
             await client.close(0)
             connecting.cancel()
+            await asyncio.gather(connecting, return_exceptions=True)
             return self._exit_code()
         if connecting.exception() is not None:
             return self._exit_code()
