@@ -201,6 +201,7 @@ private:
     bool close_requested_ = false;
     Clock::time_point ack_deadline_;
     bool finished_ = false;
+    bool stopped_ = false;
     std::size_t final_unacknowledged_ = 0;
     ClientState state_ = ClientState::connecting;
     std::mutex join_mutex_;
@@ -278,7 +279,7 @@ Client::Impl::~Impl() { close(std::chrono::milliseconds(0)); }
 
 void Client::Impl::send(Bytes message) {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (close_requested_ || finished_) {
+    if (close_requested_ || stopped_) {
         throw Error("the client is closed");
     }
     if (message.size() > 0xFFFFFFFFull - 16) {
@@ -294,10 +295,10 @@ void Client::Impl::send(Bytes message) {
     if (options_.session.enabled && std::this_thread::get_id() != io_thread_id_) {
         changed_.wait(lock, [&] {
             std::size_t held = outbox_bytes_ + replay_bytes_;
-            return close_requested_ || finished_ || held == 0 ||
+            return close_requested_ || stopped_ || held == 0 ||
                    held + message.size() <= options_.session.max_unacknowledged_bytes;
         });
-        if (close_requested_ || finished_) {
+        if (close_requested_ || stopped_) {
             throw Error("the client is closed");
         }
     }
@@ -313,7 +314,7 @@ std::size_t Client::Impl::close(std::chrono::milliseconds ack_timeout) {
         if (!close_requested_) {
             close_requested_ = true;
             ack_deadline_ = Clock::now() + ack_timeout;
-            if (!finished_) {
+            if (!stopped_) {
                 state_ = ClientState::closing;
             }
         } else if (Clock::now() + ack_timeout < ack_deadline_) {
@@ -369,7 +370,7 @@ void Client::Impl::sync_replay() {
 
 void Client::Impl::set_state(ClientState state) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!finished_ && !(close_requested_ && state != ClientState::closed)) {
+    if (!stopped_ && !(close_requested_ && state != ClientState::closed)) {
         state_ = state;
     }
 }
@@ -379,15 +380,18 @@ void Client::Impl::finish(const std::string& reason, const std::string& error) {
     event.reason = reason;
     event.error = error;
     {
+        // Closed before the handler runs: a send() prompted by the event fails instead of waiting forever.
         std::lock_guard<std::mutex> lock(mutex_);
         event.unacknowledged = pending_count_locked();
+        final_unacknowledged_ = event.unacknowledged;
+        stopped_ = true;
+        state_ = ClientState::closed;
     }
+    changed_.notify_all();
     raise(handlers_.closed, event);
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        final_unacknowledged_ = event.unacknowledged;
         finished_ = true;
-        state_ = ClientState::closed;
     }
     changed_.notify_all();
 }
