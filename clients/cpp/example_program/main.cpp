@@ -28,6 +28,16 @@ void on_signal(int) {
 
 void error_line(const std::string& message) { std::fprintf(stderr, "tether: %s\n", message.c_str()); }
 
+/// A plain client that a TLS listener hangs up on only hears that the connection closed: say what it may mean.
+std::string explain(std::string message, bool tls) {
+    const std::string hung_up = "closed the connection during the handshake";
+    auto at = message.find(hung_up);
+    if (!tls && at != std::string::npos) {
+        message.insert(at + hung_up.size(), " (is it a TLS listener? try --tls)");
+    }
+    return message;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -61,7 +71,11 @@ int main(int argc, char** argv) {
     Handlers handlers;
     handlers.connected = [&](const ConnectedEvent& e) { out.connected(e); };
     handlers.disconnected = [&](const DisconnectedEvent& e) { out.disconnected(e); };
-    handlers.reconnecting = [&](const ReconnectingEvent& e) { out.reconnecting(e); };
+    bool tls = arguments.client.tls.enabled;
+    handlers.reconnecting = [&](ReconnectingEvent e) {
+        e.last_error = explain(e.last_error, tls);
+        out.reconnecting(e);
+    };
     handlers.resumed = [&](const ResumedEvent& e) { out.resumed(e); };
     handlers.session_lost = [&](const SessionLostEvent& e) { out.session_lost(e); };
     handlers.rtt = [&](std::chrono::duration<double, std::milli> rtt) { out.rtt(rtt.count()); };
@@ -164,8 +178,9 @@ int main(int argc, char** argv) {
         out.closed("closed", "", 0);
         return 0;
     }
-    out.error(ended.error);
+    std::string error = explain(ended.error, tls);
+    out.error(error);
     out.closed(ended.reason, ended.description, ended.unacknowledged);
-    error_line(ended.error);
+    error_line(error);
     return 2;
 }

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Tether.FaultProxy;
 using Tether.Server;
 using Tether.TestSupport;
@@ -121,6 +124,87 @@ public sealed class CppClientTests(ITestOutputHelper output)
         Assert.Equal(lines, events.Where(e => CppClientLibrary.Name(e) == "message").Select(e => e.GetProperty("data").GetString()));
         Assert.Equal(lines, handler.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m)));
         Assert.Equal(0, events[^1].GetProperty("unacknowledged").GetInt32());
+    }
+
+    [CppClientFact]
+    public async Task Example_program_delivers_everything_through_one_byte_slices_and_a_black_hole()
+    {
+        await CppClientLibrary.ProgramDirectoryAsync();
+        var (server, handler) = await CppClientLibrary.StartEchoServerAsync(0);
+        await using var stop = server;
+        await using var proxy = TcpFaultProxy.Start(new IPEndPoint(IPAddress.Loopback, server.LocalEndPoints[0].Port));
+        proxy.Slice(1);
+        var lines = Enumerable.Range(1, 30).Select(i => $"message {i} {new string('x', i * 7)}").ToArray();
+        await using var example = CppClientLibrary.StartExample(
+            "--heartbeat", "1s", "--timeout", "2s", "--backoff-max", "200ms", "--eof-delay", "1s", proxy.EndPoint.ToString());
+        foreach (var line in lines[..15])
+        {
+            await example.Stdin.WriteLineAsync(line);
+        }
+
+        await example.WaitForLineAsync(OutputStream.Stdout, l => l.Contains("\"message 15 ", StringComparison.Ordinal), CppClientLibrary.Timeout);
+        proxy.BlackHole();
+        foreach (var line in lines[15..])
+        {
+            await example.Stdin.WriteLineAsync(line);
+        }
+
+        await example.WaitForLineAsync(OutputStream.Stdout, l => l.Contains("\"heartbeat-timeout\"", StringComparison.Ordinal), CppClientLibrary.Timeout);
+        proxy.Slice(1);
+        example.Stdin.Close();
+        var exitCode = await example.WaitForExitAsync(CppClientLibrary.Timeout);
+        output.WriteLine(example.Describe());
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}{example.Describe()}");
+        var events = CppClientLibrary.Events(example);
+        Assert.Equal(lines, events.Where(e => CppClientLibrary.Name(e) == "message").Select(e => e.GetProperty("data").GetString()));
+        Assert.Equal(lines, handler.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m)));
+        Assert.Equal(0, events[^1].GetProperty("unacknowledged").GetInt32());
+    }
+
+    [CppClientFact(RequiresOpenSsl = true)]
+    public async Task Example_program_connects_over_tls_and_checks_the_certificate()
+    {
+        await CppClientLibrary.ProgramDirectoryAsync();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var certificate = X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
+        var directory = Directory.CreateTempSubdirectory("tether-cpp-tls-");
+        try
+        {
+            var ca = Path.Combine(directory.FullName, "ca.pem");
+            await File.WriteAllTextAsync(ca, created.ExportCertificatePem());
+            var options = new TetherServerOptions { ServerId = "cpp-tls-test" };
+            options.Listen(new IPEndPoint(IPAddress.Loopback, 0)).Tls = new SslServerAuthenticationOptions { ServerCertificate = certificate };
+            await using var server = new TetherServer(options, new EchoHandler());
+            await server.StartAsync();
+            var port = server.LocalEndPoints[0].Port;
+
+            await using (var trusted = CppClientLibrary.StartExample("--ca", ca, "--eof-delay", "300ms", $"localhost:{port}"))
+            {
+                await trusted.Stdin.WriteLineAsync("secret hello");
+                trusted.Stdin.Close();
+                var exitCode = await trusted.WaitForExitAsync(CppClientLibrary.Timeout);
+                output.WriteLine(trusted.Describe());
+                Assert.True(exitCode == 0, $"exit code {exitCode}{trusted.Describe()}");
+                Assert.Contains(CppClientLibrary.Events(trusted), e => CppClientLibrary.Name(e) == "message" && e.GetProperty("data").GetString() == "secret hello");
+            }
+
+            // The system's CAs do not know this certificate: refused, with the reason.
+            // Stdin stays open: its end would close the client before the attempt fails.
+            await using var untrusted = CppClientLibrary.StartExample("--tls", "--max-attempts", "1", $"127.0.0.1:{port}");
+            Assert.Equal(2, await untrusted.WaitForExitAsync(CppClientLibrary.Timeout));
+            Assert.Contains(untrusted.StderrLines, l => l.Contains("certificate verification", StringComparison.Ordinal));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     [CppClientFact]
