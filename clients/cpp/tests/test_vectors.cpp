@@ -1,5 +1,6 @@
 // Every vector of docs/protocol-vectors.json: valid ones decode to their fields and re-encode to their hex; invalid
 // ones are rejected with the named error.
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -105,9 +106,12 @@ std::string json_text(const Json& value) {
 }
 
 Json load_vectors() {
-    std::ifstream file(TETHER_VECTORS_FILE);
+    // TETHER_VECTORS names another copy of the file, e.g. one being edited elsewhere.
+    const char* override_path = std::getenv("TETHER_VECTORS");
+    std::string path = override_path != nullptr && *override_path != 0 ? override_path : TETHER_VECTORS_FILE;
+    std::ifstream file(path);
     if (!file) {
-        throw std::runtime_error(std::string("cannot read ") + TETHER_VECTORS_FILE);
+        throw std::runtime_error("cannot read " + path);
     }
     std::stringstream text;
     text << file.rdbuf();
