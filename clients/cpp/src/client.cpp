@@ -549,6 +549,10 @@ AttemptResult Client::Impl::serve(Connection& c) {
         auto deadline = next_deadline(c);
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count() + 1;
         int timeout = wait <= 0 ? 0 : static_cast<int>(std::min<long long>(wait, 60000));
+        bool buffered = c.transport->has_buffered_input();
+        if (buffered) {
+            timeout = 0;
+        }
         if (::poll(fds, 2, timeout) < 0 && errno != EINTR) {
             lost(c, std::string("poll failed: ") + std::strerror(errno));
             break;
@@ -556,7 +560,7 @@ AttemptResult Client::Impl::serve(Connection& c) {
         if (fds[0].revents) {
             waker_.drain();
         }
-        if (fds[1].revents) {
+        if (fds[1].revents || buffered) {
             try {
                 read_input(c);
                 process_input(c);

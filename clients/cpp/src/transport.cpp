@@ -245,6 +245,8 @@ public:
 
     bool wants_write() const override { return want_write_; }
 
+    bool has_buffered_input() const override { return SSL_pending(ssl_.get()) > 0; }
+
     void shutdown_write() override {
         // close_notify, then the TCP half-close; the answer is not awaited.
         SSL_shutdown(ssl_.get());

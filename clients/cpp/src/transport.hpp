@@ -73,6 +73,9 @@ public:
     virtual ssize_t write(const std::uint8_t* data, std::size_t size) = 0;
     /// True when the last operation needs the socket writable to make progress (TLS).
     virtual bool wants_write() const { return false; }
+    /// True when input was already taken off the socket but not yet returned by read() (TLS records): poll() would
+    /// not report it.
+    virtual bool has_buffered_input() const { return false; }
     /// Ends our sending direction (after the CLOSE frame).
     virtual void shutdown_write();
 
