@@ -481,3 +481,69 @@ TEST(resumed_welcome_with_another_session_id_is_rejected_and_the_session_kept) {
     CHECK(hello.resume);
     CHECK_EQ(hello.session_id[0], 5);  // D7: asks for the same session again
 }
+
+TEST(goaway_alternate_endpoint_is_tried_first_once) {
+    FakeServer server;
+    FakeServer alternate;
+    Events events;
+    Client client(options_for(server), events.handlers());
+    Peer peer = server.accept();
+    peer.read<HelloFrame>();
+    peer.send(welcome(true));
+    GoAwayFrame goaway{0, 10000, "moving", {}};
+    std::string target = alternate.endpoint();
+    goaway.extensions.push_back(Extension{alternate_endpoint_key, Bytes(target.begin(), target.end())});
+    goaway.extensions.push_back(Extension{alternate_endpoint_key, Bytes{'b', 'a', 'd'}});  // unparsable: ignored
+    peer.send(goaway);
+    CHECK_EQ(peer.read<CloseFrame>().code, close_code::normal);
+    peer.hang_up();
+    {
+        Peer moved = alternate.accept();
+        CHECK(moved.read<HelloFrame>().resume);
+        moved.hang_up();  // the alternate fails before WELCOME: the configured list resumes
+    }
+    Peer back = server.accept();
+    CHECK(back.read<HelloFrame>().resume);
+}
+
+TEST(close_waits_for_acks_then_reports_what_stayed_unacknowledged) {
+    FakeServer server;
+    Events events;
+    Client client(options_for(server), events.handlers());
+    Peer peer = server.accept();
+    peer.read<HelloFrame>();
+    peer.send(welcome(true));
+    client.send("one");
+    client.send("two");
+    peer.read<DataFrame>();
+    peer.read<DataFrame>();
+    peer.send(AckFrame{1});
+    auto started = steady_clock::now();
+    auto closing = std::async(std::launch::async, [&] { return client.close(milliseconds(300)); });
+    CHECK_EQ(peer.read<CloseFrame>().code, close_code::normal);
+    CHECK(steady_clock::now() - started >= milliseconds(290));
+    peer.hang_up();
+    CHECK_EQ(closing.get(), 1u);
+    CHECK_THROWS(client.send("after"), Error);
+}
+
+TEST(messages_sent_while_disconnected_go_out_after_the_reconnect) {
+    FakeServer server;
+    Events events;
+    Client client(options_for(server, false), events.handlers());
+    {
+        Peer peer = server.accept();
+        peer.read<HelloFrame>();
+        peer.send(welcome(false));
+        events.wait("connected " + server.endpoint());
+        peer.send(CloseFrame{close_code::internal_error, 0, "", {}});
+        events.wait("disconnected closed-by-peer 1011");
+    }
+    client.send("queued");
+    Peer peer = server.accept();
+    peer.read<HelloFrame>();
+    peer.send(welcome(false));
+    auto sent = peer.read<DataFrame>();
+    CHECK(!sent.seq.has_value());
+    CHECK_EQ(text_of(sent), std::string("queued"));
+}
