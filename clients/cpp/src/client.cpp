@@ -82,7 +82,7 @@ void Client::Impl::send(Bytes message) {
                         std::to_string(limit) + " bytes");
         }
     }
-    if (options_.session.enabled && std::this_thread::get_id() != io_thread_id_) {
+    if (std::this_thread::get_id() != io_thread_id_) {
         changed_.wait(lock, [&] {
             std::size_t held = outbox_bytes_ + replay_bytes_;
             return close_requested_ || stopped_ || held == 0 ||

@@ -38,7 +38,8 @@ struct ReconnectOptions {
 
 struct SessionOptions {
     bool enabled = true;
-    /// Bound on unacknowledged bytes (replay buffer plus messages waiting); send() blocks while it is reached.
+    /// Bound on unacknowledged bytes (replay buffer plus messages waiting to go out; without a session, the waiting
+    /// ones alone); send() blocks while it is reached.
     std::size_t max_unacknowledged_bytes = 4 * 1024 * 1024;
     std::size_t ack_after_messages = 32;
     std::size_t ack_after_bytes = 64 * 1024;
