@@ -49,8 +49,9 @@ std::string describe(const A& a, const B& b) {
 
 #define CHECK_EQ(actual, expected)                                                               \
     do {                                                                                         \
-        auto&& tether_a = (actual);                                                              \
-        auto&& tether_e = (expected);                                                            \
+        /* copies: `actual` may name a part of a temporary that ends with this statement */    \
+        const auto tether_a = (actual);                                                          \
+        const auto tether_e = (expected);                                                        \
         if (!(tether_a == tether_e))                                                             \
             ::tether_test::fail(#actual " == " #expected ": " + ::tether_test::describe(tether_a, tether_e), __FILE__, __LINE__); \
     } while (0)
