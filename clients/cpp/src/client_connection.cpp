@@ -100,7 +100,8 @@ Clock::time_point Client::Impl::next_deadline(const Connection& c) const {
             break;
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    if (close_requested_) {
+    if (close_requested_ && c.phase != Connection::Phase::lingering) {
+        // Once our CLOSE is queued the close deadline has done its work; only the linger is left to wait for.
         deadline = std::min(deadline, ack_deadline_);
     }
     return deadline;
