@@ -547,3 +547,20 @@ TEST(messages_sent_while_disconnected_go_out_after_the_reconnect) {
     CHECK(!sent.seq.has_value());
     CHECK_EQ(text_of(sent), std::string("queued"));
 }
+
+TEST(an_attempt_without_welcome_fails_at_the_connect_timeout_and_is_retried) {
+    FakeServer server;
+    Events events;
+    auto options = options_for(server, false);
+    options.connect_timeout = milliseconds(300);
+    Client client(options, events.handlers());
+    auto started = steady_clock::now();
+    Peer silent = server.accept();
+    silent.read<HelloFrame>();
+    // D11: one deadline for TCP, TLS and HELLO -> WELCOME; the client closes without a frame (nothing before WELCOME).
+    CHECK(silent.closed_silently());
+    CHECK(steady_clock::now() - started >= milliseconds(290));
+    events.wait("reconnecting");
+    Peer next = server.accept();
+    next.read<HelloFrame>();
+}
