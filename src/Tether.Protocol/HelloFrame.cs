@@ -7,6 +7,8 @@ public sealed record HelloFrame
 {
     private const int FixedBodyLength = 46;
 
+    private readonly bool _resumeFlag;
+
     /// <summary>Lowest protocol version the client speaks.</summary>
     public byte MinVersion { get; init; } = ProtocolConstants.Version;
 
@@ -40,8 +42,15 @@ public sealed record HelloFrame
     /// <summary>TLV extension items.</summary>
     public IReadOnlyList<ExtensionItem> Extensions { get; init; } = [];
 
-    /// <summary>True when the client asks to resume <see cref="ResumeSessionId"/>.</summary>
-    public bool IsResume => !ResumeSessionId.IsNone;
+    /// <summary>
+    /// True when the client asks to resume <see cref="ResumeSessionId"/>: always when that is set, and also for a
+    /// received HELLO whose RESUME flag names the all-zero id, which the server answers as an unknown session.
+    /// </summary>
+    public bool IsResume
+    {
+        get => _resumeFlag || !ResumeSessionId.IsNone;
+        init => _resumeFlag = value;
+    }
 
     /// <summary>The header flags this frame is written with.</summary>
     public HelloFlags Flags => (RequestSession || IsResume ? HelloFlags.Session : HelloFlags.None) | (IsResume ? HelloFlags.Resume : HelloFlags.None);
@@ -80,11 +89,6 @@ public sealed record HelloFrame
         var sessionId = reader.ReadSessionId();
         var lastSeq = reader.ReadUInt64();
         var resume = (flags & HelloFlags.Resume) != 0;
-        if (resume && sessionId.IsNone)
-        {
-            throw new TetherProtocolException(CloseCode.ProtocolError, "HELLO has RESUME but no session id");
-        }
-
         var clientId = reader.ReadString(ProtocolConstants.MaxIdBytes, "client id");
         var token = reader.ReadBytes16(ProtocolConstants.MaxTokenBytes, "token");
         var extensions = reader.ReadExtensions();
@@ -96,6 +100,7 @@ public sealed record HelloFrame
             HeartbeatTimeoutMs = timeout,
             MaxFrameSize = maxFrame,
             RequestSession = (flags & HelloFlags.Session) != 0,
+            IsResume = resume,
             ResumeSessionId = resume ? sessionId : SessionId.None,
             LastReceivedSequence = resume ? lastSeq : 0,
             ClientId = clientId,

@@ -39,6 +39,10 @@ public sealed record DisconnectInfo(DisconnectReason Reason, CloseCode? Code, st
         ? string.Create(CultureInfo.InvariantCulture, $"{ReasonName} ({(ushort)code} {code.ToWireName()}): {Description}")
         : $"{ReasonName}: {Description}";
 
+    /// <summary>A CLOSE that could not be decoded: a protocol error with no code, since none was received or sent.</summary>
+    internal static DisconnectInfo MalformedClose(string problem) =>
+        new(DisconnectReason.ProtocolError, null, $"malformed CLOSE from the peer: {problem}");
+
     internal static DisconnectInfo FromCloseFrame(CloseFrame frame)
     {
         var reason = frame.Code switch

@@ -35,6 +35,12 @@ internal sealed partial class PeerLink
             throw new TetherProtocolException(CloseCode.ProtocolError, "DATA without SEQ in a session");
         }
 
+        if (data.Sequence == 0)
+        {
+            // Numbering starts at 1 (protocol section 10.2): seq 0 is a sender bug, not a duplicate to drop.
+            throw new TetherProtocolException(CloseCode.ProtocolError, "DATA seq 0 in a session (numbering starts at 1)");
+        }
+
         switch (session.OnData(_sessionAttachment, data.Sequence, (int)data.Payload.Length, data.HasAck, data.Ack, now, out var ackSignal, out var ackDeadline))
         {
             case ReceiveVerdict.Duplicate:

@@ -42,7 +42,8 @@ internal sealed partial class PeerLink : ConnectionLink
     /// <inheritdoc/>
     public override SendResult TrySendData(ReadOnlySpan<byte> message, int pendingLimit)
     {
-        if (message.Length + 16 > _peerMaxFrame)
+        // Without a session the DATA body is the message itself, so the peer's limit is the message's (section 4.5).
+        if (message.Length > _peerMaxFrame)
         {
             throw new ArgumentException($"a message of {message.Length} bytes exceeds the peer's frame limit of {_peerMaxFrame} bytes", nameof(message));
         }
@@ -214,7 +215,7 @@ internal sealed partial class PeerLink : ConnectionLink
                 OnPong(frame.ReadUInt64Body(), handler);
                 return null;
             case FrameType.Close:
-                var info = DisconnectInfo.FromCloseFrame(CloseFrame.Parse(frame));
+                var info = ReadClose(frame);
                 TrySetCloseInfo(info);
                 return info;
             case FrameType.GoAway:
@@ -233,6 +234,22 @@ internal sealed partial class PeerLink : ConnectionLink
             default:
                 // Extension frames (0x40-0x7F) this side does not know are skipped, as the protocol requires.
                 return null;
+        }
+    }
+
+    /// <summary>
+    /// Why the peer closed. A CLOSE that cannot be decoded is never answered (protocol section 2.5): the peer has already
+    /// stopped reading, so the link just ends, and a client reconnects as after a PROTOCOL_ERROR.
+    /// </summary>
+    private static DisconnectInfo ReadClose(in TetherFrame frame)
+    {
+        try
+        {
+            return DisconnectInfo.FromCloseFrame(CloseFrame.Parse(frame));
+        }
+        catch (TetherProtocolException ex)
+        {
+            return DisconnectInfo.MalformedClose(ex.Message);
         }
     }
 

@@ -20,6 +20,14 @@ internal static class SessionHandshake
         }
 
         var id = hello.ResumeSessionId;
+        if (id.IsNone)
+        {
+            // No session ever has the all-zero id (protocol section 10.6): an unknown session, with nothing to remember
+            // or report, since no session of this server was lost.
+            server.Log.ResumeRefused(connection, id, nameof(SessionLostReason.Unknown));
+            return new SessionPlan(await StartNewAsync(server, connection).ConfigureAwait(false), Resumed: false, 0, SessionResetReason.Unknown, ProtocolConstants.UnknownLostCount);
+        }
+
         if (server.Sessions.TryGet(id, out var session) && !session.IsLost && session.Core.Persistence is Cluster.SessionRecord { IsActive: false } leaving)
         {
             // Detached here a moment ago and being handed to Redis: let that finish, then resume it from there.

@@ -91,7 +91,8 @@ public sealed partial class TetherConnection
 
         await _link.FinishAsync(_server.Options.CloseLinger).ConfigureAwait(false);
         var info = _link.CloseInfo!;
-        if (info.Reason == DisconnectReason.ProtocolError && _link.ClosedHere)
+        // A violation we answered, or a malformed CLOSE (the one violation that gets no answer, so it has no code).
+        if (info.Reason == DisconnectReason.ProtocolError && (_link.ClosedHere || info.Code is null))
         {
             _server.Log.ProtocolViolation(this, info.Code ?? CloseCode.ProtocolError, info.Description);
         }

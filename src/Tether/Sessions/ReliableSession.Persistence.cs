@@ -57,7 +57,7 @@ internal sealed partial class ReliableSession
                 return SessionSendResult.Lost;
             }
 
-            if (payload.Length + 16 > _peerMaxFrame)
+            if (payload.Length + SequenceBytes > _peerMaxFrame)
             {
                 return SessionSendResult.TooLarge;
             }

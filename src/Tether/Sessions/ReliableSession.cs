@@ -31,6 +31,9 @@ internal sealed partial class ReliableSession
     private SessionLostInfo? _lost;
     private int _attachment;
     private int _lastAttachment;
+    private const int SequenceBytes = 8;
+    private const int AckBytes = 8;
+
     private int _peerMaxFrame = ProtocolConstants.MinMaxFrameSize;
     private ISessionPersistence? _persistence;
 
@@ -67,8 +70,11 @@ internal sealed partial class ReliableSession
         }
     }
 
-    /// <summary>The largest payload the current (or last) peer accepts.</summary>
-    public int MaxPayload => Volatile.Read(ref _peerMaxFrame) - 16;
+    /// <summary>
+    /// The largest payload the current (or last) peer accepts: its maximum DATA body less the sequence number (protocol
+    /// section 4.5). An ack that would not fit beside it goes in an ACK frame of its own.
+    /// </summary>
+    public int MaxPayload => Volatile.Read(ref _peerMaxFrame) - SequenceBytes;
 
     /// <summary>
     /// Input "send requested" through <paramref name="attachment"/>: numbers <paramref name="payload"/>, keeps a copy
@@ -91,7 +97,7 @@ internal sealed partial class ReliableSession
                 return SessionSendResult.Moved;
             }
 
-            if (payload.Length + 16 > _peerMaxFrame)
+            if (payload.Length + SequenceBytes > _peerMaxFrame)
             {
                 return SessionSendResult.TooLarge;
             }
@@ -338,13 +344,21 @@ internal sealed partial class ReliableSession
         var flags = DataFlags.Sequence;
         ulong ack = 0;
         var persisted = Persisted;
+        var length = first.Length + second.Length;
         if (_inbound.HasPendingAckWithin(persisted))
         {
-            flags |= DataFlags.Ack;
-            ack = _inbound.TakeAckWithin(persisted);
+            if (length + SequenceBytes + AckBytes <= Volatile.Read(ref _peerMaxFrame))
+            {
+                flags |= DataFlags.Ack;
+                ack = _inbound.TakeAckWithin(persisted);
+            }
+            else
+            {
+                // Only the ack would make the frame too large: it goes first, on its own.
+                FrameWriter.WriteAck(output, _inbound.TakeAckWithin(persisted));
+            }
         }
 
-        var length = first.Length + second.Length;
         var total = FrameWriter.DataLength(length, flags);
         var span = output.GetSpan(total);
         var header = FrameWriter.WriteDataHeader(span, length, flags, sequence, ack);

@@ -57,9 +57,9 @@ internal static class ProtocolVectors
                 var sessionId = SessionId.Parse(f.GetProperty("sessionId").GetString()!);
                 var lastReceived = U64(f, "lastReceivedSeq");
 
-                // HelloFrame has no RESUME switch: the writer sets RESUME exactly when the session id is non-zero, and
-                // writes lastReceivedSeq only then. A vector outside that shape could not be expressed, so say so.
-                Assert.True(resume == !sessionId.IsNone, $"{vector.Name}: HelloFrame can only set RESUME together with a non-zero session id");
+                // HelloFrame sets RESUME when asked to or when the session id is non-zero, and writes lastReceivedSeq only
+                // with RESUME. A vector outside that shape could not be expressed, so say so.
+                Assert.True(resume || sessionId.IsNone, $"{vector.Name}: HelloFrame sets RESUME whenever the session id is non-zero");
                 Assert.True(resume || lastReceived == 0, $"{vector.Name}: HelloFrame writes lastReceivedSeq only with RESUME");
                 var hello = new HelloFrame
                 {
@@ -69,6 +69,7 @@ internal static class ProtocolVectors
                     HeartbeatTimeoutMs = f.GetProperty("heartbeatTimeoutMs").GetUInt32(),
                     MaxFrameSize = f.GetProperty("maxFrameSize").GetUInt32(),
                     RequestSession = (vector.Flags & (byte)HelloFlags.Session) != 0,
+                    IsResume = resume,
                     ResumeSessionId = sessionId,
                     LastReceivedSequence = lastReceived,
                     ClientId = f.GetProperty("clientId").GetString()!,

@@ -45,6 +45,18 @@ public sealed class SessionProtocolTests
     }
 
     [Fact]
+    public async Task Seq_0_in_a_session_is_a_protocol_error()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        var (peer, _) = await RawPeer.HandshakeAsync(server.EndPoint, new HelloFrame { RequestSession = true });
+        await using (peer)
+        {
+            await peer.SendAsync(w => FrameWriter.WriteData(w, "x"u8, DataFlags.Sequence, 0, 0));
+            Assert.Equal(CloseCode.ProtocolError, (await peer.ReadUntilCloseAsync())?.Code);
+        }
+    }
+
+    [Fact]
     public async Task An_ack_beyond_what_was_sent_is_a_protocol_error()
     {
         await using var server = await ServerFixture.StartAsync();

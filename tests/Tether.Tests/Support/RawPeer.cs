@@ -21,6 +21,14 @@ internal sealed class RawPeer : IAsyncDisposable
         return new RawPeer(socket);
     }
 
+    /// <summary>The server's side: accepts the next connection on <paramref name="listener"/>.</summary>
+    public static async Task<RawPeer> AcceptAsync(Socket listener)
+    {
+        var socket = await listener.AcceptAsync().WaitAsync(Timeouts.Event);
+        socket.NoDelay = true;
+        return new RawPeer(socket);
+    }
+
     public static async Task<(RawPeer Peer, WelcomeFrame Welcome)> HandshakeAsync(EndPoint endPoint, HelloFrame? hello = null)
     {
         var peer = await ConnectAsync(endPoint);
