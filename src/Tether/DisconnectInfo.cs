@@ -9,6 +9,9 @@ public sealed record DisconnectInfo(DisconnectReason Reason, CloseCode? Code, st
     /// <summary>The retry-after hint the server sent with CLOSE or GOAWAY, if any.</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>The endpoints the server's CLOSE or GOAWAY suggested trying next, in order (empty when none).</summary>
+    internal IReadOnlyList<System.Net.EndPoint> AlternateEndPoints { get; init; } = [];
+
     /// <summary>The kebab-case reason used in logs and JSON events, e.g. <c>heartbeat-timeout</c>.</summary>
     public string ReasonName => Reason switch
     {
@@ -61,6 +64,7 @@ public sealed record DisconnectInfo(DisconnectReason Reason, CloseCode? Code, st
         return new DisconnectInfo(reason, frame.Code, description)
         {
             RetryAfter = frame.RetryAfterMs > 0 ? TimeSpan.FromMilliseconds(frame.RetryAfterMs) : null,
+            AlternateEndPoints = AlternateEndpoints.From(frame.Extensions),
         };
     }
 }

@@ -31,4 +31,7 @@ public class TetherException : Exception
 
     /// <summary>How long the peer asked to wait before trying again (the <c>retryAfterMs</c> of its CLOSE), if it said.</summary>
     public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>The endpoints the refusing CLOSE suggested trying next, in order (empty when none).</summary>
+    internal IReadOnlyList<System.Net.EndPoint> AlternateEndPoints { get; init; } = [];
 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Text;
 using Tether.Diagnostics;
 using Tether.Heartbeat;
 using Tether.Link;
@@ -55,9 +54,6 @@ internal sealed class ClientConnection : ILinkHandler
     /// <summary>Raised with each round-trip time measured.</summary>
     public Action<TimeSpan>? RoundTripMeasured { get; set; }
 
-    /// <summary>Raised when the server sends GOAWAY with an alternate endpoint.</summary>
-    public Action<EndPoint>? AlternateEndpoint { get; set; }
-
     /// <summary>Runs until the connection ends; returns why. Messages go to <paramref name="sink"/>.</summary>
     public async Task<DisconnectInfo> RunAsync(IMessageSink sink)
     {
@@ -106,24 +102,18 @@ internal sealed class ClientConnection : ILinkHandler
 
     ValueTask ILinkHandler.OnDataAsync(ReadOnlySequence<byte> payload) => _sink!.DeliverAsync(payload, _ended.Token);
 
+    /// <summary>
+    /// GOAWAY (protocol section 11): no new message goes to this connection from now on, the pending ack goes out, then
+    /// CLOSE 1000, at once rather than at the end of the server's drain. Nothing waits for answers: in a session what the
+    /// server has not acknowledged is resent after the resume; without one, replies not yet received are lost.
+    /// </summary>
     DisconnectInfo ILinkHandler.OnGoAway(GoAwayFrame goAway)
     {
-        foreach (var item in goAway.Extensions)
-        {
-            if (item.Key == ProtocolConstants.AlternateEndpointExtension
-                && EndPointText.TryParse(Encoding.UTF8.GetString(item.Value.Span), out var alternate))
-            {
-                AlternateEndpoint?.Invoke(alternate);
-                break;
-            }
-        }
-
         var info = new DisconnectInfo(DisconnectReason.GoingAway, CloseCode.GoingAway, goAway.Reason.Length > 0 ? goAway.Reason : "server going away")
         {
             RetryAfter = TimeSpan.FromMilliseconds(goAway.RetryAfterMs),
+            AlternateEndPoints = AlternateEndpoints.From(goAway.Extensions),
         };
-
-        // Nothing is in flight at this level, so leave now rather than at the end of the server's drain.
         Close(info, CloseCode.Normal, "going away");
         return info;
     }
@@ -178,8 +168,14 @@ internal sealed class ClientConnection : ILinkHandler
         var now = _time.GetTimestamp();
         if (_link.CheckLiveness(now, out var next, out var silence) == LivenessVerdict.Dead)
         {
+            // Protocol section 12: CLOSE 1006 best effort, then closed at once, no linger (the link is presumed dead).
+            // A send buffer the dead link never drains could hold the shutdown back: the linger bounds that too.
             var info = new DisconnectInfo(DisconnectReason.HeartbeatTimeout, CloseCode.HeartbeatTimeout, $"nothing received from the server for {silence.TotalSeconds:0.###} s");
-            _link.BeginClose(info, CloseCode.HeartbeatTimeout, "heartbeat timeout", 0, immediate: true);
+            if (_link.BeginClose(info, CloseCode.HeartbeatTimeout, "heartbeat timeout", 0, immediate: true))
+            {
+                _ = AbortAfterLingerAsync();
+            }
+
             return;
         }
 

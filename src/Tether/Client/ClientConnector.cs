@@ -187,6 +187,7 @@ internal static class ClientConnector
                     throw new TetherException($"{EndPointText.Format(endPoint)} refused the connection: {reason} ({(ushort)close.Code} {close.Code.ToWireName()})", close.Code)
                     {
                         RetryAfter = close.RetryAfterMs > 0 ? TimeSpan.FromMilliseconds(close.RetryAfterMs) : null,
+                        AlternateEndPoints = AlternateEndpoints.From(close.Extensions),
                     };
                 default:
                     throw new TetherProtocolException(CloseCode.ProtocolError, $"expected WELCOME, got {frame.Type}");

@@ -79,12 +79,15 @@ internal sealed class ReconnectLoop : IDisposable
                 {
                     lastError = ex;
                     retryAfter = (ex as TetherException)?.RetryAfter;
+                    _endpoints.UseAlternates((ex as TetherException)?.AlternateEndPoints ?? []);
                     _log.AttemptFailed(EndPointText.Format(endPoint), ex.Message);
                 }
 
                 if (connection is not null)
                 {
+                    _endpoints.OnConnected();
                     var info = await RunConnectionAsync(connection, hello, stop).ConfigureAwait(false);
+                    _endpoints.UseAlternates(info.AlternateEndPoints);
                     if (stop.IsCancellationRequested || info.Reason == DisconnectReason.ClosedLocally)
                     {
                         break;
@@ -192,19 +195,15 @@ internal sealed class ReconnectLoop : IDisposable
 
         if (outcome == ClientSessionOutcome.ClientGap)
         {
-            // Protocol section 10.6 step 4: no DATA in that session; close and start a new one at once.
-            var gap = new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, "the server lacks messages the client no longer holds; starting a new session")
-            {
-                RetryAfter = TimeSpan.Zero,
-            };
-            connection.Close(gap, CloseCode.Normal, "session gap");
+            // Protocol section 10.6 step 4: no DATA in that session; close with 1000, then a new session on the next
+            // attempt, which is an attempt like any other (counted, after the backoff delay).
+            const string Gap = "the server lacks messages the client no longer holds; starting a new session";
+            connection.Close(new DisconnectInfo(DisconnectReason.ClosedLocally, CloseCode.Normal, Gap), CloseCode.Normal, "session gap");
             await connection.RunAsync(_delivery).ConfigureAwait(false);
-            return gap with { Reason = DisconnectReason.ConnectionLost };
+            return new DisconnectInfo(DisconnectReason.ConnectionLost, null, Gap);
         }
 
         connection.RoundTripMeasured = _events.OnRoundTripMeasured;
-        connection.AlternateEndpoint = _endpoints.Prefer;
-        _endpoints.OnConnected();
         _metrics.ConnectionsAccepted.Add(1);
         _metrics.ConnectionsActive.Add(1);
         _log.Connected(EndPointText.Format(connection.EndPoint), connection.Heartbeat.Interval.TotalMilliseconds, connection.Heartbeat.Timeout.TotalMilliseconds);

@@ -30,10 +30,11 @@ public sealed class TetherClientOptions
     public ReconnectOptions Reconnect { get; set; } = new();
 
     /// <summary>
-    /// Time allowed for TCP connect plus handshake, per attempt. Default 5 s: a healthy handshake takes a few round trips,
-    /// and an attempt lost in a black hole should not keep the client away long after the path recovers.
+    /// Time allowed for one attempt: TCP connect, TLS, HELLO and WELCOME under one deadline (protocol section 14.1). Default
+    /// 10 s, the protocol's recommended value: long enough for a slow path, short enough that an attempt lost in a black
+    /// hole does not keep the client away long after the path recovers.
     /// </summary>
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// The local address to connect from, or null (default) to let the system choose. The port is still chosen per

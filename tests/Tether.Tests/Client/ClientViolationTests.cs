@@ -63,12 +63,5 @@ public sealed class ClientViolationTests
         Assert.Equal(1, reconnecting.Attempt);
     }
 
-    private static WelcomeFrame SessionWelcome(HelloFrame hello) => new()
-    {
-        HeartbeatIntervalMs = 30_000,
-        HeartbeatTimeoutMs = 90_000,
-        ConnectionId = 1,
-        SessionActive = true,
-        SessionId = SessionId.NewRandom(),
-    };
+    private static WelcomeFrame SessionWelcome(HelloFrame hello) => ScriptedServer.SessionWelcome(SessionId.NewRandom());
 }

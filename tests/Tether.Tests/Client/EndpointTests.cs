@@ -30,13 +30,42 @@ public sealed class EndpointTests
         Assert.Equal(C, selector.Next());
     }
 
+    private static readonly EndPoint D = new IPEndPoint(IPAddress.Loopback, 4);
+
     [Fact]
-    public void A_server_hint_is_tried_once_first()
+    public void Server_alternates_are_tried_once_each_in_order_then_the_list_resumes()
     {
         var selector = new EndpointSelector([A, B], EndpointSelection.Failover);
-        selector.Prefer(C);
+        selector.UseAlternates([C, D]);
 
-        Assert.Equal([C, A, B], [selector.Next(), selector.Next(), selector.Next()]);
+        Assert.Equal([C, D, A, B, A], [selector.Next(), selector.Next(), selector.Next(), selector.Next(), selector.Next()]);
+    }
+
+    [Fact]
+    public void A_later_list_replaces_what_is_left_of_an_earlier_one_and_an_empty_one_keeps_it()
+    {
+        var selector = new EndpointSelector([A], EndpointSelection.Failover);
+        selector.UseAlternates([B, C]);
+        Assert.Equal(B, selector.Next());
+
+        selector.UseAlternates([]);
+        Assert.Equal(C, selector.Next());
+
+        selector.UseAlternates([C, D]);
+        selector.UseAlternates([D]);
+        Assert.Equal([D, A], [selector.Next(), selector.Next()]);
+    }
+
+    [Fact]
+    public void Alternates_are_forgotten_once_a_connection_opens()
+    {
+        var selector = new EndpointSelector([A, B], EndpointSelection.Failover);
+        selector.UseAlternates([C, D]);
+        Assert.Equal(C, selector.Next());
+
+        selector.OnConnected();
+
+        Assert.Equal([A, B], [selector.Next(), selector.Next()]);
     }
 
     [Theory]

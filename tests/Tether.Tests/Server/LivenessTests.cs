@@ -41,6 +41,31 @@ public sealed class LivenessTests
     }
 
     [Fact]
+    public async Task After_a_heartbeat_timeout_the_server_closes_at_once_without_lingering()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = await ServerFixture.StartAsync(
+            o =>
+            {
+                o.Heartbeat.TickInterval = Tick;
+                o.CloseLinger = TimeSpan.FromMinutes(5);
+            },
+            time);
+        var (peer, _) = await RawPeer.HandshakeAsync(server.EndPoint, new HelloFrame { HeartbeatIntervalMs = 1000, HeartbeatTimeoutMs = 1500 });
+        await using var _ = peer;
+        var connection = await server.Handler.NextConnectedAsync();
+
+        time.AdvanceWithWheel(server.Server, TimeSpan.FromMilliseconds(1500) + Tick, Tick);
+
+        // The peer never closes its side, and the linger (5 min) never passes: the server is gone anyway.
+        Assert.Equal(CloseCode.HeartbeatTimeout, (await peer.ReadUntilCloseAsync())?.Code);
+        Assert.True((await peer.ReadFrameOrEndAsync()).IsEndOfStream);
+        var (closed, info) = await server.Handler.NextDisconnectedAsync();
+        Assert.Same(connection, closed);
+        Assert.Equal(DisconnectReason.HeartbeatTimeout, info.Reason);
+    }
+
+    [Fact]
     public async Task A_peer_trickling_the_bytes_of_a_frame_it_never_finishes_is_dropped_like_a_silent_one()
     {
         var time = new FakeTimeProvider();

@@ -99,6 +99,19 @@ internal sealed class RawPeer : IAsyncDisposable
         }
     }
 
+    /// <summary>The next frame, or end of stream for a FIN or a reset alike.</summary>
+    public async Task<RawFrame> ReadFrameOrEndAsync()
+    {
+        try
+        {
+            return await ReadFrameAsync();
+        }
+        catch (SocketException)
+        {
+            return RawFrame.EndOfStream;
+        }
+    }
+
     /// <summary>Sends FIN: the server sees the end of the stream after whatever was sent.</summary>
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 

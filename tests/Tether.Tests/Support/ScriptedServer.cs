@@ -35,5 +35,19 @@ internal sealed class ScriptedServer : IDisposable
     /// <summary>Accepts a connection and leaves the handshake to the test.</summary>
     public Task<RawPeer> AcceptRawAsync() => RawPeer.AcceptAsync(_listener);
 
+    /// <summary>A WELCOME with a session (30 s heartbeat), as a test's answer to a HELLO.</summary>
+    public static WelcomeFrame SessionWelcome(SessionId id, bool resumed = false, ulong lastReceived = 0, SessionResetReason reset = SessionResetReason.None, uint lostCount = 0) => new()
+    {
+        HeartbeatIntervalMs = 30_000,
+        HeartbeatTimeoutMs = 90_000,
+        ConnectionId = 1,
+        SessionActive = true,
+        Resumed = resumed,
+        SessionId = id,
+        LastReceivedSequence = lastReceived,
+        SessionResetReason = reset,
+        LostCount = lostCount,
+    };
+
     public void Dispose() => _listener.Dispose();
 }
