@@ -94,11 +94,30 @@ internal static class ClientConnector
             var what = timeout.IsCancellationRequested ? $"timed out after {options.ConnectTimeout.TotalSeconds:0.###} s" : ex.Message;
             throw new TetherException($"handshake with {EndPointText.Format(endPoint)} failed: {what}", ex);
         }
+        catch (TetherProtocolException ex) when (transport is not null)
+        {
+            // Protocol section 7.3: a wrong or malformed first frame from the server is answered like any violation,
+            // with CLOSE 1002 or 1004, so the server learns why (tether conformance checks it).
+            await SendCloseAsync(transport, ex).ConfigureAwait(false);
+            Close(socket, transport);
+            throw;
+        }
         catch
         {
             Close(socket, transport);
             throw;
         }
+    }
+
+    private static async Task SendCloseAsync(SocketTransport transport, TetherProtocolException violation)
+    {
+        using (var scope = transport.BeginSend())
+        {
+            new CloseFrame { Code = violation.Code, Reason = violation.Message }.Write(scope.Writer);
+        }
+
+        // Flushed and half-closed, so the CLOSE is not lost to a reset; bounded, as the server may not be reading.
+        await transport.ShutdownSendAsync().WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>
