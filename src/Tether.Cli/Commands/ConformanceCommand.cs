@@ -166,7 +166,7 @@ internal sealed class ConformanceCommand : Command
                     Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
                 }
             }
-            : null;
+        : null;
 
         private static List<Scenario> Select(List<Scenario> scenarios, string? only)
         {
