@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Tether.Cli.Conformance;
+using Tether.Cli.Hosting;
 using Tether.Cli.Parsing;
 
 namespace Tether.Cli.Commands;
@@ -115,9 +116,17 @@ internal sealed class ConformanceCommand : Command
             }
 
             var settings = Settings(result, scale);
+
+            // Ctrl-C or SIGTERM ends the scenario being played, which kills the client program it started.
+            using var signal = new ShutdownSignal();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signal.Stopping);
             try
             {
-                return await new ConformanceRunner(settings, Console.Out, result.GetValue(_json)).RunAsync(scenarios, cancellationToken).ConfigureAwait(false);
+                return await new ConformanceRunner(settings, Console.Out, result.GetValue(_json)).RunAsync(scenarios, stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                throw new CliException("interrupted", ExitCodes.Failure);
             }
             catch (ConformanceRunException ex)
             {

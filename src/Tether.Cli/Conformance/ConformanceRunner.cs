@@ -41,6 +41,7 @@ internal sealed class ConformanceRunner
             ? JsonSerializer.Serialize(new Dictionary<string, object> { ["summary"] = true, ["passed"] = results.Count - failed, ["failed"] = failed })
             : $"conformance: {results.Count - failed} passed, {failed} failed").ConfigureAwait(false);
         await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        // 1 for "some failed", like a test runner; 2 stays for a run that could not happen at all.
         return failed == 0 ? ExitCodes.Success : ExitCodes.Usage;
     }
 

@@ -24,7 +24,6 @@ internal sealed class PeerConnection : IAsyncDisposable
     private readonly Task _reading;
     private readonly Action<string>? _trace;
     private readonly string _name;
-    private ReceivedItem? _pushedBack;
 
     public PeerConnection(Socket socket, bool autoPong, string name, Action<string>? trace)
     {
@@ -60,12 +59,6 @@ internal sealed class PeerConnection : IAsyncDisposable
     /// <summary>The next item, or null when none arrived before <paramref name="deadline"/> (a Stopwatch timestamp).</summary>
     public async Task<ReceivedItem?> NextAsync(long deadline, CancellationToken cancellationToken)
     {
-        if (_pushedBack is { } item)
-        {
-            _pushedBack = null;
-            return item;
-        }
-
         var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
         if (_received.Reader.TryRead(out var ready))
         {
@@ -92,9 +85,6 @@ internal sealed class PeerConnection : IAsyncDisposable
             return null;
         }
     }
-
-    /// <summary>Puts an item back so the next step sees it first (a step that stops at an item it does not own).</summary>
-    public void PushBack(ReceivedItem item) => _pushedBack = item;
 
     /// <summary>Ends the connection: "reset" (RST, as a crashed peer or a dead link would), or "fin" (orderly).</summary>
     public void Disconnect(string how)
