@@ -508,6 +508,9 @@ VALID = [
     ("extension-frame-0x7f-flags",
      "Extension frame type 0x7f with flags 0x80 and an empty body. Flags of extension frames are defined by the extension, so a receiver that does not know the type skips the frame whatever its flags.",
      "EXTENSION", 0x80, {"typeCode": 0x7F, "body": ""}),
+    ("hello-resume-zero-session",
+     "HELLO with SESSION|RESUME and the all-zero sessionId, lastReceivedSeq 0: a well-formed frame (no frame-level rule forbids it). No session ever has the zero id, so a server answers it as a resume of an unknown session: WELCOME with SESSION, a new sessionId, RESUMED clear, lastReceivedSeq 0, sessionResetReason 1 (UNKNOWN), lostCount 0xFFFFFFFF, as in welcome-session-reset-unknown (section 10.6).",
+     "HELLO", 0x03, hello_fields()),
 ]
 
 
@@ -545,6 +548,8 @@ def raw_frame(t, flags, body, note="body", length=None):
 
 
 PE, TL = "PROTOCOL_ERROR", "FRAME_TOO_LARGE"
+NO_REPLY = (" A malformed CLOSE gets no reply: the receiver sends no frame and closes the TCP connection;"
+            " a client then reconnects as after PROTOCOL_ERROR (section 2.5).")
 
 INVALID = [
     ("reserved-type-0x00", "Frame type 0x00 is reserved.", DEFAULT_MAX, PE,
@@ -637,15 +642,19 @@ INVALID = [
     ("goaway-invalid-utf8-reason", "GOAWAY whose reason is the lone continuation byte 0x80 (invalid UTF-8).",
      DEFAULT_MAX, PE, frame(GOAWAY, 0, [(u32(0), "retryAfterMs 0"), (u32(0), "drainMs 0"),
                                         (u16(1), "reasonLen 1"), (b"\x80", "reason: invalid UTF-8")])),
-    ("close-reason-overrun", "CLOSE whose reasonLen (17) overruns the body (only 5 reason bytes follow).",
+    ("close-reason-overrun", "CLOSE whose reasonLen (17) overruns the body (only 5 reason bytes follow)." + NO_REPLY,
      DEFAULT_MAX, PE, frame(CLOSE, 0, [(u16(1006), "code 1006"), (u32(0), "retryAfterMs 0"),
                                        (u16(17), "reasonLen 17"), (b"heart", 'only 5 bytes "heart"')])),
     ("close-extension-overrun",
-     "CLOSE 1001 whose single extension item declares a 13-byte value but only 4 bytes follow.", DEFAULT_MAX, PE,
+     "CLOSE 1001 whose single extension item declares a 13-byte value but only 4 bytes follow." + NO_REPLY, DEFAULT_MAX, PE,
      frame(CLOSE, 0, [(u16(1001), "code 1001"), (u32(0), "retryAfterMs 0"), (u16(0), "reasonLen 0"),
                       (u16(1) + u16(13), "extension key 0x0001, length 13"), (b"10.0", 'only 4 bytes "10.0"')])),
-    ("close-body-too-short", "CLOSE with a 7-byte body: code + retryAfterMs + reasonLen need 8.", DEFAULT_MAX, PE,
+    ("close-body-too-short", "CLOSE with a 7-byte body: code + retryAfterMs + reasonLen need 8." + NO_REPLY, DEFAULT_MAX, PE,
      frame(CLOSE, 0, [(u16(1000), "code 1000"), (u32(0), "retryAfterMs 0"), (b"\x00", "1 byte (reasonLen needs 2)")])),
+    ("close-invalid-utf8-reason",
+     "CLOSE 1000 whose reason bytes c3 28 are not valid UTF-8 (a lead byte followed by a non-continuation byte)." + NO_REPLY,
+     DEFAULT_MAX, PE, frame(CLOSE, 0, [(u16(1000), "code 1000"), (u32(0), "retryAfterMs 0"), (u16(2), "reasonLen 2"),
+                                       (b"\xc3\x28", "reason: invalid UTF-8")])),
 ]
 
 
@@ -755,6 +764,13 @@ def dump(segs):
     return "\n".join(("%-*s  %s" % (width, h, n)).rstrip() for h, n in rows)
 
 
+def error_text(vector):
+    """The error, and for a CLOSE that the receiver does not answer, say so."""
+    if bytes.fromhex(vector["hex"])[0] == CLOSE:
+        return "%s, no reply" % vector["error"]
+    return vector["error"]
+
+
 def markdown(valid, invalid):
     out = []
     out.append("Long runs are abbreviated in the dumps below as `61 x 256` (the byte 0x61 repeated 256 times); "
@@ -776,10 +792,10 @@ def markdown(valid, invalid):
     out.append("| # | name | receiver maxFrameSize | error | violated rule |")
     out.append("|---|---|---|---|---|")
     for i, (v, segs, why) in enumerate(invalid, 1):
-        out.append("| I%d | `%s` | %d | %s | %s |" % (i, v["name"], v["maxFrameSize"], v["error"], why))
+        out.append("| I%d | `%s` | %d | %s | %s |" % (i, v["name"], v["maxFrameSize"], error_text(v), why))
     out.append("")
     for i, (v, segs, why) in enumerate(invalid, 1):
-        out.append("#### I%d `%s` -> %s (maxFrameSize %d)\n" % (i, v["name"], v["error"], v["maxFrameSize"]))
+        out.append("#### I%d `%s` -> %s (maxFrameSize %d)\n" % (i, v["name"], error_text(v), v["maxFrameSize"]))
         out.append(v["description"] + "\n")
         out.append("```text\n%s\n```\n" % dump(segs))
     return "\n".join(out).rstrip() + "\n"

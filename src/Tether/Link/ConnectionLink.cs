@@ -250,8 +250,9 @@ internal abstract partial class ConnectionLink
         {
             await Transport.DiscardUntilEndAsync().ConfigureAwait(false);
         }
-        else if (CloseInfo?.Reason is DisconnectReason.ClosedByPeer or DisconnectReason.ConnectionLost)
+        else if (CloseInfo is { Reason: DisconnectReason.ClosedByPeer or DisconnectReason.ConnectionLost } or { Reason: DisconnectReason.ProtocolError, Code: null })
         {
+            // The peer closed, with a CLOSE (a malformed one included: it has no code) or without.
             await Transport.ShutdownSendAsync().WaitAsync(linger, Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
