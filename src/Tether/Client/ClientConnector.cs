@@ -201,7 +201,7 @@ internal static class ClientConnector
 
                     return welcome;
                 case FrameType.Close:
-                    var close = CloseFrame.Parse(frame);
+                    var close = ParseRefusal(frame, endPoint);
                     var reason = close.Reason.Length > 0 ? close.Reason : close.Code.ToWireName();
                     throw new TetherException($"{EndPointText.Format(endPoint)} refused the connection: {reason} ({(ushort)close.Code} {close.Code.ToWireName()})", close.Code)
                     {
@@ -211,6 +211,22 @@ internal static class ClientConnector
                 default:
                     throw new TetherProtocolException(CloseCode.ProtocolError, $"expected WELCOME, got {frame.Type}");
             }
+        }
+    }
+
+    /// <summary>
+    /// A malformed CLOSE is never answered (protocol section 2.5), so it becomes a plain failure rather than the
+    /// violation that <see cref="ConnectAsync"/> answers with a CLOSE of its own; the client retries as after 1002.
+    /// </summary>
+    private static CloseFrame ParseRefusal(in TetherFrame frame, EndPoint endPoint)
+    {
+        try
+        {
+            return CloseFrame.Parse(frame);
+        }
+        catch (TetherProtocolException ex)
+        {
+            throw new TetherException($"{EndPointText.Format(endPoint)} sent a malformed CLOSE: {ex.Message}", CloseCode.ProtocolError, ex);
         }
     }
 
