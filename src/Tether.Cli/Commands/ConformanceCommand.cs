@@ -49,7 +49,7 @@ internal sealed class ConformanceCommand : Command
 
         private readonly Option<double> _timeoutScale = new("--timeout-scale")
         {
-            Description = "Multiply every upper time limit of the scenarios by this factor, for slow machines (lower limits stay). [default: 1]",
+            Description = "Multiply every upper time limit of the scenarios by this factor, for slow machines (lower limits stay).",
             HelpName = "x",
             DefaultValueFactory = _ => 1,
         };
