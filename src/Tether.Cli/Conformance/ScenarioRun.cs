@@ -63,6 +63,11 @@ internal sealed partial class ScenarioRun : IAsyncDisposable
             {
                 throw new ScenarioFileException($"{_scenario.Name}: step {i + 1} {op}: {ex.Message}");
             }
+            catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
+            {
+                // A required field missing (GetProperty) or of the wrong JSON kind: the file is wrong, not the peer.
+                throw new ScenarioFileException($"{_scenario.Name}: step {i + 1} {op}: a field is missing or has the wrong type ({ex.Message})");
+            }
         }
 
         if (_program?.FirstBadLine() is { } bad)
