@@ -18,6 +18,14 @@ public sealed class ConformanceScenarioTests
         Assert.All(scenarios, s => Assert.StartsWith(s.Role == ScenarioRole.Server ? "server-" : "client-", s.Name, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Docs_list_every_scenario_with_its_description()
+    {
+        var page = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "conformance.md"));
+
+        Assert.All(ScenarioFile.LoadEmbedded(), s => Assert.Contains($"| `{s.Name}` | {s.Description} |", page, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("handshake")]
     [InlineData("ping-pong")]
