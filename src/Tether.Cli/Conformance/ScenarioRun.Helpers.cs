@@ -9,7 +9,7 @@ internal sealed partial class ScenarioRun
 {
     private ClientProgram Program => _program ?? throw new ScenarioFileException("stdin and program events are for client scenarios");
 
-    /// <summary>The connection a step names with "conn"; without one, the connection opened last.</summary>
+    /// <summary>The name a connect or accept step gives the connection it opens ("conn", default "main").</summary>
     private static string ConnectionName(JsonElement step) => step.TryGetProperty("conn", out var conn) ? conn.GetString()! : "main";
 
     private void Open(string name, Socket socket)
@@ -24,6 +24,7 @@ internal sealed partial class ScenarioRun
         _current = name;
     }
 
+    /// <summary>The connection a step names with "conn"; without one, the connection opened last.</summary>
     private PeerConnection Connection(JsonElement step)
     {
         var name = step.TryGetProperty("conn", out var conn) ? conn.GetString()! : _current;
