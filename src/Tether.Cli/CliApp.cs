@@ -31,6 +31,7 @@ internal static class CliApp
         BroadcastCommand.GroupPush(),
         new ClientsCommand(),
         new KickCommand(),
+        new ConformanceCommand(),
     };
 
     public static async Task<int> RunAsync(string[] args, TextWriter errors)

@@ -186,7 +186,7 @@ public class CommandLineTests
     {
         // The decoder fuzzer is a developers' check (tools/Tether.Fuzz), not a command of the installed tool.
         Assert.Equal(
-            ["serve", "connect", "proxy", "soak", "token", "cert", "push", "broadcast", "group-push", "clients", "kick"],
+            ["serve", "connect", "proxy", "soak", "token", "cert", "push", "broadcast", "group-push", "clients", "kick", "conformance"],
             CliApp.CreateRootCommand().Subcommands.Select(command => command.Name));
         Assert.NotEmpty(CliApp.CreateRootCommand().Parse(["fuzz"]).Errors);
     }

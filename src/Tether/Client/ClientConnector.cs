@@ -94,11 +94,30 @@ internal static class ClientConnector
             var what = timeout.IsCancellationRequested ? $"timed out after {options.ConnectTimeout.TotalSeconds:0.###} s" : ex.Message;
             throw new TetherException($"handshake with {EndPointText.Format(endPoint)} failed: {what}", ex);
         }
+        catch (TetherProtocolException ex) when (transport is not null)
+        {
+            // Protocol section 7.3: a wrong or malformed first frame from the server is answered like any violation,
+            // with CLOSE 1002 or 1004, so the server learns why (tether conformance checks it).
+            await SendCloseAsync(transport, ex).ConfigureAwait(false);
+            Close(socket, transport);
+            throw;
+        }
         catch
         {
             Close(socket, transport);
             throw;
         }
+    }
+
+    private static async Task SendCloseAsync(SocketTransport transport, TetherProtocolException violation)
+    {
+        using (var scope = transport.BeginSend())
+        {
+            new CloseFrame { Code = violation.Code, Reason = violation.Message }.Write(scope.Writer);
+        }
+
+        // Flushed and half-closed, so the CLOSE is not lost to a reset; bounded, as the server may not be reading.
+        await transport.ShutdownSendAsync().WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>
@@ -182,7 +201,7 @@ internal static class ClientConnector
 
                     return welcome;
                 case FrameType.Close:
-                    var close = CloseFrame.Parse(frame);
+                    var close = ParseRefusal(frame, endPoint);
                     var reason = close.Reason.Length > 0 ? close.Reason : close.Code.ToWireName();
                     throw new TetherException($"{EndPointText.Format(endPoint)} refused the connection: {reason} ({(ushort)close.Code} {close.Code.ToWireName()})", close.Code)
                     {
@@ -192,6 +211,22 @@ internal static class ClientConnector
                 default:
                     throw new TetherProtocolException(CloseCode.ProtocolError, $"expected WELCOME, got {frame.Type}");
             }
+        }
+    }
+
+    /// <summary>
+    /// A malformed CLOSE is never answered (protocol section 2.5), so it becomes a plain failure rather than the
+    /// violation that <see cref="ConnectAsync"/> answers with a CLOSE of its own; the client retries as after 1002.
+    /// </summary>
+    private static CloseFrame ParseRefusal(in TetherFrame frame, EndPoint endPoint)
+    {
+        try
+        {
+            return CloseFrame.Parse(frame);
+        }
+        catch (TetherProtocolException ex)
+        {
+            throw new TetherException($"{EndPointText.Format(endPoint)} sent a malformed CLOSE: {ex.Message}", CloseCode.ProtocolError, ex);
         }
     }
 

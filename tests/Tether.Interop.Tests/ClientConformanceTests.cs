@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using Tether.TestSupport;
+
+namespace Tether.Interop.Tests;
+
+/// <summary>
+/// <c>tether conformance client -- clients/LANGUAGE/example</c>: every client library's example program passes every
+/// client scenario of docs/conformance-scenarios.json, as tether connect does. A missing example script is a failure,
+/// not a skip: each client is part of the project.
+/// </summary>
+public sealed class ClientConformanceTests
+{
+    // The first run of an example builds it (javac, cmake) before the scenarios start.
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
+
+    [Theory]
+    [InlineData("python")]
+    [InlineData("java")]
+    [InlineData("cpp")]
+    public async Task The_example_program_passes_every_client_scenario(string language)
+    {
+        var script = Path.Combine(RepositoryRoot(), "clients", language, "example");
+        Assert.True(File.Exists(script), $"clients/{language}/example is missing: every client has an example program (see docs/conformance.md)");
+
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardInput = true };
+        foreach (var arg in new[] { CliPath, "conformance", "client", "--timeout-scale", "2", "--", script })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        await using var run = ChildProcess.Start(start, $"tether conformance client ({language})");
+        var exitCode = await run.WaitForExitAsync(RunTimeout);
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}{run.Describe()}");
+        Assert.Matches(@"^conformance: \d+ passed, 0 failed$", run.StdoutLines[^1]);
+    }
+
+    /// <summary>The CLI this project references, copied next to the tests.</summary>
+    private static string CliPath => Path.Combine(AppContext.BaseDirectory, "Tether.Cli.dll");
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Tether.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"Tether.slnx not found above {AppContext.BaseDirectory}");
+    }
+}
