@@ -42,7 +42,7 @@ public sealed class PaperCutTests : IDisposable
     {
         var help = await HelpAsync(["connect", "--help"]);
 
-        Assert.Contains("Time allowed for TCP connect plus handshake, per attempt. (250ms, 30s, 2m, 1h; a number alone is seconds) [default: 5s]", help, StringComparison.Ordinal);
+        Assert.Contains("Time allowed for TCP connect plus handshake, per attempt. (250ms, 30s, 2m, 1h; a number alone is seconds) [default: 10s]", help, StringComparison.Ordinal);
     }
 
     [Fact]
