@@ -12,9 +12,6 @@ internal static class ClientPrograms
 {
     public const string CSharp = "csharp";
 
-    /// <summary>Every client language, the C# reference first.</summary>
-    public static IReadOnlyList<string> Languages { get; } = [CSharp, "python", "java", "cpp"];
-
     /// <summary>The CLI's assembly, copied next to the tests by the project reference.</summary>
     public static string CliAssembly { get; } = Path.Combine(AppContext.BaseDirectory, "Tether.Cli.dll");
 
