@@ -29,6 +29,7 @@ public sealed class TetherClient : IAsyncDisposable
     private readonly ClientSender _sender;
     private readonly ReconnectLoop _loop;
     private readonly ClientCloser _closer;
+    private Task? _disposal;
 
     /// <summary>Creates a client whose messages are read with <see cref="ReadAllAsync"/>; <see cref="ConnectAsync"/> starts it.</summary>
     public TetherClient(TetherClientOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
@@ -204,11 +205,32 @@ public sealed class TetherClient : IAsyncDisposable
     public Task<ClientCloseResult> CloseAsync(TimeSpan acknowledgementTimeout, CancellationToken cancellationToken = default) =>
         _closer.CloseAsync(acknowledgementTimeout, cancellationToken);
 
-    /// <summary>Closes the client and waits for it to finish.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the client and waits for it to finish. Calling it again waits for the same close.</summary>
+    public ValueTask DisposeAsync()
     {
-        await CloseAsync().ConfigureAwait(false);
-        _loop.Dispose();
-        Metrics.Dispose();
+        var disposal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = Interlocked.CompareExchange(ref _disposal, disposal.Task, null);
+        if (first is not null)
+        {
+            return new ValueTask(first);
+        }
+
+        _ = DisposeOnceAsync(disposal);
+        return new ValueTask(disposal.Task);
+    }
+
+    private async Task DisposeOnceAsync(TaskCompletionSource disposal)
+    {
+        try
+        {
+            await CloseAsync().ConfigureAwait(false);
+            _loop.Dispose();
+            Metrics.Dispose();
+            disposal.SetResult();
+        }
+        catch (Exception ex)
+        {
+            disposal.SetException(ex);
+        }
     }
 }
