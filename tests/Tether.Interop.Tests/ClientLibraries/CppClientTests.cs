@@ -31,12 +31,9 @@ public sealed class CppClientTests(ITestOutputHelper output)
         {
             // The README says "save it as hello.cpp in the repository root and run from there": a scratch directory
             // that shows the repository's clients/ stands in for it, so the commands run exactly as written. The
-            // README's build directory remembers the path it was configured from, so each run configures afresh.
-            var readmeBuild = Path.Combine(CppClientLibrary.ClientDirectory, "build", "readme");
-            if (Directory.Exists(readmeBuild))
-            {
-                Directory.Delete(readmeBuild, recursive: true);
-            }
+            // README's build directory remembers the path it was configured from, so each run configures afresh, and
+            // removes it afterwards: left behind, it would break the README's commands run from the repository.
+            DeleteReadmeBuild();
 
             await File.WriteAllTextAsync(Path.Combine(directory.FullName, "hello.cpp"), code);
             Directory.CreateSymbolicLink(link, Path.Combine(CppClientLibrary.RepositoryRoot, "clients"));
@@ -59,6 +56,16 @@ public sealed class CppClientTests(ITestOutputHelper output)
         {
             Directory.Delete(link);
             directory.Delete(recursive: true);
+            DeleteReadmeBuild();
+        }
+    }
+
+    private static void DeleteReadmeBuild()
+    {
+        var readmeBuild = Path.Combine(CppClientLibrary.ClientDirectory, "build", "readme");
+        if (Directory.Exists(readmeBuild))
+        {
+            Directory.Delete(readmeBuild, recursive: true);
         }
     }
 
