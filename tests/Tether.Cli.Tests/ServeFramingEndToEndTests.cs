@@ -35,16 +35,25 @@ public sealed class ServeFramingEndToEndTests : IDisposable
         using var second = await ConnectAsync(ports[1], timeout.Token);
         await using var messages = tether.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
 
-        // The second lines peer may not be accepted yet when the first line is broadcast; it must hear the later one.
+        // Each lines peer is in the server's registry once it hears its own broadcast back; before that, a broadcast
+        // may miss it. Every later line is then heard by all three, in order.
+        await SendAsync(first, "ready-1\n", timeout.Token);
+        Assert.Equal("ready-1\n", await ReadLineAsync(first, timeout.Token));
+        await SendAsync(second, "ready-2\n", timeout.Token);
+        Assert.Equal("ready-2\n", await ReadLineSkippingAsync(second, "ready-1\n", timeout.Token));
+
         await SendAsync(first, "to everyone\n", timeout.Token);
-        Assert.Equal("to everyone\n", await ReadLineAsync(first, timeout.Token));
+        Assert.Equal("to everyone\n", await ReadLineSkippingAsync(first, "ready-2\n", timeout.Token));
+        Assert.Equal("to everyone\n", await ReadLineAsync(second, timeout.Token));
+        Assert.True(await messages.MoveNextAsync());
+        Assert.Equal("ready-1", Encoding.UTF8.GetString(messages.Current.Span));
+        Assert.True(await messages.MoveNextAsync());
+        Assert.Equal("ready-2", Encoding.UTF8.GetString(messages.Current.Span));
         Assert.True(await messages.MoveNextAsync());
         Assert.Equal("to everyone", Encoding.UTF8.GetString(messages.Current.Span));
         await tether.SendAsync("from the protocol"u8.ToArray(), timeout.Token);
-        var heard = await ReadLineAsync(second, timeout.Token);
-        Assert.True(heard is "to everyone\n" or "from the protocol\n", heard);
-        Assert.Equal("from the protocol\n", heard == "from the protocol\n" ? heard : await ReadLineAsync(second, timeout.Token));
         Assert.Equal("from the protocol\n", await ReadLineAsync(first, timeout.Token));
+        Assert.Equal("from the protocol\n", await ReadLineAsync(second, timeout.Token));
 
         server.Signal(CliProcess.SigTerm);
         Assert.Equal(0, await server.WaitForExitAsync());
@@ -257,6 +266,13 @@ public sealed class ServeFramingEndToEndTests : IDisposable
         {
             sent += await socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None, cancellationToken);
         }
+    }
+
+    /// <summary>The next line, after one <paramref name="skipped"/> line if that comes first.</summary>
+    private static async Task<string> ReadLineSkippingAsync(Socket socket, string skipped, CancellationToken cancellationToken)
+    {
+        var line = await ReadLineAsync(socket, cancellationToken);
+        return line == skipped ? await ReadLineAsync(socket, cancellationToken) : line;
     }
 
     /// <summary>Reads up to and including the next '\n', one byte at a time so nothing after it is consumed.</summary>
