@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Tether.Interop.Tests.ClientLibraries;
 using Tether.TestSupport;
 
@@ -26,35 +25,16 @@ public sealed class ClientConformanceTests
 
     private static async Task PassesEveryClientScenarioAsync(string language)
     {
-        var script = Path.Combine(RepositoryRoot(), "clients", language, "example");
+        var script = Path.Combine(ClientPrograms.RepositoryRoot, "clients", language, "example");
         Assert.True(File.Exists(script), $"clients/{language}/example is missing: every client has an example program (see docs/conformance.md)");
 
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardInput = true };
-        foreach (var arg in new[] { CliPath, "conformance", "client", "--timeout-scale", "2", "--", script })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = ClientPrograms.Cli(["conformance", "client", "--timeout-scale", "2", "--", script]);
+        start.RedirectStandardInput = true;
 
         await using var run = ChildProcess.Start(start, $"tether conformance client ({language})");
         var exitCode = await run.WaitForExitAsync(RunTimeout);
 
         Assert.True(exitCode == 0, $"exit code {exitCode}{run.Describe()}");
         Assert.Matches(@"^conformance: \d+ passed, 0 failed$", run.StdoutLines[^1]);
-    }
-
-    /// <summary>The CLI this project references, copied next to the tests.</summary>
-    private static string CliPath => Path.Combine(AppContext.BaseDirectory, "Tether.Cli.dll");
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Tether.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"Tether.slnx not found above {AppContext.BaseDirectory}");
     }
 }
